@@ -1,0 +1,330 @@
+"""The `pmf-bot` command line (PRODUCT §8), and the composition root for it.
+
+Settings come from the environment; the clock is read here, once per command, and passed down.
+Errors an officer can fix are printed plainly to stderr with exit status 1; nothing is written.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+from pydantic import ValidationError
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+
+from bot import services
+from bot.errors import InputRejected, NotFound
+from bot.periods import Period, PeriodError, fy_label, fy_of
+from bot.settings import Settings, load_settings
+from bot.text import render_report
+from storage import audit, migrate
+from storage.engine import make_engine
+
+app = typer.Typer(
+    name="pmf-bot",
+    help="Run a council's Performance Management Framework: register, calendar, RAGG status.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="The database.", no_args_is_help=True)
+import_app = typer.Typer(
+    help="Load the measure register or historical values.", no_args_is_help=True
+)
+audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(import_app, name="import")
+app.add_typer(audit_app, name="audit")
+
+T = TypeVar("T")
+
+TodayOption = Annotated[
+    str | None,
+    typer.Option("--today", help="Act as if today were this date (YYYY-MM-DD); for previews."),
+]
+ByOption = Annotated[
+    str | None,
+    typer.Option("--by", help="Who is importing, for the audit trail (default: your login)."),
+]
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in item['loc'])}: {item['msg']}" for item in error.errors()
+        )
+        fail(f"The environment settings are not valid: {problems}")
+
+
+def _now(settings: Settings) -> datetime:
+    return datetime.now(settings.zone)
+
+
+def _today(settings: Settings, given: str | None) -> date:
+    if given is None:
+        return _now(settings).date()
+    try:
+        return date.fromisoformat(given)
+    except ValueError:
+        fail(f"--today '{given}' is not a date: write it as YYYY-MM-DD, such as 2026-04-30.")
+
+
+def _actor(given: str | None) -> str:
+    if given and given.strip():
+        return given.strip()
+    try:
+        return f"{getpass.getuser()} (command line)"
+    except Exception:  # no login name in some containers
+        return "command line"
+
+
+def _engine(settings: Settings, *, upgrade_sqlite: bool = True) -> Engine:
+    """The database, migrated if it is the embedded SQLite default; otherwise it must be
+    current (several replicas must not race to migrate a shared PostgreSQL)."""
+    engine = make_engine(settings.database_url)
+    try:
+        if migrate.is_current(engine):
+            return engine
+        if engine.dialect.name == "sqlite" and upgrade_sqlite:
+            migrate.upgrade(engine)
+            return engine
+    except OperationalError as error:
+        fail(f"Cannot open the database {engine.url.render_as_string()}: {error.orig}")
+    fail("The database is not up to date: run 'pmf-bot db upgrade' first.")
+
+
+def _guard(action: Callable[[], T]) -> T:
+    """Turn the errors officers can fix into plain messages and exit status 1."""
+    try:
+        return action()
+    except InputRejected as error:
+        fail(error.summary())
+    except NotFound as error:
+        fail(str(error))
+    except PeriodError as error:
+        fail(f"{error}.")
+
+
+def _period(text: str | None) -> Period | None:
+    return None if text is None else Period.parse(text)
+
+
+def _emit_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+# -- db ---------------------------------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create the database or migrate it to the latest version."""
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    try:
+        before, after = migrate.upgrade(engine)
+    except OperationalError as error:
+        fail(f"Cannot open the database {engine.url.render_as_string()}: {error.orig}")
+    where = engine.url.render_as_string()
+    if before == after:
+        typer.echo(f"The database {where} is already up to date (revision {after}).")
+    else:
+        typer.echo(f"The database {where} is now at revision {after} (was {before or 'empty'}).")
+
+
+# -- import -----------------------------------------------------------------------------------
+
+
+@import_app.command("register")
+def import_register(
+    file: Annotated[Path, typer.Argument(help="The register: .yaml, .yml, .csv or .xlsx.")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check and report; change nothing.")
+    ] = False,
+    by: ByOption = None,
+) -> None:
+    """Load the measure register; every problem is listed and nothing is written if any."""
+    settings = _settings()
+    engine = _engine(settings)
+    report = _guard(
+        lambda: services.import_register(
+            engine, file, actor=_actor(by), now=_now(settings), dry_run=dry_run
+        )
+    )
+    verb = "Would import" if dry_run else "Imported"
+    typer.echo(
+        f"{verb} {file.name}: {len(report.created)} new measures, {len(report.updated)} updated, "
+        f"{report.unchanged} unchanged, {len(report.retired)} retired; "
+        f"{len(report.people_added)} people added."
+    )
+    for label, refs in (
+        ("New", report.created),
+        ("Updated", report.updated),
+        ("Retired (no longer in the file)", report.retired),
+    ):
+        if refs:
+            typer.echo(f"  {label}: {', '.join(refs)}")
+    for warning in report.warnings:
+        typer.echo(f"  Note: {warning}")
+    if dry_run:
+        typer.echo("Dry run: nothing was changed.")
+
+
+@import_app.command("actuals")
+def import_actuals(
+    file: Annotated[
+        Path,
+        typer.Argument(help="Values: .csv or .xlsx with columns ref, period, value, commentary."),
+    ],
+    by: ByOption = None,
+    today: TodayOption = None,
+) -> None:
+    """Load historical values; they are stored as approved, with an audit event."""
+    settings = _settings()
+    engine = _engine(settings)
+    day = _today(settings, today)
+    report = _guard(
+        lambda: services.import_actuals(
+            engine, file, actor=_actor(by), now=_now(settings), today=day
+        )
+    )
+    typer.echo(
+        f"Imported {file.name}: {report.stored} values stored, {report.replaced} replaced "
+        f"with a new version, {report.unchanged} unchanged."
+    )
+
+
+# -- calendar and status ------------------------------------------------------------------------
+
+
+@app.command("calendar")
+def calendar(
+    year: Annotated[
+        str | None,
+        typer.Option("--year", help="Financial year, e.g. 2025-26 (default: the current one)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    today: TodayOption = None,
+) -> None:
+    """Each measure's periods, period ends and deadlines, with Performance Board dates."""
+    settings = _settings()
+    engine = _engine(settings)
+    day = _today(settings, today)
+
+    def build() -> tuple[Any, list[services.CalendarEntry], int]:
+        fy = fy_of(day) if year is None else Period.parse(year).fy
+        if year is not None and Period.parse(year).label != fy_label(fy):
+            raise PeriodError(f"'{year}' is not a financial year; write it like 2025-26")
+        council, entries = services.calendar(engine, fy)
+        return council, entries, fy
+
+    council, entries, fy = _guard(build)
+    if as_json:
+        _emit_json([entry.as_json() for entry in entries])
+        return
+    working = council.calendar
+    typer.echo(
+        f"{council.name} — reporting calendar {fy_label(fy)} "
+        f"(working days in {working.region.description})"
+    )
+    typer.echo("")
+    typer.echo("Performance Board dates:")
+    for quarter in range(1, 5):
+        period = Period.parse(f"{fy_label(fy)} Q{quarter}")
+        board = working.performance_board_date(period, council.performance_board_weeks)
+        committees = council.committee_dates.get(period.label, [])
+        extra = (
+            ", committees " + ", ".join(f"{d:%a %d %b}" for d in committees) if committees else ""
+        )
+        typer.echo(f"  {period.label}: {board:%a %d %b %Y}{extra}")
+    typer.echo("")
+    if not entries:
+        typer.echo("There are no measures in the register yet: run 'pmf-bot import register FILE'.")
+        return
+    typer.echo(f"{'Deadline':<16} {'Ref':<8} {'Period':<11} Period end")
+    for entry in entries:
+        typer.echo(
+            f"{entry.deadline:%a %d %b %Y}  {entry.ref:<8} {entry.period.label:<11} "
+            f"{entry.period.end:%a %d %b %Y}"
+        )
+
+
+@app.command("status")
+def status(
+    ref: Annotated[
+        str | None,
+        typer.Argument(
+            help="A measure (SE1.1), aim (SE1) or priority (SE); none for the whole council."
+        ),
+    ] = None,
+    period: Annotated[
+        str | None, typer.Option("--period", help="e.g. '2025-26 Q2' (default: latest ended).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    today: TodayOption = None,
+) -> None:
+    """RAGG status, committee view, direction of travel and workflow state."""
+    settings = _settings()
+    engine = _engine(settings)
+    day = _today(settings, today)
+    report = _guard(lambda: services.status(engine, ref, _period(period), today=day))
+    if as_json:
+        _emit_json(report.as_json())
+    else:
+        typer.echo(render_report(report), nl=False)
+
+
+# -- audit --------------------------------------------------------------------------------------
+
+
+@audit_app.command("export")
+def audit_export(
+    out: Annotated[Path, typer.Option("--out", help="The CSV file to write.")],
+) -> None:
+    """Write the whole audit trail to a CSV file."""
+    settings = _settings()
+    engine = _engine(settings)
+    try:
+        count = audit.export_csv(engine, out)
+    except OSError as error:
+        fail(f"Cannot write {out}: {error.strerror}.")
+    typer.echo(f"Wrote {count} audit events to {out}.")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check that no audit event was edited or deleted (exit status 1 if any was)."""
+    settings = _settings()
+    engine = _engine(settings)
+    result = audit.verify(engine)
+    if result.ok:
+        typer.echo(
+            f"The audit trail is intact: {result.events} events, each linked to the one before it."
+        )
+        return
+    lines = [f"The audit trail has been tampered with ({len(result.problems)} problems):"]
+    lines += [f"  - {problem}" for problem in result.problems]
+    fail("\n".join(lines))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

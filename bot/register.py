@@ -1,0 +1,886 @@
+"""The measure register: the council's methodology statements made machine-readable.
+
+PRODUCT §3 and seed 002 Appendix 2. A register comes from YAML, or from CSV / XLSX with one row
+per measure and the same field names as columns. Reading is all-or-nothing: every problem is
+collected with its location (file, line or row, field) and `InputRejected` lists them all.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from bot.calendar import DEFAULT_PERFORMANCE_BOARD_WEEKS, DEFAULT_REPORTING_LAG, Region
+from bot.errors import InputRejected, LocatedError
+from bot.periods import Interval, Period, PeriodError
+from bot.ragg import DEFAULT_TOLERANCE, Polarity, Target
+
+EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+CODE = re.compile(r"^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)*$")
+
+Path_ = tuple[str | int, ...]
+
+SEGREGATION = (
+    "the reviewer must be a different person from the collector "
+    "(segregation of duties, framework §10.5)"
+)
+
+
+class Format(StrEnum):
+    PERCENTAGE = "percentage"
+    NUMBER = "number"
+    CURRENCY = "currency"
+
+
+class Confidence(StrEnum):
+    """Seed 002 Appendix 2: green = from a system, amber = manual, red = project-based."""
+
+    GREEN = "green"
+    AMBER = "amber"
+    RED = "red"
+
+
+# -- field types ------------------------------------------------------------------------------
+
+
+def _email(value: Any) -> str:
+    if not isinstance(value, str) or not EMAIL.match(value.strip()):
+        raise ValueError(f"'{value}' is not an e-mail address (expected name@council.gov.uk)")
+    return value.strip().lower()
+
+
+def _code(value: Any) -> str:
+    text = str(value).strip() if value is not None else ""
+    if not CODE.match(text):
+        raise ValueError(
+            f"'{value}' is not a reference: use letters, digits and dots, such as SE1.2"
+        )
+    return text.upper()
+
+
+def _period_label(value: Any) -> str:
+    try:
+        return Period.parse(str(value)).label
+    except PeriodError as error:
+        raise ValueError(str(error)) from None
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        raise ValueError("must not be empty")
+    text = str(value).strip()
+    if not text:
+        raise ValueError("must not be empty")
+    return text
+
+
+def _decimal(value: Any) -> Decimal:
+    if isinstance(value, bool):
+        raise ValueError(f"'{value}' is not a number")
+    if isinstance(value, float):
+        value = repr(value)  # YAML floats: keep the digits the officer wrote
+    try:
+        number = Decimal(str(value).strip().replace(",", ""))
+    except (InvalidOperation, ValueError):
+        raise ValueError(f"'{value}' is not a number") from None
+    if not number.is_finite():
+        raise ValueError(f"'{value}' is not a number")
+    return number
+
+
+def _optional(convert: Any) -> Any:
+    def validate(value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return convert(value)
+
+    return validate
+
+
+def _date(value: Any) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValueError(f"'{value}' is not a date: write it as YYYY-MM-DD") from None
+
+
+def _list(value: Any) -> Any:
+    # CSV and spreadsheet cells hold lists as "a; b" or "a, b".
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [part.strip() for part in re.split(r"[;,]", value) if part.strip()]
+    return value
+
+
+Email = Annotated[str, BeforeValidator(_email)]
+OptionalEmail = Annotated[str | None, BeforeValidator(_optional(_email))]
+Code = Annotated[str, BeforeValidator(_code)]
+PeriodLabel = Annotated[str, BeforeValidator(_period_label)]
+Text = Annotated[str, BeforeValidator(_text)]
+OptionalText = Annotated[str | None, BeforeValidator(_optional(_text))]
+Number = Annotated[Decimal, BeforeValidator(_decimal)]
+OptionalNumber = Annotated[Decimal | None, BeforeValidator(_optional(_decimal))]
+Day = Annotated[date, BeforeValidator(_date)]
+
+
+class Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Baseline(Spec):
+    period: PeriodLabel
+    value: OptionalNumber = None
+
+
+TargetValue = Annotated[Number | list[Number], Field(union_mode="left_to_right")]
+
+
+class MeasureSpec(Spec):
+    """One methodology statement (seed 002 Appendix 2)."""
+
+    ref: Code
+    title: Text
+    definition: Text
+    interval: Interval
+    reporting_lag: int = Field(DEFAULT_REPORTING_LAG, ge=0, le=60)
+    format: Format
+    decimals: int = Field(ge=0, le=6)
+    polarity: Polarity
+    cumulative: bool = False
+    monitoring_only: bool = False
+    tolerance: Annotated[Decimal, BeforeValidator(_decimal), Field(ge=0, le=100)] = (
+        DEFAULT_TOLERANCE
+    )
+    tolerance_abs: OptionalNumber = None
+    committee: OptionalText = None
+    confidence: Confidence | None = None
+    data_source: OptionalText = None
+    baseline: Baseline | None = None
+    targets: dict[PeriodLabel, TargetValue] = Field(default_factory=dict)
+    collector: Email
+    cover: OptionalEmail = None
+    reviewer: Email
+    head_of_service: Email
+    units: OptionalText = None
+    benchmarking: OptionalText = None
+
+    def target_map(self) -> dict[Period, Target]:
+        return {Period.parse(key): _as_target(value) for key, value in self.targets.items()}
+
+
+class AimSpec(Spec):
+    code: Code
+    title: Text
+    measures: list[MeasureSpec] = Field(default_factory=list)
+
+
+class PrioritySpec(Spec):
+    code: Code
+    name: Text
+    aims: list[AimSpec] = Field(default_factory=list)
+
+
+class PersonSpec(Spec):
+    email: Email
+    name: Text
+    manager: OptionalEmail = None
+
+
+class CalendarSpec(Spec):
+    region: Region = Region.ENG
+    closure_days: Annotated[list[Day], BeforeValidator(_list)] = Field(default_factory=list)
+    performance_board_weeks: int = Field(DEFAULT_PERFORMANCE_BOARD_WEEKS, ge=0, le=26)
+    committee_dates: dict[PeriodLabel, Annotated[list[Day], BeforeValidator(_list)]] = Field(
+        default_factory=dict
+    )
+
+
+class ChannelsSpec(Spec):
+    all: OptionalText = None
+    priorities: dict[Code, Text] = Field(default_factory=dict)
+
+
+class RegisterSpec(Spec):
+    """A whole register file. `council` is None for a CSV file, which holds measures only."""
+
+    council: OptionalText = None
+    calendar: CalendarSpec | None = None
+    admins: Annotated[list[Email], BeforeValidator(_list)] = Field(default_factory=list)
+    people: list[PersonSpec] = Field(default_factory=list)
+    channels: ChannelsSpec | None = None
+    priorities: list[PrioritySpec] = Field(default_factory=list)
+
+    def measures(self) -> Iterator[tuple[PrioritySpec, AimSpec, MeasureSpec]]:
+        for priority in self.priorities:
+            for aim in priority.aims:
+                for measure in aim.measures:
+                    yield priority, aim, measure
+
+    def emails(self) -> set[str]:
+        """Everyone the register names."""
+        found = {person.email for person in self.people} | set(self.admins)
+        found |= {person.manager for person in self.people if person.manager}
+        for _, _, measure in self.measures():
+            found |= {measure.collector, measure.reviewer, measure.head_of_service}
+            if measure.cover:
+                found.add(measure.cover)
+        return found
+
+
+def _as_target(value: Decimal | list[Decimal]) -> Target:
+    if isinstance(value, list):
+        return Target(value[0], value[1])
+    return Target(value)
+
+
+# -- where things are in the file ----------------------------------------------------------
+
+
+@dataclass
+class Locator:
+    """Maps a path inside the parsed document to 'line N' / 'row N' in the source file."""
+
+    file: str
+    unit: str  # "line" or "row"
+    places: dict[Path_, int] = field(default_factory=dict)
+    prefix: str = ""  # e.g. "sheet measures, "
+
+    def where(self, path: Sequence[str | int]) -> str | None:
+        probe = tuple(path)
+        while probe:
+            if probe in self.places:
+                return f"{self.prefix}{self.unit} {self.places[probe]}"
+            probe = probe[:-1]
+        return self.prefix.rstrip(", ") or None
+
+
+@dataclass
+class Document:
+    data: Any
+    locator: Locator
+    field_names: dict[Path_, str] = field(default_factory=dict)  # CSV: path → column title
+
+
+_RECORDS = {
+    "priorities": ("priority", "code"),
+    "aims": ("aim", "code"),
+    "measures": ("measure", "ref"),
+    "people": ("person", "email"),
+}
+
+
+def describe(path: Sequence[str | int], data: Any) -> str:
+    """'measure SE1.2, baseline.value' for a path into the register document."""
+    record: str | None = None
+    rest: list[str] = []
+    node = data
+    i = 0
+    while i < len(path):
+        step = path[i]
+        following = path[i + 1] if i + 1 < len(path) else None
+        if isinstance(step, str) and step in _RECORDS and isinstance(following, int):
+            items = node.get(step) if isinstance(node, Mapping) else None
+            item = items[following] if isinstance(items, list) and following < len(items) else None
+            noun, key = _RECORDS[step]
+            label = item.get(key) if isinstance(item, Mapping) else None
+            record = f"{noun} {label if label else following + 1}"
+            rest = []
+            node = item
+            i += 2
+            continue
+        rest.append(f"item {step + 1}" if isinstance(step, int) else str(step))
+        if isinstance(node, Mapping):
+            node = node.get(step)
+        elif isinstance(node, list) and isinstance(step, int) and step < len(node):
+            node = node[step]
+        else:
+            node = None
+        i += 1
+    return ", ".join(part for part in (record, ".".join(rest)) if part)
+
+
+# -- YAML -------------------------------------------------------------------------------------
+
+
+class _Constructor(yaml.constructor.SafeConstructor):
+    pass
+
+
+def read_yaml(text: str, file: str) -> Document:
+    """Parse YAML keeping the line of every key and value; duplicate keys are errors."""
+    locator = Locator(file, "line")
+    try:
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f"line {mark.line + 1}" if mark else None
+        problem = error.problem or "the file is not valid YAML"
+        raise InputRejected(
+            [LocatedError(file, where, None, f"not valid YAML: {problem}")], "register"
+        ) from None
+    except yaml.YAMLError as error:
+        raise InputRejected(
+            [LocatedError(file, None, None, f"not valid YAML: {error}")], "register"
+        ) from None
+    if node is None:
+        raise InputRejected([LocatedError(file, None, None, "the file is empty")], "register")
+    errors: list[LocatedError] = []
+    constructor = _Constructor()
+    data = _build(node, (), locator, constructor, errors, file)
+    if errors:
+        raise InputRejected(errors, "register")
+    return Document(data, locator)
+
+
+def _build(
+    node: yaml.Node,
+    path: Path_,
+    locator: Locator,
+    constructor: _Constructor,
+    errors: list[LocatedError],
+    file: str,
+) -> Any:
+    locator.places.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = constructor.construct_object(key_node, deep=True)
+            key = str(key) if isinstance(key, (str, int, float, date)) else key
+            child = (*path, key)
+            if key in result:
+                errors.append(
+                    LocatedError(
+                        file,
+                        f"line {key_node.start_mark.line + 1}",
+                        describe(path, {}) or None,
+                        f"'{key}' appears twice; keep one",
+                    )
+                )
+                continue
+            locator.places[child] = key_node.start_mark.line + 1
+            result[key] = _build(value_node, child, locator, constructor, errors, file)
+            locator.places[child] = key_node.start_mark.line + 1
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [
+            _build(item, (*path, index), locator, constructor, errors, file)
+            for index, item in enumerate(node.value)
+        ]
+    return constructor.construct_object(node, deep=True)
+
+
+# -- CSV and XLSX -----------------------------------------------------------------------------
+
+# Columns that place a measure in the hierarchy when the register is a table.
+PLACEMENT_COLUMNS = ("priority", "priority_name", "aim", "aim_title")
+
+
+def read_table(rows: Sequence[Sequence[Any]], file: str, prefix: str = "") -> Document:
+    """Turn measure rows (first row = column titles) into a register document."""
+    locator = Locator(file, "row", prefix=prefix)
+    errors: list[LocatedError] = []
+    if not rows or not any(cell not in (None, "") for cell in rows[0]):
+        raise InputRejected(
+            [LocatedError(file, None, None, "the file has no header row of field names")],
+            "register",
+        )
+    header = [str(cell).strip() if cell is not None else "" for cell in rows[0]]
+    missing = [name for name in ("priority", "aim") if name not in header]
+    for name in missing:
+        errors.append(
+            LocatedError(
+                file,
+                f"{prefix}row 1",
+                None,
+                f"column '{name}' is missing: each row must name the {name} of its measure",
+            )
+        )
+    seen: set[str] = set()
+    for column, name in enumerate(header, start=1):
+        if name and name in seen:
+            errors.append(
+                LocatedError(
+                    file, f"{prefix}row 1", None, f"column '{name}' appears twice (column {column})"
+                )
+            )
+        seen.add(name)
+    priorities: dict[str, dict[str, Any]] = {}
+    aims: dict[str, dict[str, Any]] = {}
+    for number, row in enumerate(rows[1:], start=2):
+        cells = {name: _cell(value) for name, value in zip(header, row, strict=False) if name}
+        if all(value is None for value in cells.values()):
+            continue
+        priority_code = _clean_code(cells.pop("priority", None))
+        priority_name = cells.pop("priority_name", None)
+        aim_code = _clean_code(cells.pop("aim", None))
+        aim_title = cells.pop("aim_title", None)
+        if priority_code is None or aim_code is None:
+            if not missing:
+                errors.append(
+                    LocatedError(
+                        file,
+                        f"{prefix}row {number}",
+                        "priority" if priority_code is None else "aim",
+                        "is empty: say which priority and aim the measure belongs to",
+                    )
+                )
+            continue
+        priority = priorities.setdefault(
+            priority_code, {"code": priority_code, "name": priority_name, "aims": []}
+        )
+        if priority["name"] is None:
+            priority["name"] = priority_name
+        aim = aims.get(aim_code)
+        if aim is None:
+            aim = {"code": aim_code, "title": aim_title, "measures": []}
+            aims[aim_code] = aim
+            priority["aims"].append(aim)
+            priority_index = list(priorities).index(priority_code)
+            locator.places[("priorities", priority_index)] = number
+            locator.places[("priorities", priority_index, "aims", len(priority["aims"]) - 1)] = (
+                number
+            )
+        elif aim["title"] is None:
+            aim["title"] = aim_title
+        measure = _unflatten(cells, file, f"{prefix}row {number}", errors)
+        priority_index = list(priorities).index(priority_code)
+        aim_index = priority["aims"].index(aim)
+        locator.places[
+            ("priorities", priority_index, "aims", aim_index, "measures", len(aim["measures"]))
+        ] = number
+        aim["measures"].append(measure)
+    for priority in priorities.values():
+        priority["name"] = priority["name"] or priority["code"]
+        for aim in priority["aims"]:
+            aim["title"] = aim["title"] or aim["code"]
+    if errors:
+        raise InputRejected(errors, "register")
+    return Document({"priorities": list(priorities.values())}, locator)
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _clean_code(value: Any) -> str | None:
+    return None if value is None else str(value).strip().upper() or None
+
+
+def _unflatten(
+    cells: dict[str, Any], file: str, where: str, errors: list[LocatedError]
+) -> dict[str, Any]:
+    """`baseline.period` → {"baseline": {"period": …}}; `targets` cells read as YAML flow."""
+    measure: dict[str, Any] = {}
+    for name, value in cells.items():
+        if value is None:
+            continue
+        if name == "targets" and isinstance(value, str):
+            measure["targets"] = _targets_cell(value, file, where, errors)
+        elif name == "targets" and not isinstance(value, str):
+            errors.append(
+                LocatedError(file, where, "targets", "write targets as 2025-26: 30; 2026-27: 35")
+            )
+        elif "." in name:
+            head, _, rest = name.partition(".")
+            holder = measure.setdefault(head, {})
+            if isinstance(holder, dict):
+                holder[rest] = _target_cell(value) if head == "targets" else value
+        else:
+            measure[name] = value
+    return measure
+
+
+def _targets_cell(text: str, file: str, where: str, errors: list[LocatedError]) -> Any:
+    result: dict[str, Any] = {}
+    for part in [piece.strip() for piece in text.split(";") if piece.strip()]:
+        key, sep, value = part.partition(":")
+        if not sep or not value.strip():
+            errors.append(
+                LocatedError(
+                    file,
+                    where,
+                    "targets",
+                    f"'{part}' is not a target: write targets as 2025-26: 30; 2026-27: [40, 56]",
+                )
+            )
+            continue
+        result[key.strip()] = _target_cell(value.strip())
+    return result
+
+
+def _target_cell(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith("[") and value.endswith("]"):
+        return [part.strip() for part in value[1:-1].split(",")]
+    return value
+
+
+def read_csv_rows(path: Path) -> list[list[str]]:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252")  # Excel's "CSV" on Windows
+    sample = text[:4096]
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    return [list(row) for row in csv.reader(io.StringIO(text), dialect)]
+
+
+def read_xlsx_rows(path: Path, preferred: Sequence[str]) -> tuple[str, list[list[Any]]]:
+    """The rows of the first sheet named in `preferred` (case-insensitive), else the first."""
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        names = {name.lower(): name for name in workbook.sheetnames}
+        title = next((names[p] for p in preferred if p in names), workbook.sheetnames[0])
+        sheet = workbook[title]
+        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+    return title, rows
+
+
+# -- validation -------------------------------------------------------------------------------
+
+_MESSAGES = {
+    "missing": "is required but missing",
+    "extra_forbidden": "is not a field the register knows",
+    "bool_parsing": "must be true or false",
+    "bool_type": "must be true or false",
+    "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "dict_type": "must be a set of named values",
+    "list_type": "must be a list",
+    "model_type": "must be a set of named values",
+    "string_type": "must be text",
+}
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    kind = error["type"]
+    if kind == "enum":
+        expected = error.get("ctx", {}).get("expected", "")
+        return f"'{error.get('input')}' is not allowed; use {expected.replace(chr(39), '')}"
+    if kind in ("greater_than_equal", "less_than_equal"):
+        return _range_message(error)
+    if kind == "value_error":
+        return str(error.get("ctx", {}).get("error", error["msg"]))
+    if kind in _MESSAGES:
+        found = error.get("input")
+        suffix = f" (found '{found}')" if kind not in ("missing", "extra_forbidden") else ""
+        return _MESSAGES[kind] + suffix
+    return str(error["msg"])
+
+
+def _range_message(error: Mapping[str, Any]) -> str:
+    path = error["loc"]
+    name = path[-1] if path else "value"
+    limits = {
+        "decimals": "0 to 6",
+        "reporting_lag": "0 to 60 working days",
+        "tolerance": "0 to 100 (per cent)",
+        "performance_board_weeks": "0 to 26",
+    }
+    allowed = limits.get(str(name), "the allowed range")
+    return f"must be from {allowed} (found {error.get('input')})"
+
+
+def _validation_errors(
+    exc: ValidationError, document: Document, prefix: Path_ = ()
+) -> list[LocatedError]:
+    found: list[LocatedError] = []
+    for error in exc.errors():
+        path = (*prefix, *_clean_path(error["loc"]))
+        if error["type"] == "extra_forbidden":
+            message = f"'{path[-1]}' is not a field the register knows; check its spelling"
+        else:
+            message = _message(error)
+        found.append(
+            LocatedError(
+                document.locator.file,
+                document.locator.where(path),
+                describe(path, document.data) or None,
+                message,
+            )
+        )
+    return found
+
+
+def _clean_path(loc: Sequence[Any]) -> Path_:
+    # pydantic adds the union branch ("list[...]", "function-before[...]") to the location.
+    return tuple(
+        part
+        for part in loc
+        if not (isinstance(part, str) and ("[" in part or part.startswith(("function-",))))
+    )
+
+
+def _rule_errors(
+    shell: RegisterSpec, measures: Sequence[tuple[Path_, MeasureSpec]], document: Document
+) -> list[LocatedError]:
+    """Rules across fields and records: PRODUCT §3's validation list."""
+    errors: list[LocatedError] = []
+    locate = document.locator.where
+
+    def add(path: Path_, message: str) -> None:
+        errors.append(
+            LocatedError(
+                document.locator.file, locate(path), describe(path, document.data) or None, message
+            )
+        )
+
+    codes: set[str] = set()
+    for p_index, priority in enumerate(shell.priorities):
+        if priority.code in codes:
+            add(("priorities", p_index, "code"), f"priority code {priority.code} is used twice")
+        codes.add(priority.code)
+        for a_index, aim in enumerate(priority.aims):
+            if aim.code in codes:
+                add(
+                    ("priorities", p_index, "aims", a_index, "code"),
+                    f"code {aim.code} is already used by another aim or priority",
+                )
+            codes.add(aim.code)
+    first_seen: dict[str, Path_] = {}
+    for path, measure in measures:
+        if measure.ref in first_seen:
+            other = locate(first_seen[measure.ref]) or "earlier"
+            add(
+                (*path, "ref"),
+                f"ref {measure.ref} is used twice (also at {other}); "
+                "each measure needs its own ref",
+            )
+        first_seen.setdefault(measure.ref, path)
+        _measure_rules(measure, path, add)
+    people: set[str] = set()
+    for index, person in enumerate(shell.people):
+        if person.email in people:
+            add(("people", index, "email"), f"{person.email} is listed twice in people")
+        people.add(person.email)
+    if shell.channels:
+        for code in shell.channels.priorities:
+            if code not in {priority.code for priority in shell.priorities}:
+                add(
+                    ("channels", "priorities", code),
+                    f"there is no priority {code} in this register",
+                )
+    return errors
+
+
+def _measure_rules(measure: MeasureSpec, path: Path_, add: Any) -> None:
+    if measure.reviewer == measure.collector:
+        add((*path, "reviewer"), SEGREGATION)
+    if measure.cover and measure.cover == measure.collector:
+        add((*path, "cover"), "the cover must be a second officer, not the collector")
+    if (
+        measure.baseline
+        and measure.format is Format.PERCENTAGE
+        and measure.baseline.value is not None
+    ):
+        _check_percent(measure.baseline.value, (*path, "baseline", "value"), add)
+    for key, value in measure.targets.items():
+        target_path = (*path, "targets", key)
+        if isinstance(value, list):
+            if measure.polarity is not Polarity.RANGE:
+                add(target_path, "a [low, high] target needs polarity: range")
+                continue
+            if len(value) != 2:
+                add(target_path, "a range target needs exactly two numbers: [low, high]")
+                continue
+            if value[0] > value[1]:
+                add(target_path, f"the low end {value[0]} is above the high end {value[1]}")
+            numbers = value
+        else:
+            if measure.polarity is Polarity.RANGE:
+                add(
+                    target_path,
+                    f"polarity is range, so the target must be [low, high], not {value}",
+                )
+                continue
+            numbers = [value]
+        for number in numbers:
+            if measure.format is Format.PERCENTAGE:
+                _check_percent(number, target_path, add)
+    if measure.tolerance_abs is not None and measure.tolerance_abs < 0:
+        add((*path, "tolerance_abs"), "must not be negative")
+
+
+def _check_percent(number: Decimal, path: Path_, add: Any) -> None:
+    if not Decimal(0) <= number <= Decimal(100):
+        add(path, f"{number} is not a percentage: it must be from 0 to 100")
+
+
+def validate(document: Document) -> RegisterSpec:
+    """Check a parsed document against the register rules; raise `InputRejected` if any fail.
+
+    Each measure is validated on its own, so one run reports every problem in the file.
+    """
+    errors: list[LocatedError] = []
+    measures: list[tuple[Path_, MeasureSpec]] = []
+    shell = _without_measures(document.data)
+    for path, raw in _raw_measures(document.data):
+        try:
+            measures.append((path, MeasureSpec.model_validate(raw)))
+        except ValidationError as exc:
+            errors += _validation_errors(exc, document, path)
+            errors += _raw_rule_errors(path, raw, document)
+    try:
+        shell_spec = RegisterSpec.model_validate(shell)
+    except ValidationError as exc:
+        errors += _validation_errors(exc, document)
+        shell_spec = None
+    if shell_spec is not None:
+        errors += _rule_errors(shell_spec, measures, document)
+    if errors:
+        raise InputRejected(sorted(errors, key=_position), "register")
+    for path, measure in measures:
+        _, p_index, _, a_index, _, _ = path
+        shell["priorities"][p_index]["aims"][a_index]["measures"].append(measure)
+    return RegisterSpec.model_validate(shell)
+
+
+def _raw_rule_errors(path: Path_, raw: Any, document: Document) -> list[LocatedError]:
+    """Segregation of duties, checked even on a measure with other problems, so that one run
+    lists it too."""
+    if not isinstance(raw, Mapping):
+        return []
+    collector, reviewer = raw.get("collector"), raw.get("reviewer")
+    if (
+        isinstance(collector, str)
+        and isinstance(reviewer, str)
+        and (collector.strip().lower() == reviewer.strip().lower())
+    ):
+        where = (*path, "reviewer")
+        return [
+            LocatedError(
+                document.locator.file,
+                document.locator.where(where),
+                describe(where, document.data),
+                SEGREGATION,
+            )
+        ]
+    return []
+
+
+def _position(error: LocatedError) -> tuple[int, str]:
+    number = re.search(r"(\d+)$", error.where or "")
+    return (int(number.group(1)) if number else 0, error.where or "")
+
+
+def _raw_measures(data: Any) -> Iterator[tuple[Path_, Any]]:
+    for p_index, priority in enumerate(_items(data, "priorities")):
+        for a_index, aim in enumerate(_items(priority, "aims")):
+            for m_index, measure in enumerate(_items(aim, "measures")):
+                yield ("priorities", p_index, "aims", a_index, "measures", m_index), measure
+
+
+def _items(node: Any, key: str) -> list[Any]:
+    value = node.get(key) if isinstance(node, Mapping) else None
+    return value if isinstance(value, list) else []
+
+
+def _without_measures(data: Any) -> Any:
+    """A copy of the document with every aim's measure list emptied (validated separately)."""
+    if not isinstance(data, Mapping) or not isinstance(data.get("priorities"), list):
+        return data
+    shell = dict(data)
+    shell["priorities"] = []
+    for priority in data["priorities"]:
+        if isinstance(priority, Mapping) and isinstance(priority.get("aims"), list):
+            priority = dict(priority)
+            priority["aims"] = [
+                {**aim, "measures": []} if isinstance(aim, Mapping) else aim
+                for aim in priority["aims"]
+            ]
+        shell["priorities"].append(priority)
+    return shell
+
+
+def load_register(path: Path | str) -> RegisterSpec:
+    """Read and validate a register file (.yaml/.yml, .csv or .xlsx)."""
+    path = Path(path)
+    file = path.name
+    if not path.is_file():
+        raise InputRejected(
+            [LocatedError(str(path), None, None, "there is no such file")], "register"
+        )
+    suffix = path.suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise InputRejected(
+                [LocatedError(file, None, None, f"is not UTF-8 text ({error.reason})")], "register"
+            ) from None
+        document = read_yaml(text, file)
+        if not isinstance(document.data, dict):
+            raise InputRejected(
+                [
+                    LocatedError(
+                        file,
+                        "line 1",
+                        None,
+                        "a register starts with 'council:' and lists 'priorities:'",
+                    )
+                ],
+                "register",
+            )
+        return validate(document)
+    if suffix == ".csv":
+        return validate(read_table(read_csv_rows(path), file))
+    if suffix == ".xlsx":
+        try:
+            title, rows = read_xlsx_rows(path, ("measures", "register"))
+        except Exception as error:  # openpyxl raises many kinds for a damaged workbook
+            raise InputRejected(
+                [LocatedError(file, None, None, f"cannot be opened as a workbook ({error})")],
+                "register",
+            ) from None
+        return validate(read_table(rows, file, prefix=f"sheet {title}, "))
+    raise InputRejected(
+        [LocatedError(file, None, None, "use a .yaml, .yml, .csv or .xlsx file")], "register"
+    )
+
+
+__all__ = [
+    "PLACEMENT_COLUMNS",
+    "AimSpec",
+    "Baseline",
+    "CalendarSpec",
+    "ChannelsSpec",
+    "Confidence",
+    "Format",
+    "MeasureSpec",
+    "PersonSpec",
+    "PrioritySpec",
+    "RegisterSpec",
+    "load_register",
+    "validate",
+]

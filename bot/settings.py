@@ -1,0 +1,80 @@
+"""Configuration from the environment (PRODUCT §8).
+
+`load_settings(environ)` takes any mapping, so tests pass a dict instead of patching
+`os.environ`. Tokens are `SecretStr`: they print as '**********' and never reach logs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///pmf.db"
+DEFAULT_API_URL = "https://slack.com/api/"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        frozen=True, populate_by_name=True, env_ignore_empty=True, extra="ignore"
+    )
+
+    slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(None, alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(None, alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field(DEFAULT_API_URL, alias="SLACK_API_URL")
+    database_url: str = Field(DEFAULT_DATABASE_URL, alias="PMF_DATABASE_URL")
+    timezone: str = Field("Europe/London", alias="PMF_TIMEZONE")
+    port: int = Field(3000, alias="PMF_PORT", ge=1, le=65535)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"'{value}' is not a time zone name such as Europe/London") from None
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+_NAMES = {field.alias for field in Settings.model_fields.values() if field.alias}
+
+
+class _GivenSettings(Settings):
+    """Settings read only from the mapping passed in, never from the process environment."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from the process environment, or only from `environ` when one is given.
+
+    Blank values count as unset; a test's settings never pick up the machine's own variables.
+    """
+    if environ is None:
+        return Settings()
+    given: dict[str, Any] = {
+        name: value for name, value in environ.items() if name in _NAMES and value.strip()
+    }
+    return _GivenSettings(**given)

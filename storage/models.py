@@ -1,0 +1,225 @@
+"""The tables (PRODUCT §1–6). Every change to them goes through an Alembic migration.
+
+The register's shape: council → priorities → aims → measures, with people named by e-mail.
+Values: a `Submission` per version (nothing is overwritten, PRODUCT §5), at most one `Review`
+per submission, and `PeriodValue` holding each (measure, period)'s current state and approved
+figure so that status queries read one row per measure.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import ExactDecimal, UTCDateTime
+
+
+def _decimal(nullable: bool = True) -> Any:
+    return Field(default=None, sa_column=Column(ExactDecimal(), nullable=nullable))
+
+
+def _when(nullable: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable))
+
+
+class Council(SQLModel, table=True):
+    """The one council this database serves, with its calendar settings."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    region: str = Field(default="ENG", max_length=3)
+    performance_board_weeks: int = 3
+    closure_days: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    committee_dates: dict[str, list[str]] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    channels: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = _when()
+
+
+class Person(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True, index=True)
+    name: str = Field(max_length=200)
+    manager_email: str | None = Field(default=None, max_length=254)
+    is_admin: bool = False
+    slack_user_id: str | None = Field(default=None, max_length=32, index=True)
+    slack_checked_at: datetime | None = _when(nullable=True)
+
+
+class Priority(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=20, unique=True, index=True)
+    name: str = Field(max_length=300)
+    position: int = 0
+
+
+class Aim(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=20, unique=True, index=True)
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    priority_id: int = Field(foreign_key="priority.id", index=True)
+    position: int = 0
+
+
+class Measure(SQLModel, table=True):
+    """A methodology statement (seed 002 Appendix 2): every field of PRODUCT §3."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(max_length=20, unique=True, index=True)
+    aim_id: int = Field(foreign_key="aim.id", index=True)
+    position: int = 0
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    definition: str = Field(sa_column=Column(Text, nullable=False))
+    interval: str = Field(max_length=10)
+    reporting_lag: int = 8
+    format: str = Field(max_length=10)
+    decimals: int = 0
+    polarity: str = Field(max_length=6)
+    cumulative: bool = False
+    monitoring_only: bool = False
+    tolerance: Decimal = Field(sa_column=Column(ExactDecimal(), nullable=False))
+    tolerance_abs: Decimal | None = _decimal()
+    committee: str | None = Field(default=None, max_length=50)
+    confidence: str | None = Field(default=None, max_length=5)
+    data_source: str | None = Field(default=None, sa_column=Column(Text))
+    baseline_period: str | None = Field(default=None, max_length=12)
+    baseline_value: Decimal | None = _decimal()
+    units: str | None = Field(default=None, max_length=40)
+    benchmarking: str | None = Field(default=None, sa_column=Column(Text))
+    collector_id: int = Field(foreign_key="person.id", index=True)
+    cover_id: int | None = Field(default=None, foreign_key="person.id")
+    reviewer_id: int = Field(foreign_key="person.id", index=True)
+    head_of_service_id: int = Field(foreign_key="person.id", index=True)
+    active: bool = True
+
+
+class Target(SQLModel, table=True):
+    """A target for a period label; `high` is set for a range target [low, high]."""
+
+    __table_args__ = (UniqueConstraint("measure_id", "period", name="uq_target_measure_period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    measure_id: int = Field(foreign_key="measure.id", index=True)
+    period: str = Field(max_length=12)
+    low: Decimal = Field(sa_column=Column(ExactDecimal(), nullable=False))
+    high: Decimal | None = _decimal()
+
+
+class PeriodValue(SQLModel, table=True):
+    """The current state of one (measure, period) and its approved figure (PRODUCT §5)."""
+
+    __table_args__ = (
+        UniqueConstraint("measure_id", "period", name="uq_period_value_measure_period"),
+        Index("ix_period_value_period", "period"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    measure_id: int = Field(foreign_key="measure.id", index=True)
+    period: str = Field(max_length=12)
+    state: str = Field(max_length=10)  # submitted | approved | rejected | reopened
+    approved_value: Decimal | None = _decimal()
+    approved_submission_id: int | None = Field(default=None, foreign_key="submission.id")
+    latest_submission_id: int | None = Field(default=None, foreign_key="submission.id")
+    updated_at: datetime = _when()
+
+
+class Submission(SQLModel, table=True):
+    """One version of a value and its commentary; amendments add versions (PRODUCT §5)."""
+
+    __table_args__ = (
+        UniqueConstraint("measure_id", "period", "version", name="uq_submission_version"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    measure_id: int = Field(foreign_key="measure.id", index=True)
+    period: str = Field(max_length=12)
+    version: int
+    value: Decimal = Field(sa_column=Column(ExactDecimal(), nullable=False))
+    overview: str = Field(sa_column=Column(Text, nullable=False))
+    actions: str | None = Field(default=None, sa_column=Column(Text))
+    evidence_url: str | None = Field(default=None, sa_column=Column(Text))
+    submitted_by_id: int | None = Field(default=None, foreign_key="person.id")
+    submitted_by: str = Field(max_length=254)  # e-mail or CLI user, for the audit trail
+    on_behalf_of: bool = False
+    source: str = Field(default="slack", max_length=10)  # slack | import
+    late: bool = False
+    submitted_at: datetime = _when()
+    request_key: str | None = Field(default=None, max_length=120, unique=True)
+
+
+class Review(SQLModel, table=True):
+    """The one decision on a submission version; the unique key makes it exactly one."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submission.id", unique=True)
+    decision: str = Field(max_length=10)  # approved | rejected
+    reason: str | None = Field(default=None, sa_column=Column(Text))
+    decided_by_id: int | None = Field(default=None, foreign_key="person.id")
+    decided_by: str = Field(max_length=254)
+    decided_at: datetime = _when()
+
+
+class Leave(SQLModel, table=True):
+    """A person away from `starts` to `ends` inclusive, and who covers (PRODUCT §6)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    starts: date
+    ends: date
+    cover_id: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = _when()
+    ended_at: datetime | None = _when(nullable=True)
+
+
+class Reminder(SQLModel, table=True):
+    """The reminder outbox: one row per (measure, period, kind, recipient), sent once."""
+
+    __table_args__ = (Index("ix_reminder_status_due", "status", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True)
+    kind: str = Field(max_length=15)
+    measure_id: int | None = Field(default=None, foreign_key="measure.id")
+    period: str | None = Field(default=None, max_length=12)
+    recipient_id: int = Field(foreign_key="person.id")
+    due_at: datetime = _when()
+    expires_at: datetime | None = _when(nullable=True)
+    status: str = Field(default="pending", max_length=10)  # pending | sent | dropped | failed
+    attempts: int = 0
+    next_attempt_at: datetime | None = _when(nullable=True)
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    channel: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    sent_at: datetime | None = _when(nullable=True)
+
+
+class AuditEvent(SQLModel, table=True):
+    """One link of the append-only, hash-chained audit trail (PRODUCT §9)."""
+
+    __tablename__ = "audit_event"
+
+    seq: int = Field(primary_key=True)  # 1, 2, 3, … with no gaps: a gap is a deleted row
+    at: datetime = _when()
+    actor: str = Field(max_length=254)
+    action: str = Field(max_length=60)
+    entity: str = Field(max_length=40)
+    entity_key: str = Field(max_length=120)
+    before: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+    after: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class AuditHead(SQLModel, table=True):
+    """The newest link, locked while appending; deleting the newest event breaks the match."""
+
+    __tablename__ = "audit_head"
+
+    id: int = Field(default=1, primary_key=True)
+    seq: int = 0
+    hash: str = Field(max_length=64)

@@ -1,0 +1,119 @@
+"""Read queries that hand the core its plain data (a bounded number of queries each)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from bot.calendar import Region
+from bot.measures import MeasureInfo
+from bot.periods import Interval, Period
+from bot.ragg import Polarity, Rule
+from bot.ragg import Target as TargetValue
+from bot.register import Format
+from bot.status import CouncilInfo, Recorded
+from storage.models import Aim, Council, Measure, PeriodValue, Person, Priority, Submission, Target
+
+
+def load_council(session: Session) -> CouncilInfo | None:
+    council = session.exec(select(Council)).first()
+    if council is None:
+        return None
+    return CouncilInfo(
+        name=council.name,
+        region=Region(council.region),
+        closure_days=frozenset(date.fromisoformat(day) for day in council.closure_days),
+        performance_board_weeks=council.performance_board_weeks,
+        committee_dates={
+            key: [date.fromisoformat(day) for day in days]
+            for key, days in council.committee_dates.items()
+        },
+        channels=council.channels,
+    )
+
+
+def load_measures(session: Session, *, active_only: bool = True) -> dict[str, MeasureInfo]:
+    """Every measure as the core sees it, keyed by ref, in register order (3 queries)."""
+    people = {person.id: person.email for person in session.exec(select(Person))}
+    aims = {aim.id: aim for aim in session.exec(select(Aim))}
+    priorities = {priority.id: priority for priority in session.exec(select(Priority))}
+    query = select(Measure).order_by(col(Measure.position))
+    if active_only:
+        query = query.where(col(Measure.active).is_(True))
+    rows = list(session.exec(query))
+    targets: dict[int, dict[Period, TargetValue]] = {}
+    for target in session.exec(select(Target)):
+        targets.setdefault(target.measure_id, {})[Period.parse(target.period)] = TargetValue(
+            target.low, target.high
+        )
+    found: dict[str, MeasureInfo] = {}
+    for row in rows:
+        assert row.id is not None
+        aim = aims[row.aim_id]
+        found[row.ref] = MeasureInfo(
+            ref=row.ref,
+            title=row.title,
+            priority=priorities[aim.priority_id].code,
+            priority_name=priorities[aim.priority_id].name,
+            aim_title=aim.title,
+            aim=aim.code,
+            interval=Interval(row.interval),
+            reporting_lag=row.reporting_lag,
+            format=Format(row.format),
+            decimals=row.decimals,
+            rule=Rule(
+                polarity=Polarity(row.polarity),
+                tolerance=row.tolerance,
+                tolerance_abs=row.tolerance_abs,
+                monitoring_only=row.monitoring_only,
+                interval=Interval(row.interval),
+                cumulative=row.cumulative,
+            ),
+            targets=targets.get(row.id, {}),
+            committee=row.committee,
+            units=row.units,
+            definition=row.definition,
+            collector=people.get(row.collector_id),
+            cover=people.get(row.cover_id) if row.cover_id else None,
+            reviewer=people.get(row.reviewer_id),
+            head_of_service=people.get(row.head_of_service_id),
+        )
+    return found
+
+
+def load_recorded(
+    session: Session, wanted: Mapping[str, Iterable[Period]]
+) -> dict[tuple[str, Period], Recorded]:
+    """What is recorded for the wanted (measure, period) pairs, with the approved commentary.
+
+    One query, whatever the number of measures: the period labels wanted are few (a report
+    looks at one period and its two comparisons per interval), so filter on those and keep the
+    wanted pairs.
+    """
+    pairs = {(ref, period.label) for ref, periods in wanted.items() for period in periods}
+    labels = sorted({label for _, label in pairs})
+    if not labels:
+        return {}
+    query = (
+        sa_select(
+            col(Measure.ref),
+            col(PeriodValue.period),
+            col(PeriodValue.state),
+            col(PeriodValue.approved_value),
+            col(Submission.overview),
+            col(Submission.actions),
+        )
+        .join(Measure, col(Measure.id) == col(PeriodValue.measure_id))
+        .outerjoin(Submission, col(Submission.id) == col(PeriodValue.approved_submission_id))
+        .where(col(PeriodValue.period).in_(labels))
+    )
+    if len(wanted) == 1:
+        query = query.where(col(Measure.ref) == next(iter(wanted)))
+    found: dict[tuple[str, Period], Recorded] = {}
+    for ref, label, state, value, overview, actions in session.execute(query).tuples():
+        if (ref, label) in pairs:
+            found[(ref, Period.parse(label))] = Recorded(state, value, overview, actions)
+    return found

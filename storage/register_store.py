@@ -1,0 +1,554 @@
+"""Writing a validated register and actuals to the database, with their audit events.
+
+Both run inside the caller's write session, so an import is all or nothing; a dry run is the
+same work rolled back, so what it reports is exactly what the real import would do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, insert
+from sqlmodel import Session, col, select
+
+from bot.actuals import Actual
+from bot.register import MeasureSpec, RegisterSpec
+from bot.workflow import State
+from storage import audit
+from storage.models import (
+    Aim,
+    Council,
+    Measure,
+    PeriodValue,
+    Person,
+    Priority,
+    Review,
+    Submission,
+    Target,
+)
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, on a dry run, would do)."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    retired: list[str] = field(default_factory=list)
+    people_added: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _measure_fields(spec: MeasureSpec) -> dict[str, Any]:
+    return {
+        "title": spec.title,
+        "definition": spec.definition,
+        "interval": spec.interval.value,
+        "reporting_lag": spec.reporting_lag,
+        "format": spec.format.value,
+        "decimals": spec.decimals,
+        "polarity": spec.polarity.value,
+        "cumulative": spec.cumulative,
+        "monitoring_only": spec.monitoring_only,
+        "tolerance": spec.tolerance,
+        "tolerance_abs": spec.tolerance_abs,
+        "committee": spec.committee,
+        "confidence": spec.confidence.value if spec.confidence else None,
+        "data_source": spec.data_source,
+        "baseline_period": spec.baseline.period if spec.baseline else None,
+        "baseline_value": spec.baseline.value if spec.baseline else None,
+        "units": spec.units,
+        "benchmarking": spec.benchmarking,
+    }
+
+
+def _name_from_email(email: str) -> str:
+    local = email.split("@", 1)[0]
+    return " ".join(part.capitalize() for part in local.replace("_", ".").split(".") if part)
+
+
+def apply_register(
+    *, session: Session, spec: RegisterSpec, actor: str, at: datetime, source: str
+) -> ImportReport:
+    """Create or update everything in `spec`, keyed by e-mail, code and ref (PRODUCT §3).
+
+    Measures that the database has but the file no longer lists are retired (kept, with their
+    history, but no longer reported); importing them again brings them back.
+    """
+    report = ImportReport()
+
+    def log(action: str, entity: str, key: str, before: Any, after: Any) -> None:
+        audit.record(
+            session,
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_key=key,
+            at=at,
+            before=before,
+            after=after,
+        )
+
+    if spec.council is not None:
+        _apply_council(session, spec, at, log)
+    elif session.exec(select(Council)).first() is None:
+        session.add(Council(name="Council", updated_at=at))
+
+    people = {person.email: person for person in session.exec(select(Person))}
+    wanted = {person.email: person for person in spec.people}
+    for email in sorted(spec.emails()):
+        person_spec = wanted.get(email)
+        name = person_spec.name if person_spec else None
+        manager = person_spec.manager if person_spec else None
+        is_admin = email in spec.admins if spec.council is not None else None
+        person = people.get(email)
+        if person is None:
+            person = Person(
+                email=email,
+                name=name or _name_from_email(email),
+                manager_email=manager,
+                is_admin=bool(is_admin),
+            )
+            session.add(person)
+            people[email] = person
+            report.people_added.append(email)
+            if person_spec is None:
+                report.warnings.append(f"{email} is not in people: added as '{person.name}'")
+            log("person.create", "person", email, None, _person_view(person))
+            continue
+        before = _person_view(person)
+        if name is not None:
+            person.name = name
+        if person_spec is not None:
+            person.manager_email = manager
+        if is_admin is not None:
+            person.is_admin = is_admin
+        if _person_view(person) != before:
+            session.add(person)
+            log("person.update", "person", email, before, _person_view(person))
+    session.flush()
+
+    priorities = {row.code: row for row in session.exec(select(Priority))}
+    aims = {row.code: row for row in session.exec(select(Aim))}
+    measures = {row.ref: row for row in session.exec(select(Measure))}
+    targets: dict[int, dict[str, Target]] = {}
+    for row in session.exec(select(Target)):
+        targets.setdefault(row.measure_id, {})[row.period] = row
+    listed: set[str] = set()
+    position = 0
+    for p_position, priority_spec in enumerate(spec.priorities):
+        priority = priorities.get(priority_spec.code)
+        if priority is None:
+            priority = Priority(
+                code=priority_spec.code, name=priority_spec.name, position=p_position
+            )
+            session.add(priority)
+            priorities[priority.code] = priority
+            log("priority.create", "priority", priority.code, None, {"name": priority.name})
+        elif (priority.name, priority.position) != (priority_spec.name, p_position):
+            log(
+                "priority.update",
+                "priority",
+                priority.code,
+                {"name": priority.name},
+                {"name": priority_spec.name},
+            )
+            priority.name, priority.position = priority_spec.name, p_position
+            session.add(priority)
+        session.flush()
+        assert priority.id is not None
+        for a_position, aim_spec in enumerate(priority_spec.aims):
+            aim = aims.get(aim_spec.code)
+            view = {"title": aim_spec.title, "priority": priority.code}
+            if aim is None:
+                aim = Aim(
+                    code=aim_spec.code,
+                    title=aim_spec.title,
+                    priority_id=priority.id,
+                    position=a_position,
+                )
+                session.add(aim)
+                aims[aim.code] = aim
+                log("aim.create", "aim", aim.code, None, view)
+            elif (aim.title, aim.priority_id, aim.position) != (
+                aim_spec.title,
+                priority.id,
+                a_position,
+            ):
+                old_priority = next(
+                    (code for code, row in priorities.items() if row.id == aim.priority_id), None
+                )
+                log(
+                    "aim.update",
+                    "aim",
+                    aim.code,
+                    {"title": aim.title, "priority": old_priority},
+                    view,
+                )
+                aim.title, aim.priority_id, aim.position = aim_spec.title, priority.id, a_position
+                session.add(aim)
+            session.flush()
+            for measure_spec in aim_spec.measures:
+                position += 1
+                listed.add(measure_spec.ref)
+                _apply_measure(
+                    session, measure_spec, aim, position, people, measures, targets, report, log
+                )
+    for ref, measure in sorted(measures.items()):
+        if ref not in listed and measure.active:
+            measure.active = False
+            session.add(measure)
+            report.retired.append(ref)
+            log("measure.retire", "measure", ref, {"active": True}, {"active": False})
+    session.flush()
+    log(
+        "register.import",
+        "register",
+        source,
+        None,
+        {
+            "created": len(report.created),
+            "updated": len(report.updated),
+            "unchanged": report.unchanged,
+            "retired": len(report.retired),
+            "people_added": len(report.people_added),
+        },
+    )
+    return report
+
+
+def _apply_council(session: Session, spec: RegisterSpec, at: datetime, log: Any) -> None:
+    council = session.exec(select(Council)).first()
+    calendar = spec.calendar
+    channels = spec.channels.model_dump(mode="json") if spec.channels else {}
+    values: dict[str, Any] = {
+        "name": spec.council,
+        "region": calendar.region.value if calendar else "ENG",
+        "performance_board_weeks": calendar.performance_board_weeks if calendar else 3,
+        "closure_days": sorted(day.isoformat() for day in calendar.closure_days)
+        if calendar
+        else [],
+        "committee_dates": {
+            key: [day.isoformat() for day in days]
+            for key, days in (calendar.committee_dates.items() if calendar else [])
+        },
+        "channels": channels,
+    }
+    if council is None:
+        session.add(Council(**values, updated_at=at))
+        log("council.create", "council", str(spec.council), None, values)
+        return
+    before = {key: getattr(council, key) for key in values}
+    if before != values:
+        for key, value in values.items():
+            setattr(council, key, value)
+        council.updated_at = at
+        session.add(council)
+        log("council.update", "council", str(spec.council), before, values)
+
+
+def _person_view(person: Person) -> dict[str, Any]:
+    return {"name": person.name, "manager": person.manager_email, "admin": person.is_admin}
+
+
+def _apply_measure(
+    session: Session,
+    spec: MeasureSpec,
+    aim: Aim,
+    position: int,
+    people: Mapping[str, Person],
+    measures: dict[str, Measure],
+    targets: dict[int, dict[str, Target]],
+    report: ImportReport,
+    log: Any,
+) -> None:
+    values = _measure_fields(spec)
+    values |= {
+        "aim_id": aim.id,
+        "position": position,
+        "active": True,
+        "collector_id": people[spec.collector].id,
+        "cover_id": people[spec.cover].id if spec.cover else None,
+        "reviewer_id": people[spec.reviewer].id,
+        "head_of_service_id": people[spec.head_of_service].id,
+    }
+    wanted_targets = {key: _target_pair(value) for key, value in spec.targets.items()}
+    view = _measure_view(spec, aim.code, wanted_targets)
+    measure = measures.get(spec.ref)
+    if measure is None:
+        measure = Measure(ref=spec.ref, **values)
+        session.add(measure)
+        session.flush()
+        measures[spec.ref] = measure
+        assert measure.id is not None
+        for key, (low, high) in wanted_targets.items():
+            session.add(Target(measure_id=measure.id, period=key, low=low, high=high))
+        report.created.append(spec.ref)
+        log("measure.create", "measure", spec.ref, None, view)
+        return
+    assert measure.id is not None
+    current = targets.get(measure.id, {})
+    before_targets = {key: (row.low, row.high) for key, row in current.items()}
+    before = _stored_view(measure, values, before_targets, people, aim.code)
+    changed_fields = {key for key, value in values.items() if getattr(measure, key) != value}
+    if not changed_fields and before_targets == wanted_targets:
+        report.unchanged += 1
+        return
+    for key in changed_fields:
+        setattr(measure, key, values[key])
+    session.add(measure)
+    for key, row in current.items():
+        if key not in wanted_targets:
+            session.delete(row)
+    for key, (low, high) in wanted_targets.items():
+        stored = current.get(key)
+        if stored is None:
+            session.add(Target(measure_id=measure.id, period=key, low=low, high=high))
+        elif (stored.low, stored.high) != (low, high):
+            stored.low, stored.high = low, high
+            session.add(stored)
+    report.updated.append(spec.ref)
+    after = view
+    log(
+        "measure.update",
+        "measure",
+        spec.ref,
+        {key: before[key] for key in after if before.get(key) != after[key]},
+        {key: after[key] for key in after if before.get(key) != after[key]},
+    )
+
+
+def _target_pair(value: Decimal | list[Decimal]) -> tuple[Decimal, Decimal | None]:
+    if isinstance(value, list):
+        return value[0], value[1]
+    return value, None
+
+
+def _targets_view(targets: Mapping[str, tuple[Decimal, Decimal | None]]) -> dict[str, Any]:
+    return {
+        key: [low, high] if high is not None else low
+        for key, (low, high) in sorted(targets.items())
+    }
+
+
+def _measure_view(
+    spec: MeasureSpec, aim: str, targets: Mapping[str, tuple[Decimal, Decimal | None]]
+) -> dict[str, Any]:
+    view = audit.jsonable(_measure_fields(spec))
+    view |= {
+        "aim": aim,
+        "collector": spec.collector,
+        "cover": spec.cover,
+        "reviewer": spec.reviewer,
+        "head_of_service": spec.head_of_service,
+        "targets": audit.jsonable(_targets_view(targets)),
+        "active": True,
+    }
+    return dict(view)
+
+
+def _stored_view(
+    measure: Measure,
+    values: Mapping[str, Any],
+    targets: Mapping[str, tuple[Decimal, Decimal | None]],
+    people: Mapping[str, Person],
+    aim: str,
+) -> dict[str, Any]:
+    by_id = {person.id: email for email, person in people.items()}
+    view = {
+        key: getattr(measure, key)
+        for key in values
+        if not key.endswith("_id") and key != "position"
+    }
+    view = dict(audit.jsonable(view))
+    old_aim = measure.aim_id
+    view |= {
+        "aim": aim if old_aim == values["aim_id"] else f"(aim id {old_aim})",
+        "collector": by_id.get(measure.collector_id),
+        "cover": by_id.get(measure.cover_id) if measure.cover_id else None,
+        "reviewer": by_id.get(measure.reviewer_id),
+        "head_of_service": by_id.get(measure.head_of_service_id),
+        "targets": audit.jsonable(_targets_view(targets)),
+    }
+    return view
+
+
+# -- actuals ------------------------------------------------------------------------------------
+
+
+@dataclass
+class ActualsReport:
+    stored: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+
+
+def store_actuals(
+    *, session: Session, actuals: Iterable[Actual], actor: str, at: datetime, source: str
+) -> ActualsReport:
+    """Store each actual as an approved submission version, with its audit event.
+
+    A row identical to the approved value and commentary already held changes nothing, so an
+    actuals file can be imported again safely; a different figure becomes a new version.
+    """
+    rows = list(actuals)
+    report = ActualsReport()
+    ids = {m.ref: m.id for m in session.exec(select(Measure))}
+    labels = sorted({row.period.label for row in rows})
+    current: dict[tuple[int, str], PeriodValue] = {}
+    for chunk in _chunks(labels, 500):
+        for value in session.exec(select(PeriodValue).where(col(PeriodValue.period).in_(chunk))):
+            current[(value.measure_id, value.period)] = value
+    approved_ids = [
+        pv.approved_submission_id for pv in current.values() if pv.approved_submission_id
+    ]
+    overviews: dict[int, str] = {}
+    for chunk in _chunks(approved_ids, 500):
+        for submission in session.exec(select(Submission).where(col(Submission.id).in_(chunk))):
+            assert submission.id is not None
+            overviews[submission.id] = submission.overview
+    latest_version: dict[tuple[int, str], int] = {}
+    for chunk in _chunks(labels if current else [], 500):
+        query = (
+            select(Submission.measure_id, Submission.period, func.max(Submission.version))
+            .where(col(Submission.period).in_(chunk))
+            .group_by(col(Submission.measure_id), col(Submission.period))
+        )
+        for measure_id, period, version in session.exec(query):
+            latest_version[(measure_id, period)] = version
+    new_submissions: list[dict[str, Any]] = []
+    keys: list[tuple[int, str, Actual, PeriodValue | None]] = []
+    for row in rows:
+        found_id = ids[row.ref]
+        assert found_id is not None
+        measure_id = found_id
+        key = (measure_id, row.period.label)
+        existing = current.get(key)
+        if (
+            existing is not None
+            and existing.state == State.APPROVED
+            and existing.approved_value == row.value
+            and overviews.get(existing.approved_submission_id or -1) == row.commentary
+        ):
+            report.unchanged += 1
+            continue
+        version = latest_version.get(key, 0) + 1
+        new_submissions.append(
+            {
+                "measure_id": measure_id,
+                "period": row.period.label,
+                "version": version,
+                "value": row.value,
+                "overview": row.commentary,
+                "actions": None,
+                "evidence_url": None,
+                "submitted_by_id": None,
+                "submitted_by": actor,
+                "on_behalf_of": False,
+                "source": "import",
+                "late": False,  # history, not a submission against a deadline
+                "submitted_at": at,
+                "request_key": None,
+            }
+        )
+        keys.append((measure_id, row.period.label, row, existing))
+    if not new_submissions:
+        _log_actuals(session, actor, at, source, report)
+        return report
+    submission_ids = list(
+        session.scalars(
+            insert(Submission).returning(col(Submission.id), sort_by_parameter_order=True),
+            new_submissions,
+        )
+    )
+    session.execute(
+        insert(Review),
+        [
+            {
+                "submission_id": sid,
+                "decision": "approved",
+                "reason": None,
+                "decided_by_id": None,
+                "decided_by": actor,
+                "decided_at": at,
+            }
+            for sid in submission_ids
+        ],
+    )
+    inserts: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    for sid, (measure_id, period, row, existing) in zip(submission_ids, keys, strict=True):
+        after = {"value": row.value, "commentary": row.commentary, "state": "approved"}
+        if existing is None:
+            inserts.append(
+                {
+                    "measure_id": measure_id,
+                    "period": period,
+                    "state": "approved",
+                    "approved_value": row.value,
+                    "approved_submission_id": sid,
+                    "latest_submission_id": sid,
+                    "updated_at": at,
+                }
+            )
+            report.stored += 1
+            events.append(
+                {
+                    "action": "value.import",
+                    "entity": "value",
+                    "entity_key": f"{row.ref} {period}",
+                    "before": None,
+                    "after": after,
+                }
+            )
+        else:
+            before = {
+                "value": existing.approved_value,
+                "state": existing.state,
+                "commentary": overviews.get(existing.approved_submission_id or -1),
+            }
+            existing.state = State.APPROVED.value
+            existing.approved_value = row.value
+            existing.approved_submission_id = sid
+            existing.latest_submission_id = sid
+            existing.updated_at = at
+            session.add(existing)
+            report.replaced += 1
+            events.append(
+                {
+                    "action": "value.import",
+                    "entity": "value",
+                    "entity_key": f"{row.ref} {period}",
+                    "before": before,
+                    "after": after,
+                }
+            )
+    if inserts:
+        session.execute(insert(PeriodValue), inserts)
+    audit.record_many(session, actor=actor, at=at, events=events)
+    _log_actuals(session, actor, at, source, report)
+    return report
+
+
+def _log_actuals(
+    session: Session, actor: str, at: datetime, source: str, report: ActualsReport
+) -> None:
+    audit.record(
+        session,
+        actor=actor,
+        action="actuals.import",
+        entity="actuals",
+        entity_key=source,
+        at=at,
+        after={"stored": report.stored, "replaced": report.replaced, "unchanged": report.unchanged},
+    )
+
+
+def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
