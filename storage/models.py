@@ -113,6 +113,7 @@ class Target(SQLModel, table=True):
 class PeriodValue(SQLModel, table=True):
     """The current state of one (measure, period) and its approved figure (PRODUCT §5)."""
 
+    __tablename__ = "period_value"
     __table_args__ = (
         UniqueConstraint("measure_id", "period", name="uq_period_value_measure_period"),
         Index("ix_period_value_period", "period"),

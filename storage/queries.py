@@ -113,7 +113,7 @@ def load_recorded(
     if len(wanted) == 1:
         query = query.where(col(Measure.ref) == next(iter(wanted)))
     found: dict[tuple[str, Period], Recorded] = {}
-    for ref, label, state, value, overview, actions in session.execute(query).tuples():
+    for ref, label, state, value, overview, actions in session.execute(query):
         if (ref, label) in pairs:
             found[(ref, Period.parse(label))] = Recorded(state, value, overview, actions)
     return found

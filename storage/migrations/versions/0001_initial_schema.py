@@ -262,7 +262,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_target_measure_id"), ["measure_id"], unique=False)
 
     op.create_table(
-        "periodvalue",
+        "period_value",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("measure_id", sa.Integer(), nullable=False),
         sa.Column("period", sa.String(length=12), nullable=False),
@@ -286,9 +286,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("measure_id", "period", name="uq_period_value_measure_period"),
     )
-    with op.batch_alter_table("periodvalue", schema=None) as batch_op:
+    with op.batch_alter_table("period_value", schema=None) as batch_op:
         batch_op.create_index("ix_period_value_period", ["period"], unique=False)
-        batch_op.create_index(batch_op.f("ix_periodvalue_measure_id"), ["measure_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_period_value_measure_id"), ["measure_id"], unique=False
+        )
 
     op.create_table(
         "review",
@@ -314,11 +316,11 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("review")
-    with op.batch_alter_table("periodvalue", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_periodvalue_measure_id"))
+    with op.batch_alter_table("period_value", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_period_value_measure_id"))
         batch_op.drop_index("ix_period_value_period")
 
-    op.drop_table("periodvalue")
+    op.drop_table("period_value")
     with op.batch_alter_table("target", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_target_measure_id"))
 

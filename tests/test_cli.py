@@ -1,0 +1,143 @@
+"""The `pmf-bot` command through its real entry point (a subprocess), as a user runs it."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLES, Cli
+
+TODAY = "2026-05-01"
+
+
+@pytest.fixture
+def loaded(cli: Cli) -> Cli:
+    assert cli("import", "register", str(EXAMPLES / "register.yaml")).code == 0
+    result = cli(
+        "import",
+        "actuals",
+        str(EXAMPLES / "actuals.csv"),
+        "--by",
+        "tester@example.gov.uk",
+        "--today",
+        TODAY,
+    )
+    assert result.code == 0, result.err
+    assert "182 values stored" in result.out
+    return cli
+
+
+def test_readme_flow_prints_the_councils_status(loaded: Cli) -> None:
+    result = loaded("status", "--period", "2025-26 Q4", "--today", TODAY)
+    assert result.code == 0, result.err
+    assert result.out.startswith("Example District Council — status for 2025-26 Q4")
+    assert "Red 3 · Amber 3 · Green 13 · Grey 2 · No data 1" in result.out
+    assert "Committee view: 18 of 21 on target (85%), 1 missing" in result.out
+
+
+def test_status_json_has_the_product_keys(loaded: Cli) -> None:
+    result = loaded("status", "SE1", "--period", "2025-26 Q4", "--json", "--today", TODAY)
+    assert result.code == 0, result.err
+    rows = json.loads(result.out)
+    assert [row["ref"] for row in rows] == ["SE1.1", "SE1.2", "SE1.3"]
+    assert rows[1] == {
+        "ref": "SE1.2",
+        "title": "Household waste sent for reuse, recycling and composting",
+        "period": "2025-26 Q4",
+        "value": 47.5,
+        "target": 50,
+        "status": "amber",
+        "committee": "on_target",
+        "state": "approved",
+        "direction": "declining",
+        "direction_year": "improving",
+    }
+
+
+def test_status_of_one_measure_explains_itself(loaded: Cli) -> None:
+    result = loaded("status", "TC2.2", "--period", "2025-26 Q4", "--today", TODAY)
+    assert result.code == 0, result.err
+    assert "Status: RED" in result.out
+    assert "Performance overview:" in result.out
+
+
+def test_unknown_ref_and_bad_period_are_explained(loaded: Cli) -> None:
+    result = loaded("status", "SE9.9")
+    assert result.code == 1
+    assert "There is no measure, aim or priority called 'SE9.9'" in result.err
+    assert "Did you mean" in result.err
+    result = loaded("status", "--period", "2025-27 Q1")
+    assert result.code == 1
+    assert "the second year must follow the first" in result.err
+
+
+def test_calendar_json_lists_periods_and_deadlines(loaded: Cli) -> None:
+    result = loaded("calendar", "--year", "2025-26", "--json")
+    assert result.code == 0, result.err
+    rows = json.loads(result.out)
+    assert set(rows[0]) == {"ref", "period", "period_end", "deadline"}
+    by_key = {(row["ref"], row["period"]): row for row in rows}
+    # Q1 ends Mon 30 Jun 2025; 8 working days later is Thu 10 Jul 2025.
+    assert by_key[("SE1.3", "2025-26 Q1")] == {
+        "ref": "SE1.3",
+        "period": "2025-26 Q1",
+        "period_end": "2025-06-30",
+        "deadline": "2025-07-10",
+    }
+    assert len([row for row in rows if row["ref"] == "SE2.1"]) == 12
+
+
+def test_calendar_text_shows_board_dates(loaded: Cli) -> None:
+    result = loaded("calendar", "--year", "2025/26")
+    assert result.code == 0, result.err
+    assert "Performance Board dates:" in result.out
+    assert "2025-26 Q1: Mon 21 Jul 2025" in result.out
+    result = loaded("calendar", "--year", "2025-26 Q1")
+    assert result.code == 1 and "not a financial year" in result.err
+
+
+def test_audit_export_and_verify_catch_tampering(sqlite_cli: Cli, tmp_path: Path) -> None:
+    cli = sqlite_cli
+    assert (
+        cli("import", "register", str(EXAMPLES / "register.yaml"), "--by", "po@x.gov.uk").code == 0
+    )
+    result = cli("audit", "verify")
+    assert result.code == 0 and "The audit trail is intact" in result.out
+    out = tmp_path / "audit.csv"
+    result = cli("audit", "export", "--out", str(out))
+    assert result.code == 0, result.err
+    with out.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows[-1]["action"] == "register.import" and rows[-1]["actor"] == "po@x.gov.uk"
+    database = cli.database_url.removeprefix("sqlite:///")
+    with sqlite3.connect(database) as connection:
+        connection.execute("UPDATE audit_event SET after = '{}' WHERE seq = 3")
+    result = cli("audit", "verify")
+    assert result.code == 1
+    assert "event 3" in result.err and "was changed after it was written" in result.err
+
+
+def test_db_upgrade_is_idempotent(sqlite_cli: Cli) -> None:
+    first = sqlite_cli("db", "upgrade")
+    assert first.code == 0 and "is now at revision" in first.out
+    again = sqlite_cli("db", "upgrade")
+    assert again.code == 0 and "already up to date" in again.out
+
+
+def test_bad_environment_is_reported_plainly(sqlite_cli: Cli) -> None:
+    result = sqlite_cli("status", env={"PMF_TIMEZONE": "Mars/Olympus"})
+    assert result.code == 1
+    assert "'Mars/Olympus' is not a time zone name" in result.err
+
+
+def test_unreachable_database_is_reported_plainly(sqlite_cli: Cli) -> None:
+    result = sqlite_cli(
+        "status", env={"PMF_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/nothing"}
+    )
+    assert result.code == 1
+    assert "Cannot open the database" in result.err
+    assert "Traceback" not in result.err
