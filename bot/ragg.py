@@ -114,8 +114,14 @@ def target_for(
     if yearly is None:
         return None
     if cumulative and period.kind is not PeriodKind.YEAR:
+        # Multiply before dividing, so t·m⁄12 is exact whenever it has a finite decimal form
+        # (30 at July is 10, not 9.999…9 from multiplying by a rounded 1⁄3).
         fraction = period.year_fraction
-        return yearly.scaled(Decimal(fraction.numerator) / Decimal(fraction.denominator))
+        numerator, denominator = Decimal(fraction.numerator), Decimal(fraction.denominator)
+        return Target(
+            yearly.low * numerator / denominator,
+            None if yearly.high is None else yearly.high * numerator / denominator,
+        )
     return yearly
 
 

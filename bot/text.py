@@ -62,6 +62,8 @@ def render_report(report: StatusReport) -> str:
         lines.append(
             "There are no measures in the register yet: run 'pmf-bot import register FILE'."
         )
+    cells = {id(row): _cells(row) for row in report.rows}
+    widths = [max((len(cells[id(row)][n]) for row in report.rows), default=0) for n in range(4)]
     for (priority, name), in_priority in groupby(
         report.rows, key=lambda row: (row.measure.priority, row.measure.priority_name)
     ):
@@ -71,19 +73,24 @@ def render_report(report: StatusReport) -> str:
         ):
             lines.append(f"  {aim}  {_clip(aim_title, 90)}")
             for row in in_aim:
-                lines.append("    " + _measure_line(row))
+                period, figure, target, status = cells[id(row)]
+                lines.append(
+                    f"    {row.measure.ref:<8} {_clip(row.measure.title, 48):<48}  "
+                    f"{period:<{widths[0]}}  {figure:>{widths[1]}}  "
+                    f"{target:<{widths[2]}}  {status:<{widths[3]}}  {row.state.words}"
+                )
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _measure_line(row: StatusRow) -> str:
+def _cells(row: StatusRow) -> tuple[str, str, str, str]:
     measure = row.measure
     figure = measure.format_value(row.value) if row.value is not None else "no value"
-    target = measure.format_target(row.target)
     return (
-        f"{measure.ref:<8} {_clip(measure.title, 48):<48}  {row.period.label:<11} "
-        f"{figure:>14}  target {target:<14} {row.status.word.upper():<8} "
-        f"{row.state.words}"
+        row.period.label,
+        figure,
+        f"target {measure.format_target(row.target)}",
+        row.status.word.upper(),
     )
 
 
