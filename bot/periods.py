@@ -60,7 +60,7 @@ _MONTH_NAMES = {
     name.lower(): number
     for number in range(1, 13)
     for name in (_calendar.month_name[number], _calendar.month_abbr[number])
-}
+} | {"sept": 9}
 
 EXAMPLES = "2025-26, 2025-26 Q1, 2025-26 H2 or 2025-07"
 
@@ -111,7 +111,7 @@ class Period:
         cleaned = raw.upper().replace("/", "-")
         match = _YEAR_PART.fullmatch(cleaned)
         if match and not _looks_like_month(match):
-            return cls.year(_fy_from(match, raw))
+            return cls.year(_fy_from(match, raw, bare=True))
         match = _SUB_AFTER.fullmatch(cleaned) or _SUB_BEFORE.fullmatch(cleaned)
         if match:
             fy = _fy_from(match, raw)
@@ -247,11 +247,17 @@ def _looks_like_month(match: re.Match[str]) -> bool:
     return len(second) == 2 and 1 <= int(second) <= 12 and int(second) != (start + 1) % 100
 
 
-def _fy_from(match: re.Match[str], raw: str) -> int:
+def _fy_from(match: re.Match[str], raw: str, *, bare: bool = False) -> int:
+    # `bare`: the label is only "YYYY-NN", which might have been meant as a month.
     start = int(match.group("y1"))
     second = match.group("y2")
     expected = (start + 1) % 100 if len(second) == 2 else start + 1
     if int(second) != expected:
+        if bare and len(second) == 2 and abs(int(second) - expected) > 3:
+            raise PeriodError(
+                f"'{raw}' is not a period: a month runs 01 to 12 (as in {start}-07), and a "
+                f"financial year's second year follows the first (as in {fy_label(start)})"
+            )
         raise PeriodError(
             f"'{raw}' is not a financial year: the second year must follow the first, "
             f"as in {fy_label(start)}"
