@@ -77,7 +77,9 @@ def check_value(text: str | int | Decimal, *, format: Format, decimals: int) -> 
     exponent = value.as_tuple().exponent
     places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
     if places > decimals:
-        allowed = "a whole number" if decimals == 0 else f"at most {decimals} decimal places"
+        allowed = {0: "a whole number", 1: "at most 1 decimal place"}.get(
+            decimals, f"at most {decimals} decimal places"
+        )
         raise ValueProblem(
             f"{raw} has {places} decimal places; this measure is reported to {allowed}."
         )

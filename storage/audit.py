@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
@@ -90,7 +90,7 @@ def record(
     head = session.exec(query).one()
     event = AuditEvent(
         seq=head.seq + 1,
-        at=at,
+        at=at.astimezone(UTC),  # hashed as stored: a local offset would not survive storage
         actor=actor,
         action=action,
         entity=entity,
@@ -125,7 +125,7 @@ def record_many(
         seq += 1
         event = AuditEvent(
             seq=seq,
-            at=at,
+            at=at.astimezone(UTC),
             actor=actor,
             action=item["action"],
             entity=item["entity"],

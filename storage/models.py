@@ -224,3 +224,30 @@ class AuditHead(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     seq: int = 0
     hash: str = Field(max_length=64)
+
+
+class MessageRef(SQLModel, table=True):
+    """Where the bot posted something it must update later (a review card, a reminder).
+
+    Transport-neutral: `channel` and `ts` are Slack's conversation id and message timestamp,
+    or another chat system's equivalents.
+    """
+
+    __tablename__ = "message_ref"
+    __table_args__ = (UniqueConstraint("kind", "key", name="uq_message_ref_kind_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=30)  # review_card | …
+    key: str = Field(max_length=120)  # e.g. the submission id
+    channel: str = Field(max_length=40)
+    ts: str = Field(max_length=40)
+    created_at: datetime = _when()
+
+
+class InboundEvent(SQLModel, table=True):
+    """Events already handled, by the platform's event id: a retry of one is ignored."""
+
+    __tablename__ = "inbound_event"
+
+    event_id: str = Field(primary_key=True, max_length=80)
+    received_at: datetime = _when()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import date
 
 from sqlalchemy import select as sa_select
@@ -35,17 +35,24 @@ def load_council(session: Session) -> CouncilInfo | None:
     )
 
 
-def load_measures(session: Session, *, active_only: bool = True) -> dict[str, MeasureInfo]:
-    """Every measure as the core sees it, keyed by ref, in register order (3 queries)."""
+def load_measures(
+    session: Session, *, active_only: bool = True, refs: Collection[str] | None = None
+) -> dict[str, MeasureInfo]:
+    """Measures as the core sees them (all, or those in `refs`), keyed by ref, in register
+    order; five queries whatever their number."""
     people = {person.id: person.email for person in session.exec(select(Person))}
     aims = {aim.id: aim for aim in session.exec(select(Aim))}
     priorities = {priority.id: priority for priority in session.exec(select(Priority))}
     query = select(Measure).order_by(col(Measure.position))
     if active_only:
         query = query.where(col(Measure.active).is_(True))
+    target_query = select(Target)
+    if refs is not None:
+        query = query.where(col(Measure.ref).in_(sorted(refs)))
+        target_query = target_query.join(Measure).where(col(Measure.ref).in_(sorted(refs)))
     rows = list(session.exec(query))
     targets: dict[int, dict[Period, TargetValue]] = {}
-    for target in session.exec(select(Target)):
+    for target in session.exec(target_query):
         targets.setdefault(target.measure_id, {})[Period.parse(target.period)] = TargetValue(
             target.low, target.high
         )

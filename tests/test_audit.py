@@ -165,3 +165,22 @@ def test_concurrent_writers_keep_one_unbroken_chain(db_url: str) -> None:
     assert result.events == 4 * 10 * 2
     for engine in engines:
         engine.dispose()
+
+
+def test_events_written_in_local_summer_time_still_verify(engine: Engine) -> None:
+    from zoneinfo import ZoneInfo
+
+    summer = datetime(2026, 7, 1, 10, 0, tzinfo=ZoneInfo("Europe/London"))  # BST, UTC+1
+    with write_session(engine) as session:
+        audit.record(session, actor="a", action="x", entity="e", entity_key="k", at=summer)
+        audit.record_many(
+            session,
+            actor="a",
+            at=summer,
+            events=[
+                {"action": "y", "entity": "e", "entity_key": "k2", "before": None, "after": None}
+            ],
+        )
+    result = audit.verify(engine)
+    assert result.ok, result.problems
+    assert next(iter(audit.events(engine))).at == summer

@@ -1,0 +1,406 @@
+"""Submit, approve, reject and reopen a measure's figure (PRODUCT §5, seed 002 §10.5–11.1).
+
+The use cases behind the chat surface. Each runs in one write transaction with the
+(measure, period) row locked, checks the rules on the server (never trusting what a button
+said), writes its audit event, and returns what the surface needs to tell people.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+
+from bot.errors import NotFound
+from bot.measures import MeasureInfo, ValueProblem, check_value
+from bot.periods import Period, PeriodError
+from bot.permissions import may_decide, may_reopen, may_submit
+from bot.ragg import Ragg, Target, ragg_status, target_for
+from bot.status import CouncilInfo
+from bot.workflow import State
+from storage import workflow_store as store
+from storage.engine import read_session, write_session
+
+MAX_TEXT = 2900  # a Block Kit text is at most 3000 characters; leave room for labels
+
+
+class WorkflowError(Exception):
+    """A refusal or problem, worded for the officer who caused it."""
+
+
+class Refused(WorkflowError):
+    """The person may not do this (PRODUCT §5)."""
+
+
+class Invalid(WorkflowError):
+    """Problems with what was typed, by field (value, overview, actions, evidence, reason)."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems.values()))
+
+
+class AlreadyDecided(WorkflowError):
+    def __init__(self, decision: str, by: str, at: datetime) -> None:
+        self.decision, self.by, self.at = decision, by, at
+        super().__init__(f"This figure was already {decision} by {by} at {at:%H:%M on %d %b %Y}.")
+
+
+class Superseded(WorkflowError):
+    def __init__(self, version: int, newer: int, by: str) -> None:
+        self.version, self.newer, self.by = version, newer, by
+        super().__init__(
+            f"This card is for version {version}, which {by} has since replaced "
+            f"with version {newer}. Please use the newest card."
+        )
+
+
+@dataclass(frozen=True)
+class SubmissionView:
+    """A submission version as cards and messages show it."""
+
+    id: int
+    measure: MeasureInfo
+    period: Period
+    version: int
+    value: Decimal
+    overview: str
+    actions: str | None
+    evidence_url: str | None
+    submitted_by: str
+    submitted_by_name: str
+    on_behalf: bool
+    late: bool
+    submitted_at: datetime
+    deadline: date
+    target: Target | None
+    ragg: Ragg
+    decision: str | None = None
+    decided_by: str | None = None
+    decided_by_name: str | None = None
+    decided_at: datetime | None = None
+    reason: str | None = None
+    deciders: tuple[str, ...] = ()  # e-mails who may decide (reviewer, HoS, active cover)
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    submission: SubmissionView
+    superseded: SubmissionView | None = None  # the pending version this one replaces
+    repeated: bool = False  # the same request arrived twice; nothing new was written
+
+
+@dataclass(frozen=True)
+class DecisionResult:
+    submission: SubmissionView
+    repeated: bool = False
+
+
+@dataclass(frozen=True)
+class SubmissionForm:
+    """What the submission modal shows before anything is typed."""
+
+    measure: MeasureInfo
+    period: Period
+    deadline: date
+    target: Target | None
+    state: State | None  # None: nothing recorded yet
+    recent: list[tuple[Period, Decimal]]
+    pending: SubmissionView | None = None
+    on_behalf: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def _clean(text: str | None) -> str:
+    return (text or "").strip()
+
+
+def would_be(measure: MeasureInfo, period: Period, value: Decimal) -> tuple[Target | None, Ragg]:
+    target = target_for(measure.targets, period, cumulative=measure.rule.cumulative)
+    return target, ragg_status(value, target, measure.rule)
+
+
+def parse_period(measure: MeasureInfo, text: str | None, today: date) -> Period:
+    """A typed period for `measure`, or its latest ended one when none is given."""
+    if not _clean(text):
+        return Period.containing(measure.interval.kind, today).previous()
+    period = Period.parse(str(text))
+    if period.kind is not measure.interval.kind:
+        # "2025-26 Q4" for a monthly measure means its last month, and so on.
+        period = period.in_interval(measure.interval)
+    return period
+
+
+def submission_form(
+    engine: Engine,
+    council: CouncilInfo,
+    *,
+    ref: str,
+    period_text: str | None,
+    actor: str,
+    today: date,
+) -> SubmissionForm:
+    """Everything the modal shows, after checking the person may submit (PRODUCT §5)."""
+    with read_session(engine) as session:
+        measure = store.measure(session, ref)
+        period = parse_period(measure, period_text, today)
+        facts = store.submit_facts(session, measure, period, actor, today)
+        verdict = may_submit(
+            actor, measure, admins=facts.admins, absences=facts.absences, today=today
+        )
+        if not verdict.allowed:
+            raise Refused(verdict.reason)
+        if period.end >= today:
+            raise Refused(
+                f"{measure.ref} for {period} can be submitted once the period ends "
+                f"on {period.end:%a %d %b %Y}."
+            )
+        if facts.state is State.APPROVED:
+            raise Refused(
+                f"{measure.ref} for {period} is already approved. If it needs to "
+                "change, ask the reviewer to reopen it."
+            )
+        recent = store.recent_values(session, measure, period, limit=4)
+        pending = store.latest_pending(session, measure, period, council)
+    deadline = council.calendar.deadline(period, measure.reporting_lag)
+    target = target_for(measure.targets, period, cumulative=measure.rule.cumulative)
+    notes = []
+    if verdict.on_behalf:
+        notes.append(f"You are submitting on behalf of {measure.collector}; this is recorded.")
+    if today > deadline:
+        notes.append(f"The deadline was {deadline:%a %d %b}; this submission will be marked late.")
+    return SubmissionForm(
+        measure, period, deadline, target, facts.state, recent, pending, verdict.on_behalf, notes
+    )
+
+
+def submit(
+    engine: Engine,
+    council: CouncilInfo,
+    *,
+    ref: str,
+    period_text: str,
+    value_text: str,
+    overview: str | None,
+    actions: str | None,
+    evidence_url: str | None,
+    actor: str,
+    now: datetime,
+    request_key: str | None = None,
+) -> SubmitResult:
+    """Record a new version for (measure, period): validated exactly as PRODUCT §5 says.
+
+    The value is a number with no more than the measure's decimals, 0–100 for a percentage;
+    the performance overview is required; actions to improve are required when the value would
+    be Red (the exception report, seed 002 Appendix 1). A pending version is superseded by the
+    new one; an approved one must be reopened first. The same `request_key` twice (a retried
+    request) records nothing new.
+    """
+    today = now.date()
+    with write_session(engine) as session:
+        if request_key:
+            existing = store.submission_by_request(session, request_key, council)
+            if existing is not None:
+                return SubmitResult(existing, repeated=True)
+        measure = store.measure(session, ref)
+        try:
+            period = parse_period(measure, period_text, today)
+        except PeriodError as error:
+            raise Invalid({"period": str(error)}) from None
+        facts = store.submit_facts(session, measure, period, actor, today)
+        verdict = may_submit(
+            actor, measure, admins=facts.admins, absences=facts.absences, today=today
+        )
+        if not verdict.allowed:
+            raise Refused(verdict.reason)
+        if period.end >= today:
+            raise Refused(
+                f"{measure.ref} for {period} can be submitted once the period ends "
+                f"on {period.end:%a %d %b %Y}."
+            )
+        problems: dict[str, str] = {}
+        value: Decimal | None = None
+        try:
+            value = check_value(value_text, format=measure.format, decimals=measure.decimals)
+        except ValueProblem as error:
+            problems["value"] = str(error)
+        overview_text, actions_text = _clean(overview), _clean(actions)
+        if not overview_text:
+            problems["overview"] = (
+                "Please write a performance overview: what the figure shows and why."
+            )
+        if len(overview_text) > MAX_TEXT:
+            problems["overview"] = f"Please keep the overview under {MAX_TEXT} characters."
+        if len(actions_text) > MAX_TEXT:
+            problems["actions"] = f"Please keep the actions under {MAX_TEXT} characters."
+        if value is not None and not actions_text:
+            _, status = would_be(measure, period, value)
+            if status is Ragg.RED:
+                problems["actions"] = (
+                    "This figure is Red against its target, so the "
+                    "exception report needs actions to improve performance."
+                )
+        link = _clean(evidence_url)
+        if link and not link.lower().startswith(("https://", "http://")):
+            problems["evidence"] = "The evidence link must be a web address starting https://"
+        if problems:
+            raise Invalid(problems)
+        assert value is not None
+        deadline = council.calendar.deadline(period, measure.reporting_lag)
+        locked = store.lock_period_value(session, measure, period, now)
+        if locked.state == State.APPROVED:
+            raise Refused(
+                f"{measure.ref} for {period} is already approved. If it needs to "
+                "change, ask the reviewer to reopen it."
+            )
+        previous = (
+            store.view(session, locked.latest_submission_id, council)
+            if locked.state == State.SUBMITTED and locked.latest_submission_id
+            else None
+        )
+        try:
+            submission_id = store.add_submission(
+                session,
+                measure=measure,
+                period=period,
+                locked=locked,
+                value=value,
+                overview=overview_text,
+                actions=actions_text or None,
+                evidence_url=link or None,
+                actor=actor,
+                on_behalf=verdict.on_behalf,
+                late=today > deadline,
+                now=now,
+                request_key=request_key,
+            )
+        except IntegrityError:
+            # The same request raced itself in another thread: the first one recorded it.
+            session.rollback()
+            if request_key:
+                existing = store.submission_by_request(session, request_key, council)
+                if existing is not None:
+                    return SubmitResult(existing, repeated=True)
+            raise
+        result = store.view(session, submission_id, council)
+    return SubmitResult(result, superseded=previous)
+
+
+def decide(
+    engine: Engine,
+    council: CouncilInfo,
+    *,
+    submission_id: int,
+    decision: Literal["approved", "rejected"],
+    reason: str | None,
+    actor: str,
+    now: datetime,
+) -> DecisionResult:
+    """Approve or reject the exact version on the card (PRODUCT §5).
+
+    Refused, saying why and who decided, for an older version, a second decision, or anyone
+    not allowed; exactly one decision is recorded even when several arrive at once (the
+    (measure, period) row is locked and a submission has at most one review).
+    """
+    today = now.date()
+    with write_session(engine) as session:
+        found = store.view(session, submission_id, council)
+        store.lock_period_value(session, found.measure, found.period, now)
+        current = store.view(session, submission_id, council)  # re-read under the lock
+        if current.decision is not None:
+            if current.decided_by == actor and current.decision == decision:
+                return DecisionResult(current, repeated=True)
+            raise AlreadyDecided(
+                current.decision, current.decided_by_name or "someone", current.decided_at or now
+            )
+        latest = store.latest_submission(session, current.measure, current.period)
+        if latest is not None and latest.id != current.id:
+            raise Superseded(current.version, latest.version, latest.submitted_by_name)
+        facts = store.submit_facts(session, current.measure, current.period, actor, today)
+        verdict = may_decide(
+            actor, current.measure, current.submitted_by, absences=facts.absences, today=today
+        )
+        if not verdict.allowed:
+            raise Refused(verdict.reason)
+        reason_text = _clean(reason)
+        if decision == "rejected" and not reason_text:
+            raise Invalid({"reason": "Please say why, so the collector knows what to fix."})
+        if len(reason_text) > MAX_TEXT:
+            raise Invalid({"reason": f"Please keep the reason under {MAX_TEXT} characters."})
+        try:
+            store.add_review(
+                session,
+                submission=current,
+                decision=decision,
+                reason=reason_text or None,
+                actor=actor,
+                now=now,
+            )
+        except IntegrityError:
+            session.rollback()
+            again = store.view(session, submission_id, council)
+            raise AlreadyDecided(
+                again.decision or decision,
+                again.decided_by_name or "someone",
+                again.decided_at or now,
+            ) from None
+        result = store.view(session, submission_id, council)
+    return DecisionResult(result)
+
+
+def reopen(
+    engine: Engine,
+    council: CouncilInfo,
+    *,
+    ref: str,
+    period_text: str,
+    reason: str | None,
+    actor: str,
+    now: datetime,
+) -> SubmissionView:
+    """Reopen an approved figure, with a reason (reviewer, Head of Service or admin)."""
+    with write_session(engine) as session:
+        measure = store.measure(session, ref)
+        period = parse_period(measure, period_text, now.date())
+        admins = store.admins(session)
+        verdict = may_reopen(actor, measure, admins=admins)
+        if not verdict.allowed:
+            raise Refused(verdict.reason)
+        if not _clean(reason):
+            raise Invalid({"reason": "Please say why the figure is being reopened."})
+        locked = store.lock_period_value(session, measure, period, now)
+        if locked.state != State.APPROVED or locked.approved_submission_id is None:
+            raise Refused(
+                f"{measure.ref} for {period} is not approved, so there is nothing to reopen."
+            )
+        store.mark_reopened(
+            session, locked=locked, reason=_clean(reason), actor=actor, now=now, ref=measure.ref
+        )
+        return store.view(session, locked.approved_submission_id, council)
+
+
+def pending_view(engine: Engine, council: CouncilInfo, submission_id: int) -> SubmissionView:
+    with read_session(engine) as session:
+        return store.view(session, submission_id, council)
+
+
+__all__ = [
+    "AlreadyDecided",
+    "DecisionResult",
+    "Invalid",
+    "NotFound",
+    "Refused",
+    "SubmissionForm",
+    "SubmissionView",
+    "SubmitResult",
+    "Superseded",
+    "WorkflowError",
+    "decide",
+    "reopen",
+    "submission_form",
+    "submit",
+]

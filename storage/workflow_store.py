@@ -1,0 +1,442 @@
+"""Reads and writes for the submission workflow (bot.submissions).
+
+`lock_period_value` is the serialisation point: every submit, decision and reopen for a
+(measure, period) holds its row lock (SELECT … FOR UPDATE on PostgreSQL; on SQLite the write
+transaction itself, begun IMMEDIATE, holds the database's write lock).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, or_
+from sqlalchemy import select as sa_select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from bot.errors import NotFound
+from bot.measures import MeasureInfo
+from bot.periods import Period
+from bot.permissions import Absence, active_cover_for_reviewer
+from bot.ragg import ragg_status, target_for
+from bot.status import CouncilInfo
+from bot.workflow import State
+from storage import audit
+from storage.engine import is_postgres
+from storage.models import Leave, Measure, PeriodValue, Person, Review, Submission
+from storage.queries import load_measures
+
+if TYPE_CHECKING:
+    from bot.submissions import SubmissionView
+
+
+@dataclass(frozen=True)
+class SubmitFacts:
+    admins: frozenset[str]
+    absences: dict[str, list[Absence]]
+    state: State | None
+
+
+def measure(session: Session, ref: str) -> MeasureInfo:
+    wanted = ref.strip().upper()
+    found = load_measures(session, refs=[wanted])
+    if wanted in found:
+        return found[wanted]
+    refs = list(session.exec(select(Measure.ref).where(col(Measure.active).is_(True))))
+    close = difflib.get_close_matches(wanted, refs, n=3, cutoff=0.5)
+    raise NotFound(f"There is no measure called '{ref.strip()}'.", close)
+
+
+def admins(session: Session) -> frozenset[str]:
+    return frozenset(session.exec(select(Person.email).where(col(Person.is_admin).is_(True))))
+
+
+def absences(
+    session: Session, emails: Iterable[str | None], today: date
+) -> dict[str, list[Absence]]:
+    """Leave covering `today` for these people, with each cover's e-mail."""
+    wanted = sorted({email for email in emails if email})
+    if not wanted:
+        return {}
+    person = Person.__table__.alias("away")  # type: ignore[attr-defined]
+    cover = Person.__table__.alias("cover")  # type: ignore[attr-defined]
+    rows = session.execute(
+        sa_select(person.c.email, col(Leave.starts), col(Leave.ends), cover.c.email)
+        .join(person, person.c.id == Leave.person_id)
+        .outerjoin(cover, cover.c.id == Leave.cover_id)
+        .where(
+            person.c.email.in_(wanted),
+            col(Leave.starts) <= today,
+            col(Leave.ends) >= today,
+            col(Leave.ended_at).is_(None),
+        )
+    )
+    found: dict[str, list[Absence]] = {}
+    for email, starts, ends, cover_email in rows:
+        found.setdefault(email, []).append(Absence(starts, ends, cover_email))
+    return found
+
+
+def _period_value(session: Session, measure_ref: str, period: Period) -> PeriodValue | None:
+    return session.exec(
+        select(PeriodValue)
+        .join(Measure)
+        .where(Measure.ref == measure_ref, PeriodValue.period == period.label)
+    ).first()
+
+
+def submit_facts(
+    session: Session, measure_info: MeasureInfo, period: Period, actor: str, today: date
+) -> SubmitFacts:
+    pv = _period_value(session, measure_info.ref, period)
+    state = State(pv.state) if pv is not None and pv.latest_submission_id else None
+    away = absences(session, [measure_info.collector, measure_info.reviewer], today)
+    return SubmitFacts(admins(session), away, state)
+
+
+def recent_values(
+    session: Session, measure_info: MeasureInfo, period: Period, *, limit: int
+) -> list[tuple[Period, Decimal]]:
+    """The latest approved values before `period`, newest first."""
+    rows = session.exec(
+        select(col(PeriodValue.period), col(PeriodValue.approved_value))
+        .join(Measure)
+        .where(
+            Measure.ref == measure_info.ref,
+            PeriodValue.state == State.APPROVED.value,
+            col(PeriodValue.period) < period.label,
+        )
+        .order_by(col(PeriodValue.period).desc())
+        .limit(limit)
+    )
+    return [(Period.parse(label), value) for label, value in rows if value is not None]
+
+
+def _ensure_period_value(session: Session, measure_id: int, period: Period, now: datetime) -> None:
+    values: dict[str, Any] = {
+        "measure_id": measure_id,
+        "period": period.label,
+        "state": State.SUBMITTED.value,
+        "updated_at": now,
+    }
+    dialect = postgresql if is_postgres(session.get_bind()) else sqlite  # type: ignore[arg-type]
+    statement = (
+        dialect.insert(PeriodValue)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["measure_id", "period"])
+    )
+    session.execute(statement)
+
+
+def lock_period_value(
+    session: Session, measure_info: MeasureInfo, period: Period, now: datetime
+) -> PeriodValue:
+    """The (measure, period) row, created if new, locked for the rest of the transaction.
+
+    A new row has no `latest_submission_id`: it means nothing was recorded before.
+    """
+    measure_id = session.exec(select(Measure.id).where(Measure.ref == measure_info.ref)).one()
+    assert measure_id is not None
+    _ensure_period_value(session, measure_id, period, now)
+    query = (
+        select(PeriodValue)
+        .where(PeriodValue.measure_id == measure_id, PeriodValue.period == period.label)
+        .execution_options(populate_existing=True)
+    )
+    if is_postgres(session.get_bind()):  # type: ignore[arg-type]
+        query = query.with_for_update()
+    return session.exec(query).one()
+
+
+def add_submission(
+    session: Session,
+    *,
+    measure: MeasureInfo,
+    period: Period,
+    locked: PeriodValue,
+    value: Decimal,
+    overview: str,
+    actions: str | None,
+    evidence_url: str | None,
+    actor: str,
+    on_behalf: bool,
+    late: bool,
+    now: datetime,
+    request_key: str | None,
+) -> int:
+    versions = session.exec(
+        select(Submission.version).where(
+            Submission.measure_id == locked.measure_id, Submission.period == period.label
+        )
+    ).all()
+    version = max(versions, default=0) + 1
+    person_id = session.exec(select(Person.id).where(Person.email == actor)).first()
+    before = {
+        "state": locked.state if locked.latest_submission_id else None,
+        "version": version - 1 or None,
+    }
+    submission = Submission(
+        measure_id=locked.measure_id,
+        period=period.label,
+        version=version,
+        value=value,
+        overview=overview,
+        actions=actions,
+        evidence_url=evidence_url,
+        submitted_by_id=person_id,
+        submitted_by=actor,
+        on_behalf_of=on_behalf,
+        source="slack",
+        late=late,
+        submitted_at=now,
+        request_key=request_key,
+    )
+    session.add(submission)
+    session.flush()
+    assert submission.id is not None
+    locked.state = State.SUBMITTED.value
+    locked.latest_submission_id = submission.id
+    locked.updated_at = now
+    session.add(locked)
+    audit.record(
+        session,
+        actor=actor,
+        action="submission.create",
+        entity="value",
+        entity_key=f"{measure.ref} {period}",
+        at=now,
+        before=before,
+        after={
+            "state": "submitted",
+            "version": version,
+            "value": value,
+            "overview": overview,
+            "actions": actions,
+            "evidence_url": evidence_url,
+            "late": late,
+            "on_behalf_of": on_behalf,
+        },
+    )
+    session.flush()
+    return submission.id
+
+
+def add_review(
+    session: Session,
+    *,
+    submission: SubmissionView,
+    decision: str,
+    reason: str | None,
+    actor: str,
+    now: datetime,
+) -> None:
+    person_id = session.exec(select(Person.id).where(Person.email == actor)).first()
+    session.add(
+        Review(
+            submission_id=submission.id,
+            decision=decision,
+            reason=reason,
+            decided_by_id=person_id,
+            decided_by=actor,
+            decided_at=now,
+        )
+    )
+    session.flush()  # the unique submission_id makes a second decision fail here
+    pv = session.exec(
+        select(PeriodValue)
+        .join(Measure)
+        .where(Measure.ref == submission.measure.ref, PeriodValue.period == submission.period.label)
+    ).one()
+    before = {"state": pv.state, "approved_value": pv.approved_value}
+    pv.state = decision
+    if decision == State.APPROVED.value:
+        pv.approved_value = submission.value
+        pv.approved_submission_id = submission.id
+    pv.updated_at = now
+    session.add(pv)
+    action = {"approved": "submission.approve", "rejected": "submission.reject"}[decision]
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        entity="value",
+        entity_key=f"{submission.measure.ref} {submission.period}",
+        at=now,
+        before=before,
+        after={
+            "state": decision,
+            "version": submission.version,
+            "value": submission.value,
+            "reason": reason,
+        },
+    )
+
+
+def mark_reopened(
+    session: Session, *, locked: PeriodValue, reason: str, actor: str, now: datetime, ref: str
+) -> None:
+    before = {"state": locked.state, "approved_value": locked.approved_value}
+    locked.state = State.REOPENED.value
+    locked.updated_at = now
+    session.add(locked)
+    audit.record(
+        session,
+        actor=actor,
+        action="submission.reopen",
+        entity="value",
+        entity_key=f"{ref} {locked.period}",
+        at=now,
+        before=before,
+        after={"state": "reopened", "reason": reason},
+    )
+
+
+def submission_by_request(
+    session: Session, request_key: str, council: CouncilInfo
+) -> SubmissionView | None:
+    found = session.exec(select(Submission.id).where(Submission.request_key == request_key)).first()
+    return None if found is None else view(session, found, council)
+
+
+def latest_submission(
+    session: Session, measure_info: MeasureInfo, period: Period
+) -> SubmissionView | None:
+    pv = _period_value(session, measure_info.ref, period)
+    if pv is None or pv.latest_submission_id is None:
+        return None
+    return view(session, pv.latest_submission_id, None)
+
+
+def latest_pending(
+    session: Session, measure_info: MeasureInfo, period: Period, council: CouncilInfo
+) -> SubmissionView | None:
+    pv = _period_value(session, measure_info.ref, period)
+    if pv is None or pv.state != State.SUBMITTED.value or pv.latest_submission_id is None:
+        return None
+    return view(session, pv.latest_submission_id, council)
+
+
+def view(session: Session, submission_id: int, council: CouncilInfo | None) -> SubmissionView:
+    """A submission version with its measure, people and decision, as the surface shows it."""
+    from bot.submissions import SubmissionView
+
+    submission = session.get(Submission, submission_id, populate_existing=True)
+    if submission is None:
+        raise NotFound("That submission no longer exists.")
+    ref = session.exec(select(Measure.ref).where(Measure.id == submission.measure_id)).one()
+    info = load_measures(session, active_only=False, refs=[ref])[ref]
+    period = Period.parse(submission.period)
+    review = session.exec(select(Review).where(Review.submission_id == submission_id)).first()
+    emails = [submission.submitted_by] + ([review.decided_by] if review else [])
+    names = {
+        email: name
+        for email, name in session.exec(
+            select(Person.email, Person.name).where(col(Person.email).in_(emails))
+        )
+    }
+    target = target_for(info.targets, period, cumulative=info.rule.cumulative)
+    calendar = council.calendar if council else None
+    deadline = calendar.deadline(period, info.reporting_lag) if calendar else period.end
+    today = submission.submitted_at.date()
+    cover = active_cover_for_reviewer(info, absences(session, [info.reviewer], today), today)
+    deciders = tuple(
+        dict.fromkeys(email for email in (info.reviewer, cover, info.head_of_service) if email)
+    )
+    return SubmissionView(
+        id=submission_id,
+        measure=info,
+        period=period,
+        version=submission.version,
+        value=submission.value,
+        overview=submission.overview,
+        actions=submission.actions,
+        evidence_url=submission.evidence_url,
+        submitted_by=submission.submitted_by,
+        submitted_by_name=names.get(submission.submitted_by, submission.submitted_by),
+        on_behalf=submission.on_behalf_of,
+        late=submission.late,
+        submitted_at=submission.submitted_at,
+        deadline=deadline,
+        target=target,
+        ragg=ragg_status(submission.value, target, info.rule),
+        decision=review.decision if review else None,
+        decided_by=review.decided_by if review else None,
+        decided_by_name=names.get(review.decided_by, review.decided_by) if review else None,
+        decided_at=review.decided_at if review else None,
+        reason=review.reason if review else None,
+        deciders=deciders,
+    )
+
+
+def review_queue(session: Session, email: str, today: date) -> list[int]:
+    """Pending latest versions this person may decide (not their own), oldest first."""
+    me = session.exec(select(Person).where(Person.email == email)).first()
+    if me is None:
+        return []
+    covering_for = list(
+        session.exec(
+            select(Leave.person_id).where(
+                Leave.cover_id == me.id,
+                col(Leave.starts) <= today,
+                col(Leave.ends) >= today,
+                col(Leave.ended_at).is_(None),
+            )
+        )
+    )
+    deciders: list[Any] = [
+        col(Measure.reviewer_id) == me.id,
+        col(Measure.head_of_service_id) == me.id,
+    ]
+    if covering_for:
+        deciders.append(col(Measure.reviewer_id).in_(covering_for))
+    rows = session.exec(
+        select(col(Submission.id))
+        .join(PeriodValue, col(PeriodValue.latest_submission_id) == col(Submission.id))
+        .join(Measure, col(Measure.id) == col(Submission.measure_id))
+        .where(
+            PeriodValue.state == State.SUBMITTED.value,
+            Submission.submitted_by != email,
+            col(Measure.active).is_(True),
+            or_(*deciders),
+        )
+        .order_by(col(Submission.submitted_at))
+    )
+    return [row for row in rows if row is not None]
+
+
+def recent_decisions(session: Session, email: str, limit: int = 10) -> list[int]:
+    """Submission ids of the latest decisions made by, or on figures submitted by, `email`."""
+    rows = session.exec(
+        select(col(Submission.id))
+        .join(Review, col(Review.submission_id) == col(Submission.id))
+        .where(or_(col(Review.decided_by) == email, col(Submission.submitted_by) == email))
+        .order_by(col(Review.decided_at).desc())
+        .limit(limit)
+    )
+    return [row for row in rows if row is not None]
+
+
+def recorded_states(
+    session: Session, refs: Iterable[str], labels: Iterable[str]
+) -> dict[tuple[str, str], str]:
+    """The stored state of each (ref, period label) that has one."""
+    ref_list, label_list = sorted(set(refs)), sorted(set(labels))
+    if not ref_list or not label_list:
+        return {}
+    rows = session.exec(
+        select(Measure.ref, PeriodValue.period, PeriodValue.state)
+        .join(Measure)
+        .where(
+            and_(
+                col(Measure.ref).in_(ref_list),
+                col(PeriodValue.period).in_(label_list),
+                col(PeriodValue.latest_submission_id).is_not(None),
+            )
+        )
+    )
+    return {(ref, label): state for ref, label, state in rows}
