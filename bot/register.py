@@ -362,7 +362,21 @@ def _build(
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = constructor.construct_object(key_node, deep=True)
+            key = _construct(key_node, path, constructor, errors, file)
+            if key is _UNREADABLE:
+                continue
+            try:
+                hash(key)
+            except TypeError:
+                errors.append(
+                    LocatedError(
+                        file,
+                        f"line {key_node.start_mark.line + 1}",
+                        describe(path, {}) or None,
+                        "a field name must be a plain word, not a list or a mapping",
+                    )
+                )
+                continue
             key = str(key) if isinstance(key, (str, int, float, date)) else key
             child = (*path, key)
             if key in result:
@@ -384,7 +398,34 @@ def _build(
             _build(item, (*path, index), locator, constructor, errors, file)
             for index, item in enumerate(node.value)
         ]
-    return constructor.construct_object(node, deep=True)
+    value = _construct(node, path, constructor, errors, file)
+    return None if value is _UNREADABLE else value
+
+
+_UNREADABLE = object()
+
+
+def _construct(
+    node: yaml.Node,
+    path: Path_,
+    constructor: _Constructor,
+    errors: list[LocatedError],
+    file: str,
+) -> Any:
+    """A key or value as Python; a tag or value YAML cannot build is a located error."""
+    try:
+        return constructor.construct_object(node, deep=True)
+    except yaml.MarkedYAMLError as error:
+        message = f"not valid YAML: {error.problem or 'this value cannot be read'}"
+    except (ValueError, TypeError, OverflowError) as error:
+        if str(node.tag).endswith(":timestamp"):
+            message = f"'{node.value}' is not a real date ({error})"
+        else:
+            message = f"'{node.value}' cannot be read ({error})"
+    errors.append(
+        LocatedError(file, f"line {node.start_mark.line + 1}", describe(path, {}) or None, message)
+    )
+    return _UNREADABLE
 
 
 # -- CSV and XLSX -----------------------------------------------------------------------------

@@ -28,6 +28,8 @@ TABLES = {
     "review",
     "leave",
     "reminder",
+    "message_ref",
+    "inbound_event",
     "audit_event",
     "audit_head",
     "alembic_version",
