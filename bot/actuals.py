@@ -45,7 +45,7 @@ def read_rows(path: Path) -> tuple[str, list[list[Any]]]:
             [LocatedError(str(path), None, None, "there is no such file")], "actuals file"
         )
     if suffix == ".csv":
-        return "", [list(row) for row in read_csv_rows(path)]
+        return "", [list(row) for row in read_csv_rows(path, "actuals file")]
     if suffix == ".xlsx":
         try:
             title, rows = read_xlsx_rows(path, ("actuals", "values"))
@@ -88,6 +88,9 @@ def parse_actuals(path: Path, measures: Mapping[str, MeasureInfo], today: date) 
         if not any(cells.values()):
             continue
         where = f"{prefix}row {number}"
+        if not cells["ref"]:
+            problem(where, "ref", "is empty: give the measure's ref, such as SE1.2")
+            continue
         ref = cells["ref"].upper()
         measure = measures.get(ref)
         if measure is None:

@@ -289,6 +289,46 @@ def status(
         typer.echo(render_report(report), nl=False)
 
 
+# -- the bot --------------------------------------------------------------------------------------
+
+
+@app.command("run")
+def run(
+    http: Annotated[
+        bool, typer.Option("--http", help="HTTP mode even if SLACK_APP_TOKEN is set.")
+    ] = False,
+    port: Annotated[
+        int | None, typer.Option("--port", help="HTTP port (default PMF_PORT, 3000).")
+    ] = None,
+    host: Annotated[str, typer.Option("--host", help="HTTP address to listen on.")] = "0.0.0.0",
+) -> None:
+    """Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP at /slack/events."""
+    import logging
+    import threading
+
+    from handlers.app import NotConfigured, build_app, serve_http, serve_socket_mode
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    settings = _settings()
+    engine = _engine(settings)
+    socket_mode = settings.slack_app_token is not None and not http
+    try:
+        bolt, deps = build_app(settings, engine, socket_mode=socket_mode)
+    except NotConfigured as error:
+        fail(str(error))
+    threading.Thread(target=deps.directory.warm_up, name="directory-warm-up", daemon=True).start()
+    if socket_mode:
+        assert settings.slack_app_token is not None
+        typer.echo("pmf-bot is running in Socket Mode.")
+        serve_socket_mode(bolt, settings.slack_app_token.get_secret_value())
+        return
+    chosen = port or settings.port
+    typer.echo(f"pmf-bot is listening on http://{host}:{chosen}/slack/events")
+    serve_http(bolt, host=host, port=chosen)
+
+
 # -- audit --------------------------------------------------------------------------------------
 
 

@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+)
 
 from bot.calendar import DEFAULT_PERFORMANCE_BOARD_WEEKS, DEFAULT_REPORTING_LAG, Region
 from bot.errors import InputRejected, LocatedError
@@ -57,6 +64,8 @@ class Confidence(StrEnum):
 def _email(value: Any) -> str:
     if not isinstance(value, str) or not EMAIL.match(value.strip()):
         raise ValueError(f"'{value}' is not an e-mail address (expected name@council.gov.uk)")
+    if len(value.strip()) > 254:
+        raise ValueError("is too long for an e-mail address: at most 254 characters")
     return value.strip().lower()
 
 
@@ -66,7 +75,29 @@ def _code(value: Any) -> str:
         raise ValueError(
             f"'{value}' is not a reference: use letters, digits and dots, such as SE1.2"
         )
+    if len(text) > 20:
+        raise ValueError(f"'{text}' is too long for a reference: at most 20 characters")
     return text.upper()
+
+
+def _at_most(limit: int) -> Any:
+    """The database column's length limit, checked here so that it is a located error."""
+
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and len(value) > limit:
+            raise ValueError(f"is too long: at most {limit} characters (found {len(value)})")
+        return value
+
+    return AfterValidator(check)
+
+
+def _target(value: Any) -> Any:
+    """A target: a number, or [low, high] for a range."""
+    if isinstance(value, list):
+        return [_decimal(item) for item in value]
+    if value is None:
+        raise ValueError("is empty: write a number such as 30, or [low, high] for a range")
+    return _decimal(value)
 
 
 def _period_label(value: Any) -> str:
@@ -146,7 +177,10 @@ class Baseline(Spec):
     value: OptionalNumber = None
 
 
-TargetValue = Annotated[Number | list[Number], Field(union_mode="left_to_right")]
+TargetValue = Annotated[
+    Annotated[Decimal | list[Decimal], Field(union_mode="left_to_right")],
+    BeforeValidator(_target),
+]
 
 
 class MeasureSpec(Spec):
@@ -166,7 +200,7 @@ class MeasureSpec(Spec):
         DEFAULT_TOLERANCE
     )
     tolerance_abs: OptionalNumber = None
-    committee: OptionalText = None
+    committee: Annotated[OptionalText, _at_most(50)] = None
     confidence: Confidence | None = None
     data_source: OptionalText = None
     baseline: Baseline | None = None
@@ -175,7 +209,7 @@ class MeasureSpec(Spec):
     cover: OptionalEmail = None
     reviewer: Email
     head_of_service: Email
-    units: OptionalText = None
+    units: Annotated[OptionalText, _at_most(40)] = None
     benchmarking: OptionalText = None
 
     def target_map(self) -> dict[Period, Target]:
@@ -190,13 +224,13 @@ class AimSpec(Spec):
 
 class PrioritySpec(Spec):
     code: Code
-    name: Text
+    name: Annotated[Text, _at_most(300)]
     aims: list[AimSpec] = Field(default_factory=list)
 
 
 class PersonSpec(Spec):
     email: Email
-    name: Text
+    name: Annotated[Text, _at_most(200)]
     manager: OptionalEmail = None
 
 
@@ -217,7 +251,7 @@ class ChannelsSpec(Spec):
 class RegisterSpec(Spec):
     """A whole register file. `council` is None for a CSV file, which holds measures only."""
 
-    council: OptionalText = None
+    council: Annotated[OptionalText, _at_most(200)] = None
     calendar: CalendarSpec | None = None
     admins: Annotated[list[Email], BeforeValidator(_list)] = Field(default_factory=list)
     people: list[PersonSpec] = Field(default_factory=list)
@@ -273,6 +307,7 @@ class Document:
     data: Any
     locator: Locator
     field_names: dict[Path_, str] = field(default_factory=dict)  # CSV: path → column title
+    errors: list[LocatedError] = field(default_factory=list)  # found while reading a table
 
 
 _RECORDS = {
@@ -512,9 +547,7 @@ def read_table(rows: Sequence[Sequence[Any]], file: str, prefix: str = "") -> Do
         priority["name"] = priority["name"] or priority["code"]
         for aim in priority["aims"]:
             aim["title"] = aim["title"] or aim["code"]
-    if errors:
-        raise InputRejected(errors, "register")
-    return Document({"priorities": list(priorities.values())}, locator)
+    return Document({"priorities": list(priorities.values())}, locator, errors=errors)
 
 
 def _cell(value: Any) -> Any:
@@ -523,6 +556,9 @@ def _cell(value: Any) -> Any:
         return value or None
     if isinstance(value, float) and value.is_integer():
         return int(value)
+    if isinstance(value, date):
+        # Spreadsheets turn "2025-07" into a date; a month label is what was meant.
+        return f"{value.year:04d}-{value.month:02d}"
     return value
 
 
@@ -578,12 +614,26 @@ def _target_cell(value: Any) -> Any:
     return value
 
 
-def read_csv_rows(path: Path) -> list[list[str]]:
+def read_csv_rows(path: Path, what: str = "register") -> list[list[str]]:
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = raw.decode("cp1252")  # Excel's "CSV" on Windows
+        try:
+            text = raw.decode("cp1252")  # Excel's "CSV" on Windows
+        except UnicodeDecodeError as error:
+            raise InputRejected(
+                [
+                    LocatedError(
+                        path.name,
+                        None,
+                        None,
+                        f"is not UTF-8 or Windows-1252 text (byte {error.start + 1}); "
+                        "save it from Excel as 'CSV UTF-8'",
+                    )
+                ],
+                what,
+            ) from None
     sample = text[:4096]
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
@@ -684,7 +734,9 @@ def _clean_path(loc: Sequence[Any]) -> Path_:
 
 
 def _rule_errors(
-    shell: RegisterSpec, measures: Sequence[tuple[Path_, MeasureSpec]], document: Document
+    shell: RegisterSpec | None,
+    measures: Sequence[tuple[Path_, MeasureSpec]],
+    document: Document,
 ) -> list[LocatedError]:
     """Rules across fields and records: PRODUCT §3's validation list."""
     errors: list[LocatedError] = []
@@ -697,6 +749,25 @@ def _rule_errors(
             )
         )
 
+    for path, measure in measures:
+        _measure_rules(measure, path, add)
+    first_seen: dict[str, Path_] = {}
+    for path, raw in _raw_measures(document.data):
+        try:
+            ref = _code(raw.get("ref")) if isinstance(raw, Mapping) else None
+        except ValueError:
+            continue  # reported as a bad ref already
+        if ref is None:
+            continue
+        if ref in first_seen:
+            other = locate(first_seen[ref]) or "earlier"
+            add(
+                (*path, "ref"),
+                f"ref {ref} is used twice (also at {other}); each measure needs its own ref",
+            )
+        first_seen.setdefault(ref, path)
+    if shell is None:
+        return errors
     codes: set[str] = set()
     for p_index, priority in enumerate(shell.priorities):
         if priority.code in codes:
@@ -709,17 +780,6 @@ def _rule_errors(
                     f"code {aim.code} is already used by another aim or priority",
                 )
             codes.add(aim.code)
-    first_seen: dict[str, Path_] = {}
-    for path, measure in measures:
-        if measure.ref in first_seen:
-            other = locate(first_seen[measure.ref]) or "earlier"
-            add(
-                (*path, "ref"),
-                f"ref {measure.ref} is used twice (also at {other}); "
-                "each measure needs its own ref",
-            )
-        first_seen.setdefault(measure.ref, path)
-        _measure_rules(measure, path, add)
     people: set[str] = set()
     for index, person in enumerate(shell.people):
         if person.email in people:
@@ -783,7 +843,7 @@ def validate(document: Document) -> RegisterSpec:
 
     Each measure is validated on its own, so one run reports every problem in the file.
     """
-    errors: list[LocatedError] = []
+    errors: list[LocatedError] = list(document.errors)
     measures: list[tuple[Path_, MeasureSpec]] = []
     shell = _without_measures(document.data)
     for path, raw in _raw_measures(document.data):
@@ -792,13 +852,12 @@ def validate(document: Document) -> RegisterSpec:
         except ValidationError as exc:
             errors += _validation_errors(exc, document, path)
             errors += _raw_rule_errors(path, raw, document)
+    shell_spec: RegisterSpec | None = None
     try:
         shell_spec = RegisterSpec.model_validate(shell)
     except ValidationError as exc:
         errors += _validation_errors(exc, document)
-        shell_spec = None
-    if shell_spec is not None:
-        errors += _rule_errors(shell_spec, measures, document)
+    errors += _rule_errors(shell_spec, measures, document)
     if errors:
         raise InputRejected(sorted(errors, key=_position), "register")
     for path, measure in measures:

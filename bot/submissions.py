@@ -14,6 +14,7 @@ from typing import Literal
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from bot.errors import NotFound
 from bot.measures import MeasureInfo, ValueProblem, check_value
@@ -311,21 +312,13 @@ def decide(
         found = store.view(session, submission_id, council)
         store.lock_period_value(session, found.measure, found.period, now)
         current = store.view(session, submission_id, council)  # re-read under the lock
-        if current.decision is not None:
-            if current.decided_by == actor and current.decision == decision:
-                return DecisionResult(current, repeated=True)
-            raise AlreadyDecided(
-                current.decision, current.decided_by_name or "someone", current.decided_at or now
-            )
-        latest = store.latest_submission(session, current.measure, current.period)
-        if latest is not None and latest.id != current.id:
-            raise Superseded(current.version, latest.version, latest.submitted_by_name)
-        facts = store.submit_facts(session, current.measure, current.period, actor, today)
-        verdict = may_decide(
-            actor, current.measure, current.submitted_by, absences=facts.absences, today=today
-        )
-        if not verdict.allowed:
-            raise Refused(verdict.reason)
+        if (
+            current.decision is not None
+            and current.decided_by == actor
+            and current.decision == decision
+        ):
+            return DecisionResult(current, repeated=True)
+        _check_decidable(session, current, actor, today, now)
         reason_text = _clean(reason)
         if decision == "rejected" and not reason_text:
             raise Invalid({"reason": "Please say why, so the collector knows what to fix."})
@@ -350,6 +343,34 @@ def decide(
             ) from None
         result = store.view(session, submission_id, council)
     return DecisionResult(result)
+
+
+def _check_decidable(
+    session: Session, current: SubmissionView, actor: str, today: date, now: datetime
+) -> None:
+    if current.decision is not None:
+        raise AlreadyDecided(
+            current.decision, current.decided_by_name or "someone", current.decided_at or now
+        )
+    latest = store.latest_submission(session, current.measure, current.period)
+    if latest is not None and latest.id != current.id:
+        raise Superseded(current.version, latest.version, latest.submitted_by_name)
+    facts = store.submit_facts(session, current.measure, current.period, actor, today)
+    verdict = may_decide(
+        actor, current.measure, current.submitted_by, absences=facts.absences, today=today
+    )
+    if not verdict.allowed:
+        raise Refused(verdict.reason)
+
+
+def check_decidable(
+    engine: Engine, council: CouncilInfo, *, submission_id: int, actor: str, now: datetime
+) -> SubmissionView:
+    """Raise what `decide` would refuse with, without writing (before opening a reject form)."""
+    with read_session(engine) as session:
+        current = store.view(session, submission_id, council)
+        _check_decidable(session, current, actor, now.date(), now)
+        return current
 
 
 def reopen(
@@ -399,6 +420,7 @@ __all__ = [
     "SubmitResult",
     "Superseded",
     "WorkflowError",
+    "check_decidable",
     "decide",
     "reopen",
     "submission_form",

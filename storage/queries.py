@@ -124,3 +124,7 @@ def load_recorded(
         if (ref, label) in pairs:
             found[(ref, Period.parse(label))] = Recorded(state, value, overview, actions)
     return found
+
+
+def person(session: Session, email: str) -> Person | None:
+    return session.exec(select(Person).where(Person.email == email.strip().lower())).first()

@@ -1,0 +1,88 @@
+"""A person's outstanding work: figures due from them, figures waiting for their review, and
+recent decisions (PRODUCT §7: `/pmf due` and the App Home)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import Engine
+
+from bot.measures import MeasureInfo
+from bot.periods import Period
+from bot.permissions import active_cover_for_collector
+from bot.status import CouncilInfo
+from bot.submissions import SubmissionView
+from bot.workflow import State, period_state
+from storage import queries
+from storage import workflow_store as store
+from storage.engine import read_session
+
+LOOK_BACK = timedelta(days=366)  # periods that ended in the last year can still be owed
+OWED = {State.DUE, State.OVERDUE, State.REJECTED, State.REOPENED}
+
+
+@dataclass(frozen=True)
+class Owed:
+    measure: MeasureInfo
+    period: Period
+    deadline: date
+    state: State
+
+
+@dataclass(frozen=True)
+class Inbox:
+    known: bool
+    name: str | None
+    due: list[Owed]
+    reviews: list[SubmissionView]
+    decisions: list[SubmissionView]
+
+
+def _recent_periods(measure: MeasureInfo, today: date) -> list[Period]:
+    periods = []
+    period = Period.containing(measure.interval.kind, today).previous()
+    while period.end >= today - LOOK_BACK:
+        periods.append(period)
+        period = period.previous()
+    return periods
+
+
+def inbox(engine: Engine, council: CouncilInfo, *, email: str, today: date) -> Inbox:
+    """Everything `email` has to do, oldest deadline first."""
+    with read_session(engine) as session:
+        person = queries.person(session, email)
+        if person is None:
+            return Inbox(False, None, [], [], [])
+        measures = queries.load_measures(session)
+        away = store.absences(session, {m.collector for m in measures.values()}, today)
+        mine = [
+            m
+            for m in measures.values()
+            if m.collector == email or active_cover_for_collector(m, away, today) == email
+        ]
+        wanted = {m.ref: _recent_periods(m, today) for m in mine}
+        states = store.recorded_states(
+            session, wanted, {p.label for periods in wanted.values() for p in periods}
+        )
+        calendar = council.calendar
+        due: list[Owed] = []
+        for measure in mine:
+            for period in wanted[measure.ref]:
+                deadline = calendar.deadline(period, measure.reporting_lag)
+                state = period_state(
+                    states.get((measure.ref, period.label)),
+                    period_end=period.end,
+                    deadline=deadline,
+                    today=today,
+                )
+                if state in OWED:
+                    due.append(Owed(measure, period, deadline, state))
+        due.sort(key=lambda item: (item.deadline, item.measure.ref))
+        reviews = [
+            store.view(session, sid, council) for sid in store.review_queue(session, email, today)
+        ]
+        decisions = [
+            store.view(session, sid, council) for sid in store.recent_decisions(session, email)
+        ]
+    return Inbox(True, person.name, due, reviews, decisions)

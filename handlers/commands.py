@@ -1,0 +1,199 @@
+"""The `/pmf` slash command (PRODUCT §7): help, status, submit, due.
+
+Every reply is ephemeral. The command is acknowledged at once; the work follows the ack.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk.errors import SlackApiError
+
+from bot import services
+from bot.errors import NotFound
+from bot.inbox import inbox
+from bot.periods import Period, PeriodError, fy_label, fy_of
+from bot.submissions import WorkflowError, submission_form
+from handlers import blocks, ids
+from handlers.context import Deps, Someone
+
+log = logging.getLogger(__name__)
+
+NOT_IN_REGISTER = (
+    "You are not in the council's measure register, so you cannot {what}. You can still read "
+    "status with `/pmf status`. If you should be in the register, ask the Performance & Policy "
+    "Officer to add your e-mail address."
+)
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.command(ids.COMMAND)
+    def handle_pmf(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+        ack()
+        words = (command.get("text") or "").split()
+        verb = words[0].lower() if words else "help"
+        rest = " ".join(words[1:])
+        someone = deps.directory.who(command["user_id"])
+        handler = COMMANDS.get(verb)
+        if handler is None:
+            close = difflib.get_close_matches(verb, list(COMMANDS), n=1)
+            hint = f" Did you mean `/pmf {close[0]}`?" if close else ""
+            respond(
+                response_type="ephemeral",
+                text=f"I don't know '{verb}'.{hint}",
+                blocks=blocks.help_blocks(f":thinking_face: I don't know `{verb}`.{hint}"),
+            )
+            return
+        handler(deps, someone, rest, command, respond)
+
+
+def _help(
+    deps: Deps, someone: Someone, rest: str, command: dict[str, Any], respond: Respond
+) -> None:
+    respond(response_type="ephemeral", text="pmf-bot commands", blocks=blocks.help_blocks())
+
+
+def period_suggestions(text: str, today_fy: int) -> list[str]:
+    labels = []
+    for fy in (today_fy - 1, today_fy):
+        labels.append(fy_label(fy))
+        labels += [f"{fy_label(fy)} Q{n}" for n in range(1, 5)]
+        labels += [f"{fy_label(fy)} H{n}" for n in (1, 2)]
+    return difflib.get_close_matches(text.strip(), labels, n=3, cutoff=0.4)
+
+
+def split_ref_period(text: str) -> tuple[str | None, str | None]:
+    """'SE1 2025-26 Q4' → ('SE1', '2025-26 Q4'); '2025-26 Q4' → (None, '2025-26 Q4')."""
+    text = text.strip()
+    if not text:
+        return None, None
+    try:
+        Period.parse(text)
+        return None, text
+    except PeriodError:
+        pass
+    ref, _, period = text.partition(" ")
+    return ref, period.strip() or None
+
+
+def _period_problem(deps: Deps, error: PeriodError, text: str) -> tuple[str, list[dict[str, Any]]]:
+    close = period_suggestions(text, fy_of(deps.now().date()))
+    hint = (
+        f"Did you mean {' or '.join(f'`{c}`' for c in close)}?"
+        if close
+        else ("Periods look like `2025-26`, `2025-26 Q1`, `2025-26 H2` or `2025-07`.")
+    )
+    return str(error), blocks.error_blocks(f"{error}.", hint)
+
+
+def _status(
+    deps: Deps, someone: Someone, rest: str, command: dict[str, Any], respond: Respond
+) -> None:
+    ref, period_text = split_ref_period(rest)
+    try:
+        period = Period.parse(period_text) if period_text else None
+    except PeriodError as error:
+        text, shown = _period_problem(deps, error, period_text or "")
+        respond(response_type="ephemeral", text=text, blocks=shown)
+        return
+    try:
+        report = services.status(deps.engine, ref, period, today=deps.now().date())
+    except NotFound as error:
+        hint = "Try `/pmf status` for the whole council." if not error.suggestions else None
+        respond(
+            response_type="ephemeral", text=str(error), blocks=blocks.error_blocks(str(error), hint)
+        )
+        return
+    respond(
+        response_type="ephemeral",
+        text=f"Status of {ref or 'the council'}",
+        blocks=blocks.status_blocks(report, deps.zone),
+    )
+
+
+def _submit(
+    deps: Deps, someone: Someone, rest: str, command: dict[str, Any], respond: Respond
+) -> None:
+    if not someone.known or someone.email is None:
+        respond(response_type="ephemeral", text=NOT_IN_REGISTER.format(what="submit figures"))
+        return
+    ref, _, period_text = rest.strip().partition(" ")
+    if not ref:
+        respond(
+            response_type="ephemeral",
+            text="Which measure? For example `/pmf submit SE1.1` "
+            "or `/pmf submit SE1.1 2026-27 Q2`.",
+        )
+        return
+    open_submission_modal(
+        deps,
+        someone.email,
+        ref,
+        period_text or None,
+        command["trigger_id"],
+        respond,
+        channel=command.get("channel_id"),
+    )
+
+
+def open_submission_modal(
+    deps: Deps,
+    email: str,
+    ref: str,
+    period_text: str | None,
+    trigger_id: str,
+    respond: Callable[..., Any],
+    channel: str | None = None,
+) -> None:
+    """Open the modal, or explain why not (shared by the command and the buttons)."""
+    try:
+        form = submission_form(
+            deps.engine,
+            deps.council(),
+            ref=ref,
+            period_text=period_text,
+            actor=email,
+            today=deps.now().date(),
+        )
+    except PeriodError as error:
+        text, shown = _period_problem(deps, error, period_text or "")
+        respond(response_type="ephemeral", text=text, blocks=shown)
+        return
+    except (NotFound, WorkflowError) as error:
+        respond(response_type="ephemeral", text=str(error), blocks=blocks.error_blocks(str(error)))
+        return
+    try:
+        deps.client.views_open(trigger_id=trigger_id, view=blocks.submission_modal(form, channel))
+    except SlackApiError as error:
+        log.warning("views.open failed: %s", error.response.get("error"))
+        respond(
+            response_type="ephemeral",
+            text="Slack did not open the form in time. Please "
+            f"try `/pmf submit {form.measure.ref} {form.period}` again.",
+        )
+
+
+def _due(
+    deps: Deps, someone: Someone, rest: str, command: dict[str, Any], respond: Respond
+) -> None:
+    if not someone.known or someone.email is None:
+        respond(response_type="ephemeral", text=NOT_IN_REGISTER.format(what="have figures due"))
+        return
+    box = inbox(deps.engine, deps.council(), email=someone.email, today=deps.now().date())
+    respond(
+        response_type="ephemeral",
+        text=f"{len(box.due)} due from you, {len(box.reviews)} to review",
+        blocks=blocks.due_blocks(box.due, box.reviews, deps.zone)[: blocks.MAX_MESSAGE_BLOCKS],
+    )
+
+
+COMMANDS: dict[str, Callable[[Deps, Someone, str, dict[str, Any], Respond], None]] = {
+    "help": _help,
+    "status": _status,
+    "submit": _submit,
+    "due": _due,
+}

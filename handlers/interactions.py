@@ -1,0 +1,280 @@
+"""Buttons and modal submissions: submit, approve, reject, resubmit (PRODUCT §5, §7).
+
+Nothing a button carries is trusted: its value only names a measure or a submission, and the
+use cases check who may do what, against which version, on the server.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk.errors import SlackApiError
+
+from bot.errors import NotFound
+from bot.periods import PeriodError
+from bot.submissions import (
+    DecisionResult,
+    Invalid,
+    WorkflowError,
+    check_decidable,
+    decide,
+    submit,
+)
+from handlers import blocks, ids
+from handlers.commands import NOT_IN_REGISTER, open_submission_modal
+from handlers.context import Deps
+from handlers.notify import Notifier, card_recipients
+
+log = logging.getLogger(__name__)
+
+
+def tell(deps: Deps, body: dict[str, Any], respond: Respond, text: str) -> None:
+    """Answer the person who clicked: in place where Slack allows it, else by direct message."""
+    if body.get("response_url"):
+        respond(text=text, response_type="ephemeral", replace_original=False)
+        return
+    email = deps.directory.who(body["user"]["id"]).email
+    if email:
+        Notifier(deps).dm(email, text)
+        return
+    try:
+        channel = deps.directory.dm_channel(body["user"]["id"])
+        deps.client.chat_postMessage(channel=channel, text=text)
+    except SlackApiError as error:
+        log.warning("could not tell %s: %s", body["user"]["id"], error.response.get("error"))
+
+
+def _submission_id(value: Any) -> int | None:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def after_decision(deps: Deps, result: DecisionResult, actor: str) -> None:
+    notifier = Notifier(deps)
+    view = result.submission
+    notifier.update_review_cards(view)
+    if not result.repeated:
+        text = f"{view.measure.ref} {view.period} was {view.decision} by {view.decided_by_name}"
+        notifier.dm(view.submitted_by, text, blocks.decision_notice(view, deps.zone))
+        if view.measure.collector and view.measure.collector != view.submitted_by:
+            notifier.dm(view.measure.collector, text, blocks.decision_notice(view, deps.zone))
+    notifier.refresh_home([actor, view.submitted_by, view.measure.collector])
+
+
+def register(app: App, deps: Deps) -> None:
+    def open_modal_from_button(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
+    ) -> None:
+        ack()
+        someone = deps.directory.who(body["user"]["id"])
+        if someone.email is None:
+            tell(deps, body, respond, NOT_IN_REGISTER.format(what="submit figures"))
+            return
+        ref, _, period = str(action.get("value") or "").partition("|")
+        open_submission_modal(
+            deps,
+            someone.email,
+            ref,
+            period or None,
+            body["trigger_id"],
+            lambda **kw: tell(deps, body, respond, kw.get("text", "")),
+        )
+
+    app.action(ids.OPEN_SUBMIT)(open_modal_from_button)
+    app.action(ids.RESUBMIT)(open_modal_from_button)
+
+    @app.action(ids.APPROVE)
+    def approve(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        someone = deps.directory.who(body["user"]["id"])
+        submission_id = _submission_id(action.get("value"))
+        if someone.email is None:
+            tell(deps, body, respond, NOT_IN_REGISTER.format(what="approve figures"))
+            return
+        if submission_id is None:
+            tell(
+                deps,
+                body,
+                respond,
+                "That button does not name a submission; please use the "
+                "card in your messages or `/pmf due`.",
+            )
+            return
+        try:
+            result = decide(
+                deps.engine,
+                deps.council(),
+                submission_id=submission_id,
+                decision="approved",
+                reason=None,
+                actor=someone.email,
+                now=deps.now(),
+            )
+        except (WorkflowError, NotFound) as error:
+            tell(deps, body, respond, f":no_entry: {error}")
+            return
+        after_decision(deps, result, someone.email)
+
+    @app.action(ids.REJECT)
+    def reject(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        someone = deps.directory.who(body["user"]["id"])
+        submission_id = _submission_id(action.get("value"))
+        if someone.email is None:
+            tell(deps, body, respond, NOT_IN_REGISTER.format(what="reject figures"))
+            return
+        if submission_id is None:
+            tell(deps, body, respond, "That button does not name a submission.")
+            return
+        try:
+            view = check_decidable(
+                deps.engine,
+                deps.council(),
+                submission_id=submission_id,
+                actor=someone.email,
+                now=deps.now(),
+            )
+        except (WorkflowError, NotFound) as error:
+            tell(deps, body, respond, f":no_entry: {error}")
+            return
+        channel = (body.get("channel") or {}).get("id")
+        try:
+            deps.client.views_open(
+                trigger_id=body["trigger_id"], view=blocks.reject_modal(view, channel)
+            )
+        except SlackApiError as error:
+            log.warning("views.open failed: %s", error.response.get("error"))
+            tell(
+                deps,
+                body,
+                respond,
+                "Slack did not open the form in time; please click Reject again.",
+            )
+
+    @app.action(ids.REFRESH_HOME)
+    def refresh_home(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        someone = deps.directory.who(body["user"]["id"])
+        if someone.email:
+            Notifier(deps).refresh_home([someone.email])
+        else:
+            Notifier(deps).publish_home(body["user"]["id"], False, None, None)
+
+    @app.view(ids.SUBMIT_VIEW)
+    def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        someone = deps.directory.who(body["user"]["id"])
+        meta = blocks.ModalMeta.load(view.get("private_metadata", ""))
+        values = view.get("state", {}).get("values", {})
+
+        def value(block: str, action: str) -> str | None:
+            found = (values.get(block) or {}).get(action) or {}
+            text = found.get("value")
+            return str(text) if text is not None else None
+
+        if someone.email is None:
+            ack(
+                response_action="errors",
+                errors={ids.VALUE_BLOCK: "You are not in the council's register."},
+            )
+            return
+        try:
+            result = submit(
+                deps.engine,
+                deps.council(),
+                ref=meta.ref,
+                period_text=meta.period,
+                value_text=value(ids.VALUE_BLOCK, ids.VALUE_INPUT) or "",
+                overview=value(ids.OVERVIEW_BLOCK, ids.OVERVIEW_INPUT),
+                actions=value(ids.ACTIONS_BLOCK, ids.ACTIONS_INPUT),
+                evidence_url=value(ids.EVIDENCE_BLOCK, ids.EVIDENCE_INPUT),
+                actor=someone.email,
+                now=deps.now(),
+                request_key=f"view:{view.get('id')}",
+            )
+        except Invalid as error:
+            ack(
+                response_action="errors",
+                errors={
+                    ids.FIELD_BLOCKS[name]: message for name, message in error.problems.items()
+                },
+            )
+            return
+        except (WorkflowError, NotFound, PeriodError) as error:
+            ack(response_action="errors", errors={ids.VALUE_BLOCK: str(error)})
+            return
+        ack()
+        if result.repeated:
+            return
+        notifier = Notifier(deps)
+        if result.superseded is not None:
+            notifier.update_review_cards(result.superseded, superseded_by=result.submission.version)
+        missed = notifier.send_review_card(result.submission)
+        names = [
+            deps.directory.name_of(email)
+            for email in card_recipients(result.submission)
+            if email not in missed
+        ]
+        text = blocks.submitted_notice(result.submission, names)
+        if missed:
+            text += (
+                f"\n:warning: I could not reach {', '.join(missed)} in Slack. Your figure "
+                "is saved; please let them know it is waiting for review."
+            )
+        notifier.dm(someone.email, text)
+        notifier.refresh_home(
+            [
+                someone.email,
+                *card_recipients(result.submission),
+                result.submission.measure.collector,
+            ]
+        )
+
+    @app.view(ids.REJECT_VIEW)
+    def rejected(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        someone = deps.directory.who(body["user"]["id"])
+        try:
+            meta = json.loads(view.get("private_metadata") or "{}")
+            submission_id = int(meta["submission"])
+        except (ValueError, KeyError, TypeError):
+            ack(
+                response_action="errors",
+                errors={
+                    ids.REASON_BLOCK: "This form is damaged; please click Reject on the card again."
+                },
+            )
+            return
+        reason = (
+            (view.get("state", {}).get("values", {}).get(ids.REASON_BLOCK) or {}).get(
+                ids.REASON_INPUT
+            )
+            or {}
+        ).get("value")
+        if someone.email is None:
+            ack(
+                response_action="errors",
+                errors={ids.REASON_BLOCK: "You are not in the council's register."},
+            )
+            return
+        try:
+            result = decide(
+                deps.engine,
+                deps.council(),
+                submission_id=submission_id,
+                decision="rejected",
+                reason=reason,
+                actor=someone.email,
+                now=deps.now(),
+            )
+        except Invalid as error:
+            ack(response_action="errors", errors={ids.REASON_BLOCK: str(error)})
+            return
+        except (WorkflowError, NotFound) as error:
+            ack(response_action="errors", errors={ids.REASON_BLOCK: str(error)})
+            return
+        ack()
+        after_decision(deps, result, someone.email)

@@ -1,0 +1,112 @@
+"""The whole bot over HTTP: the real Bolt app served by waitress on a free port, a real
+database, and the Slack Web API stand-in that records everything the bot sends.
+
+Requests reach the app signed exactly as Slack signs them (`SlackClientSimulator`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+from sqlalchemy import Engine
+from waitress.server import create_server
+
+from bot import services
+from bot.settings import load_settings
+from handlers.app import build_app, wsgi_app
+from handlers.context import Deps
+from handlers.stand_in import SlackClientSimulator, SlackStandIn
+from storage.engine import make_engine
+from storage.migrate import upgrade
+
+LONDON = ZoneInfo("Europe/London")
+SECRET = "test-signing-secret"
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+@dataclass
+class Clock:
+    """The app's clock, moved by tests."""
+
+    now: datetime = field(default_factory=lambda: datetime(2026, 10, 8, 10, 0, tzinfo=LONDON))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@dataclass
+class Bot:
+    engine: Engine
+    slack: SlackStandIn
+    user: SlackClientSimulator  # sends signed requests as any user
+    deps: Deps
+    clock: Clock
+    url: str
+    people: dict[str, str]  # e-mail → Slack user id
+
+    def uid(self, email: str) -> str:
+        return self.people[email]
+
+    def command(self, email: str, text: str) -> Any:
+        return self.user.command(self.uid(email), text)
+
+    def dms(self, email: str) -> list[dict[str, Any]]:
+        return self.slack.messages(self.slack.dm_channel(self.uid(email)))
+
+
+def register_people() -> dict[str, str]:
+    data = yaml.safe_load((EXAMPLES / "register.yaml").read_text(encoding="utf-8"))
+    return {person["email"]: person["name"] for person in data["people"]}
+
+
+@contextmanager
+def running_bot(database_url: str, *, actuals: bool = True, threads: int = 8) -> Iterator[Bot]:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    clock = Clock()
+    services.import_register(engine, EXAMPLES / "register.yaml", actor="setup", now=clock())
+    if actuals:
+        services.import_actuals(
+            engine, EXAMPLES / "actuals.csv", actor="setup", now=clock(), today=clock().date()
+        )
+    with SlackStandIn() as slack:
+        people = {email: slack.add_user(email, name) for email, name in register_people().items()}
+        settings = load_settings(
+            {
+                "SLACK_BOT_TOKEN": "xoxb-test-token",
+                "SLACK_SIGNING_SECRET": SECRET,
+                "SLACK_API_URL": slack.api_url,
+                "PMF_DATABASE_URL": database_url,
+            }
+        )
+        app, deps = build_app(settings, engine, clock=clock)
+        server = create_server(wsgi_app(app), host="127.0.0.1", port=0, threads=threads)
+        port = server.effective_port
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        url = f"http://127.0.0.1:{port}/slack/events"
+        try:
+            yield Bot(
+                engine,
+                slack,
+                SlackClientSimulator(url, SECRET, stand_in=slack),
+                deps,
+                clock,
+                url,
+                people,
+            )
+        finally:
+            server.close()
+            thread.join(timeout=5)
+            engine.dispose()
