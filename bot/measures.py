@@ -7,6 +7,7 @@ import, the submission modal and replies to reminders all use it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -54,6 +55,10 @@ class MeasureInfo:
         return f"{low} to {self.format_value(target.high)}"
 
 
+LARGEST = Decimal(10) ** 15  # the database keeps 20 digits before the point; stay well inside
+_THOUSANDS = re.compile(r"^[-+]?[£]?\d{1,3}(,\d{3})+(\.\d+)?%?$")
+
+
 class ValueProblem(ValueError):
     """A figure that cannot be accepted; the message is written for the officer."""
 
@@ -61,7 +66,15 @@ class ValueProblem(ValueError):
 def check_value(text: str | int | Decimal, *, format: Format, decimals: int) -> Decimal:
     """Read a typed figure: thousands separators, a % or £ sign and spaces are allowed."""
     raw = str(text).strip()
-    cleaned = raw.replace(",", "").replace(" ", "")
+    cleaned = raw.replace(" ", "")
+    if "," in cleaned:
+        if not _THOUSANDS.match(cleaned):
+            # "45,5" is a decimal comma, not 455: refuse rather than misread it.
+            raise ValueProblem(
+                f"'{raw}' has a comma where a full stop belongs; write "
+                "decimals with a full stop, such as 45.5."
+            )
+        cleaned = cleaned.replace(",", "")
     if format is Format.PERCENTAGE:
         cleaned = cleaned.removesuffix("%")
     if format is Format.CURRENCY:
@@ -83,6 +96,8 @@ def check_value(text: str | int | Decimal, *, format: Format, decimals: int) -> 
         raise ValueProblem(
             f"{raw} has {places} decimal places; this measure is reported to {allowed}."
         )
+    if abs(value) >= LARGEST:
+        raise ValueProblem(f"{raw} is too large a figure for a performance measure.")
     if format is Format.PERCENTAGE and not Decimal(0) <= value <= Decimal(100):
         raise ValueProblem(f"{raw} is not a percentage: it must be from 0 to 100.")
     return value
