@@ -382,8 +382,12 @@ def reopen(
     reason: str | None,
     actor: str,
     now: datetime,
+    submission_id: int | None = None,
 ) -> SubmissionView:
-    """Reopen an approved figure, with a reason (reviewer, Head of Service or admin)."""
+    """Reopen an approved figure, with a reason (reviewer, Head of Service or admin).
+
+    With `submission_id` (from a card), only that approved version may be reopened.
+    """
     with write_session(engine) as session:
         measure = store.measure(session, ref)
         period = parse_period(measure, period_text, now.date())
@@ -398,10 +402,33 @@ def reopen(
             raise Refused(
                 f"{measure.ref} for {period} is not approved, so there is nothing to reopen."
             )
+        if submission_id is not None and locked.approved_submission_id != submission_id:
+            raise Refused(
+                f"This card's figure for {measure.ref} {period} is no longer the approved one; "
+                "it was reopened or replaced since."
+            )
         store.mark_reopened(
             session, locked=locked, reason=_clean(reason), actor=actor, now=now, ref=measure.ref
         )
         return store.view(session, locked.approved_submission_id, council)
+
+
+def check_reopenable(
+    engine: Engine, council: CouncilInfo, *, submission_id: int, actor: str
+) -> SubmissionView:
+    """Raise what `reopen` would refuse with for this card, without writing."""
+    with read_session(engine) as session:
+        view = store.view(session, submission_id, council)
+        verdict = may_reopen(actor, view.measure, admins=store.admins(session))
+        if not verdict.allowed:
+            raise Refused(verdict.reason)
+        latest = store.approved_submission_id(session, view.measure, view.period)
+        if latest != submission_id:
+            raise Refused(
+                f"This card's figure for {view.measure.ref} {view.period} is no longer the "
+                "approved one; it was reopened or replaced since."
+            )
+        return view
 
 
 def pending_view(engine: Engine, council: CouncilInfo, submission_id: int) -> SubmissionView:
@@ -421,6 +448,7 @@ __all__ = [
     "Superseded",
     "WorkflowError",
     "check_decidable",
+    "check_reopenable",
     "decide",
     "reopen",
     "submission_form",

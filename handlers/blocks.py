@@ -434,8 +434,13 @@ def _submission_summary(view: SubmissionView, zone: ZoneInfo) -> list[Block]:
 
 
 def review_card(
-    view: SubmissionView, zone: ZoneInfo, *, superseded_by: int | None = None
+    view: SubmissionView,
+    zone: ZoneInfo,
+    *,
+    superseded_by: int | None = None,
+    reopened: str | None = None,
 ) -> list[Block]:
+    """The reviewer's card. `reopened` is the note to show once an approval is reopened."""
     blocks = _submission_summary(view, zone)
     if view.decision == "approved":
         blocks.append(
@@ -444,6 +449,16 @@ def review_card(
                 f"{when(view.decided_at or view.submitted_at, zone)}"
             )
         )
+        if reopened:
+            blocks.append(context(f":leftwards_arrow_with_hook: {clip(reopened, 2900)}"))
+        else:
+            blocks.append(
+                {
+                    "type": "actions",
+                    "block_id": f"reopen_{view.id}",
+                    "elements": [button("Reopen", ids.REOPEN, str(view.id))],
+                }
+            )
     elif view.decision == "rejected":
         blocks.append(
             context(
@@ -471,6 +486,51 @@ def review_card(
             }
         )
     return blocks
+
+
+def reopen_modal(submission: SubmissionView) -> dict[str, Any]:
+    measure = submission.measure
+    return {
+        "type": "modal",
+        "callback_id": ids.REOPEN_VIEW,
+        "private_metadata": json.dumps({"submission": submission.id}),
+        "title": plain("Reopen a figure", 24),
+        "submit": plain("Reopen", 24),
+        "close": plain("Cancel", 24),
+        "blocks": [
+            section(
+                f"*{measure.ref}* {clip(measure.title, 200)} — {submission.period}: "
+                f"{measure.format_value(submission.value)}, approved by "
+                f"{submission.decided_by_name}. Reopening withdraws it from status until a "
+                "new version is approved."
+            ),
+            _input(
+                ids.REASON_BLOCK,
+                ids.REASON_INPUT,
+                "Why is it being reopened?",
+                multiline=True,
+                placeholder="What has changed or needs checking?",
+            ),
+        ],
+    }
+
+
+def reopened_notice(view: SubmissionView, by: str, reason: str) -> list[Block]:
+    measure = view.measure
+    return [
+        section(
+            f":leftwards_arrow_with_hook: The approved figure for *{measure.ref}* "
+            f"{clip(measure.title, 150)}, {view.period} ({measure.format_value(view.value)}), "
+            f"was *reopened* by {by}."
+        ),
+        section(f"*Reason*\n{clip(reason, 2800)}"),
+        {
+            "type": "actions",
+            "elements": [
+                button("Resubmit", ids.RESUBMIT, f"{measure.ref}|{view.period.label}", "primary")
+            ],
+        },
+    ]
 
 
 def review_card_text(view: SubmissionView) -> str:

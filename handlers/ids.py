@@ -8,6 +8,7 @@ OPEN_SUBMIT = "pmf_open_submit"  # value: "REF|PERIOD"
 APPROVE = "pmf_approve"  # value: submission id
 REJECT = "pmf_reject"  # value: submission id
 RESUBMIT = "pmf_resubmit"  # value: "REF|PERIOD"
+REOPEN = "pmf_reopen"  # value: submission id (an approved one)
 REFRESH_HOME = "pmf_refresh_home"
 
 # Submission modal
@@ -19,6 +20,7 @@ EVIDENCE_BLOCK, EVIDENCE_INPUT = "evidence", "evidence_input"
 
 # Reject-reason modal
 REJECT_VIEW = "pmf_reject_reason"
+REOPEN_VIEW = "pmf_reopen_reason"
 REASON_BLOCK, REASON_INPUT = "reason", "reason_input"
 
 # Messages the bot updates in place

@@ -20,7 +20,10 @@ from bot.submissions import (
     Invalid,
     WorkflowError,
     check_decidable,
+    check_reopenable,
     decide,
+    pending_view,
+    reopen,
     submit,
 )
 from handlers import blocks, ids
@@ -52,6 +55,12 @@ def _submission_id(value: Any) -> int | None:
         return int(str(value))
     except (TypeError, ValueError):
         return None
+
+
+def _state_value(view: dict[str, Any], block: str, action: str) -> str | None:
+    found = ((view.get("state") or {}).get("values", {}).get(block) or {}).get(action) or {}
+    value = found.get("value")
+    return str(value) if value is not None else None
 
 
 def after_decision(deps: Deps, result: DecisionResult, actor: str) -> None:
@@ -165,6 +174,89 @@ def register(app: App, deps: Deps) -> None:
         else:
             Notifier(deps).publish_home(body["user"]["id"], False, None, None)
 
+    @app.action(ids.REOPEN)
+    def reopen_clicked(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
+    ) -> None:
+        ack()
+        someone = deps.directory.who(body["user"]["id"])
+        submission_id = _submission_id(action.get("value"))
+        if someone.email is None or submission_id is None:
+            tell(
+                deps,
+                body,
+                respond,
+                "Only the reviewer, the Head of Service or a performance "
+                "admin can reopen an approved figure.",
+            )
+            return
+        try:
+            view = check_reopenable(
+                deps.engine, deps.council(), submission_id=submission_id, actor=someone.email
+            )
+            deps.client.views_open(trigger_id=body["trigger_id"], view=blocks.reopen_modal(view))
+        except (WorkflowError, NotFound) as error:
+            tell(deps, body, respond, f":no_entry: {error}")
+        except SlackApiError as error:
+            log.warning("views.open failed: %s", error.response.get("error"))
+            tell(
+                deps,
+                body,
+                respond,
+                "Slack did not open the form in time; please click Reopen again.",
+            )
+
+    @app.view(ids.REOPEN_VIEW)
+    def reopen_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        someone = deps.directory.who(body["user"]["id"])
+        try:
+            submission_id = int(json.loads(view.get("private_metadata") or "{}")["submission"])
+        except (ValueError, KeyError, TypeError):
+            ack(
+                response_action="errors",
+                errors={
+                    ids.REASON_BLOCK: "This form is damaged; please click Reopen on the card again."
+                },
+            )
+            return
+        reason = _state_value(view, ids.REASON_BLOCK, ids.REASON_INPUT)
+        if someone.email is None:
+            ack(
+                response_action="errors",
+                errors={ids.REASON_BLOCK: "You are not in the council's register."},
+            )
+            return
+        try:
+            council = deps.council()
+            card = pending_view(deps.engine, council, submission_id)
+            reopened = reopen(
+                deps.engine,
+                council,
+                ref=card.measure.ref,
+                period_text=card.period.label,
+                reason=reason,
+                actor=someone.email,
+                now=deps.now(),
+                submission_id=submission_id,
+            )
+        except (WorkflowError, NotFound) as error:
+            ack(response_action="errors", errors={ids.REASON_BLOCK: str(error)})
+            return
+        ack()
+        notifier = Notifier(deps)
+        by = someone.name or someone.email
+        note = (
+            f"*Reopened* by {by} at {blocks.when(deps.now(), deps.zone)}: {(reason or '').strip()}"
+        )
+        notifier.update_review_cards(reopened, reopened=note)
+        notice = blocks.reopened_notice(reopened, by, (reason or "").strip())
+        text = f"{reopened.measure.ref} {reopened.period} was reopened by {by}"
+        for email in dict.fromkeys(
+            e for e in (reopened.measure.collector, reopened.submitted_by) if e
+        ):
+            notifier.dm(email, text, notice)
+        notifier.refresh_home([someone.email, reopened.measure.collector])
+
     @app.view(ids.SUBMIT_VIEW)
     def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         someone = deps.directory.who(body["user"]["id"])
@@ -248,12 +340,7 @@ def register(app: App, deps: Deps) -> None:
                 },
             )
             return
-        reason = (
-            (view.get("state", {}).get("values", {}).get(ids.REASON_BLOCK) or {}).get(
-                ids.REASON_INPUT
-            )
-            or {}
-        ).get("value")
+        reason = _state_value(view, ids.REASON_BLOCK, ids.REASON_INPUT)
         if someone.email is None:
             ack(
                 response_action="errors",

@@ -81,7 +81,11 @@ class Notifier:
         return missed
 
     def update_review_cards(
-        self, view: SubmissionView, *, superseded_by: int | None = None
+        self,
+        view: SubmissionView,
+        *,
+        superseded_by: int | None = None,
+        reopened: str | None = None,
     ) -> None:
         """Rewrite every card of this version in place (decided, or replaced by a newer one)."""
         with read_session(self.deps.engine) as session:
@@ -93,7 +97,9 @@ class Notifier:
                     )
                 )
             )
-        card = blocks.review_card(view, self.deps.zone, superseded_by=superseded_by)
+        card = blocks.review_card(
+            view, self.deps.zone, superseded_by=superseded_by, reopened=reopened
+        )
         for ref in refs:
             try:
                 self.client.chat_update(

@@ -312,6 +312,15 @@ def latest_submission(
     return view(session, pv.latest_submission_id, None)
 
 
+def approved_submission_id(
+    session: Session, measure_info: MeasureInfo, period: Period
+) -> int | None:
+    pv = _period_value(session, measure_info.ref, period)
+    if pv is None or pv.state != State.APPROVED.value:
+        return None
+    return pv.approved_submission_id
+
+
 def latest_pending(
     session: Session, measure_info: MeasureInfo, period: Period, council: CouncilInfo
 ) -> SubmissionView | None:
