@@ -55,9 +55,3 @@ def register(app: App, deps: Deps) -> None:
             return
         box = inbox(deps.engine, deps.council(), email=someone.email, today=deps.now().date())
         notifier.publish_home(event["user"], box.known, box.name, box)
-
-    @app.event("message")
-    def direct_message(event: dict[str, Any]) -> None:
-        # Replies to reminders arrive with the reminders themselves; other messages need no
-        # answer, but acknowledging them stops Slack retrying.
-        return None

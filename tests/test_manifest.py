@@ -1,0 +1,59 @@
+"""manifest.yaml declares exactly what the app uses: its command, events and bot scopes."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from handlers import ids
+
+ROOT = Path(__file__).resolve().parent.parent
+MANIFEST = yaml.safe_load((ROOT / "manifest.yaml").read_text(encoding="utf-8"))
+
+# The scope each Web API method needs (https://api.slack.com/methods); views.* need none.
+METHOD_SCOPES = {
+    "chat_postMessage": "chat:write",
+    "chat_update": "chat:write",
+    "conversations_open": "im:write",
+    "users_info": "users:read",
+    "users_lookupByEmail": "users:read.email",
+    "views_open": None,
+    "views_publish": None,
+}
+
+
+def _methods_called() -> set[str]:
+    found: set[str] = set()
+    for path in (ROOT / "handlers").glob("*.py"):
+        if path.name == "stand_in.py":
+            continue
+        found |= set(re.findall(r"client\.([A-Za-z_]+)\(", path.read_text(encoding="utf-8")))
+    return found
+
+
+def test_every_web_api_method_the_handlers_call_is_known_here() -> None:
+    assert _methods_called() <= set(METHOD_SCOPES), _methods_called() - set(METHOD_SCOPES)
+
+
+def test_bot_scopes_are_exactly_those_the_calls_need() -> None:
+    needed = {METHOD_SCOPES[m] for m in _methods_called()} - {None} | {"commands"}
+    assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == needed
+
+
+def test_the_slash_command_interactivity_and_home_tab_are_declared() -> None:
+    commands = MANIFEST["features"]["slash_commands"]
+    assert [c["command"] for c in commands] == [ids.COMMAND]
+    assert commands[0]["url"].endswith("/slack/events")
+    settings = MANIFEST["settings"]
+    assert settings["interactivity"]["is_enabled"] is True
+    assert settings["interactivity"]["request_url"].endswith("/slack/events")
+    assert settings["event_subscriptions"]["request_url"].endswith("/slack/events")
+    assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True
+
+
+def test_subscribed_events_are_those_with_listeners() -> None:
+    source = (ROOT / "handlers" / "events.py").read_text(encoding="utf-8")
+    listened = set(re.findall(r'@app\.event\("([a-z_.]+)"\)', source))
+    assert set(MANIFEST["settings"]["event_subscriptions"]["bot_events"]) == listened
