@@ -319,6 +319,10 @@ def run(
     except NotConfigured as error:
         fail(str(error))
     threading.Thread(target=deps.directory.warm_up, name="directory-warm-up", daemon=True).start()
+    from bot import scheduler
+    from handlers.reminders import SlackReminderSender
+
+    scheduler.start(engine, SlackReminderSender(deps), settings.zone, deps.now)
     if socket_mode:
         assert settings.slack_app_token is not None
         typer.echo("pmf-bot is running in Socket Mode.")
@@ -327,6 +331,55 @@ def run(
     chosen = port or settings.port
     typer.echo(f"pmf-bot is listening on http://{host}:{chosen}/slack/events")
     serve_http(bolt, host=host, port=chosen)
+
+
+# -- reminders ---------------------------------------------------------------------------------
+
+reminders_app = typer.Typer(help="Reminders and escalations.", no_args_is_help=True)
+app.add_typer(reminders_app, name="reminders")
+
+
+@reminders_app.command("preview")
+def reminders_preview(
+    at: Annotated[
+        str,
+        typer.Option(
+            "--at", help="The moment, e.g. 2026-07-07T09:00 (local time unless it has an offset)."
+        ),
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """What would be sent at that moment, and to whom (nothing is sent)."""
+    from bot import reminder_service
+
+    settings = _settings()
+    engine = _engine(settings)
+    try:
+        moment = datetime.fromisoformat(at)
+    except ValueError:
+        fail(f"--at '{at}' is not a date and time: write it like 2026-07-07T09:00.")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=settings.zone)
+    found = reminder_service.preview(
+        engine, services.council_info(engine), at=moment, zone=settings.zone
+    )
+    if as_json:
+        _emit_json([reminder.as_json() for reminder in found])
+        return
+    local = moment.astimezone(settings.zone)
+    if not found:
+        typer.echo(f"Nothing would be sent at {local:%a %d %b %Y %H:%M}.")
+        return
+    typer.echo(f"At {local:%a %d %b %Y %H:%M}, {len(found)} reminders would be sent:")
+    for reminder in found:
+        what = reminder.kind.value.replace("_", " ")
+        if reminder.working_days_before:
+            n = reminder.working_days_before
+            what = f"{n} working day{'s' if n != 1 else ''} before"
+        subject = f"{reminder.ref} {reminder.period}" if reminder.ref else "missing-data digest"
+        due = f", deadline {reminder.deadline:%a %d %b}" if reminder.deadline else ""
+        covering = f" (covering for {reminder.on_behalf_of})" if reminder.on_behalf_of else ""
+        typer.echo(f"  {what:<24} {subject:<20} to {reminder.recipient}{covering}{due}")
 
 
 # -- audit --------------------------------------------------------------------------------------

@@ -234,6 +234,27 @@ class PersonSpec(Spec):
     manager: OptionalEmail = None
 
 
+def _clock_time(value: Any) -> str:
+    text = str(value).strip()
+    if isinstance(value, int) and not isinstance(value, bool):
+        # YAML 1.1 reads an unquoted 09:00 as the sexagesimal number 540 (minutes).
+        text = f"{value // 60:02d}:{value % 60:02d}"
+    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", text)
+    if not match:
+        raise ValueError(f"'{value}' is not a time of day: write it as HH:MM, such as 09:00")
+    return f"{int(match.group(1)):02d}:{match.group(2)}"
+
+
+class RemindersSpec(Spec):
+    """When to chase (PRODUCT §6 defaults)."""
+
+    before: list[Annotated[int, Field(ge=1, le=30)]] = Field(default_factory=lambda: [5, 1])
+    deadline_day: bool = True
+    at: Annotated[str, BeforeValidator(_clock_time)] = "09:00"
+    review_after: int = Field(2, ge=0, le=30)
+    escalate: bool = True
+
+
 class CalendarSpec(Spec):
     region: Region = Region.ENG
     closure_days: Annotated[list[Day], BeforeValidator(_list)] = Field(default_factory=list)
@@ -241,6 +262,7 @@ class CalendarSpec(Spec):
     committee_dates: dict[PeriodLabel, Annotated[list[Day], BeforeValidator(_list)]] = Field(
         default_factory=dict
     )
+    reminders: RemindersSpec = Field(default_factory=RemindersSpec)
 
 
 class ChannelsSpec(Spec):

@@ -28,6 +28,7 @@ from bot.ragg import (
     ragg_status,
     target_for,
 )
+from bot.reminders import Policy
 from bot.workflow import State, period_state
 
 JSON_KEYS = (
@@ -54,6 +55,7 @@ class CouncilInfo:
     performance_board_weeks: int = DEFAULT_PERFORMANCE_BOARD_WEEKS
     committee_dates: Mapping[str, Sequence[date]] = field(default_factory=dict)
     channels: Mapping[str, Any] = field(default_factory=dict)
+    reminders: Policy = field(default_factory=Policy)
 
     @property
     def calendar(self) -> WorkingCalendar:

@@ -77,7 +77,11 @@ def split_ref_period(text: str) -> tuple[str | None, str | None]:
     except PeriodError:
         pass
     ref, _, period = text.partition(" ")
-    return ref, period.strip() or None
+    try:
+        Period.parse(ref)
+    except PeriodError:
+        return ref, period.strip() or None
+    return None, text  # a malformed period after a good year ('2025-26 Q0') is still a period
 
 
 def _period_problem(deps: Deps, error: PeriodError, text: str) -> tuple[str, list[dict[str, Any]]]:

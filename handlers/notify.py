@@ -121,9 +121,8 @@ class Notifier:
             self.publish_home(user_id, box.known, box.name, box)
 
     def publish_home(self, user_id: str, known: bool, name: str | None, box: Any) -> None:
-        view = blocks.home_view(
-            name, box.due, box.reviews, box.decisions, self.deps.zone, known=known
-        )
+        due, reviews, decisions = (box.due, box.reviews, box.decisions) if box else ([], [], [])
+        view = blocks.home_view(name, due, reviews, decisions, self.deps.zone, known=known)
         try:
             self.client.views_publish(user_id=user_id, view=view)
         except SlackApiError as error:

@@ -38,6 +38,7 @@ class Council(SQLModel, table=True):
         default_factory=dict, sa_column=Column(JSON, nullable=False)
     )
     channels: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    reminders: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=True))
     updated_at: datetime = _when()
 
 
@@ -190,13 +191,19 @@ class Reminder(SQLModel, table=True):
     recipient_id: int = Field(foreign_key="person.id")
     due_at: datetime = _when()
     expires_at: datetime | None = _when(nullable=True)
-    status: str = Field(default="pending", max_length=10)  # pending | sent | dropped | failed
+    status: str = Field(default="pending", max_length=10)  # pending | sending | sent | dropped
     attempts: int = 0
     next_attempt_at: datetime | None = _when(nullable=True)
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     channel: str | None = Field(default=None, max_length=32)
     message_ts: str | None = Field(default=None, max_length=32)
     sent_at: datetime | None = _when(nullable=True)
+    deadline: date | None = None
+    working_days_before: int | None = None
+    version: int | None = None  # review reminders: the version waiting
+    on_behalf_of: str | None = Field(default=None, max_length=254)  # the person away
+    claimed_by: str | None = Field(default=None, max_length=80)
+    claimed_at: datetime | None = _when(nullable=True)
 
 
 class AuditEvent(SQLModel, table=True):

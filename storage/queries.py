@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from datetime import date
+from datetime import date, time
+from typing import Any
 
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
@@ -14,6 +15,7 @@ from bot.periods import Interval, Period
 from bot.ragg import Polarity, Rule
 from bot.ragg import Target as TargetValue
 from bot.register import Format
+from bot.reminders import Policy
 from bot.status import CouncilInfo, Recorded
 from storage.models import Aim, Council, Measure, PeriodValue, Person, Priority, Submission, Target
 
@@ -32,6 +34,20 @@ def load_council(session: Session) -> CouncilInfo | None:
             for key, days in council.committee_dates.items()
         },
         channels=council.channels,
+        reminders=policy_from(council.reminders or {}),
+    )
+
+
+def policy_from(stored: Mapping[str, Any]) -> Policy:
+    if not stored:
+        return Policy()
+    hour, minute = (int(part) for part in str(stored.get("at", "09:00")).split(":"))
+    return Policy(
+        before=tuple(int(n) for n in stored.get("before", (5, 1))),
+        deadline_day=bool(stored.get("deadline_day", True)),
+        at=time(hour, minute),
+        review_after=int(stored.get("review_after", 2)),
+        escalate=bool(stored.get("escalate", True)),
     )
 
 

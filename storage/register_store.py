@@ -238,6 +238,7 @@ def _apply_council(session: Session, spec: RegisterSpec, at: datetime, log: Any)
             for key, days in (calendar.committee_dates.items() if calendar else [])
         },
         "channels": channels,
+        "reminders": calendar.reminders.model_dump(mode="json") if calendar else {},
     }
     if council is None:
         session.add(Council(**values, updated_at=at))

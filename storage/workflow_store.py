@@ -57,25 +57,24 @@ def admins(session: Session) -> frozenset[str]:
 
 
 def absences(
-    session: Session, emails: Iterable[str | None], today: date
+    session: Session, emails: Iterable[str | None] | None, today: date
 ) -> dict[str, list[Absence]]:
-    """Leave covering `today` for these people, with each cover's e-mail."""
-    wanted = sorted({email for email in emails if email})
-    if not wanted:
+    """Leave covering `today` for these people (everyone when `emails` is None), with each
+    cover's e-mail."""
+    wanted = None if emails is None else sorted({email for email in emails if email})
+    if wanted is not None and not wanted:
         return {}
     person = Person.__table__.alias("away")  # type: ignore[attr-defined]
     cover = Person.__table__.alias("cover")  # type: ignore[attr-defined]
-    rows = session.execute(
+    query = (
         sa_select(person.c.email, col(Leave.starts), col(Leave.ends), cover.c.email)
         .join(person, person.c.id == Leave.person_id)
         .outerjoin(cover, cover.c.id == Leave.cover_id)
-        .where(
-            person.c.email.in_(wanted),
-            col(Leave.starts) <= today,
-            col(Leave.ends) >= today,
-            col(Leave.ended_at).is_(None),
-        )
+        .where(col(Leave.starts) <= today, col(Leave.ends) >= today, col(Leave.ended_at).is_(None))
     )
+    if wanted is not None:
+        query = query.where(person.c.email.in_(wanted))
+    rows = session.execute(query)
     found: dict[str, list[Absence]] = {}
     for email, starts, ends, cover_email in rows:
         found.setdefault(email, []).append(Absence(starts, ends, cover_email))
@@ -449,3 +448,21 @@ def recorded_states(
         )
     )
     return {(ref, label): state for ref, label, state in rows}
+
+
+def latest_submissions(
+    session: Session, refs: Iterable[str], labels: Iterable[str]
+) -> dict[tuple[str, str], tuple[int, int]]:
+    """(version, submission id) of the latest version of each (ref, period label)."""
+    ref_list, label_list = sorted(set(refs)), sorted(set(labels))
+    if not ref_list or not label_list:
+        return {}
+    rows = session.execute(
+        sa_select(
+            col(Measure.ref), col(PeriodValue.period), col(Submission.version), col(Submission.id)
+        )
+        .join(Measure, col(Measure.id) == col(PeriodValue.measure_id))
+        .join(Submission, col(Submission.id) == col(PeriodValue.latest_submission_id))
+        .where(col(Measure.ref).in_(ref_list), col(PeriodValue.period).in_(label_list))
+    )
+    return {(ref, label): (version, sid) for ref, label, version, sid in rows}

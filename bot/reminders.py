@@ -1,0 +1,281 @@
+"""Which reminders are due, to whom, and until when (PRODUCT §6, seed 002 §10.6–10.7, §11.2).
+
+Pure: the planner takes the register, what is recorded, who is away and `now`, and returns the
+reminders whose moment has come and whose use has not passed. Each has a key unique per
+(measure, period, kind, recipient), so storing them with "insert if new" makes delivery happen
+once whatever the number of ticks, restarts or processes.
+
+Defaults: the collector at 5 and 1 working days before the deadline and on the deadline day,
+at 09:00 local, only while nothing is submitted; the reviewer once a version has waited 2
+working days; on the first working day after a missed deadline, the Head of Service
+(escalation) and the admins (a missing-data digest). Nothing on non-working days.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from bot.calendar import WorkingCalendar
+from bot.measures import MeasureInfo
+from bot.periods import Period
+from bot.permissions import Absence, away_today
+from bot.workflow import State
+
+OUTSTANDING = {None, State.REJECTED, State.REOPENED}  # nothing awaiting review or approved
+
+
+class Kind(StrEnum):
+    BEFORE = "before"
+    DEADLINE_DAY = "deadline_day"
+    REVIEW = "review"
+    ESCALATION = "escalation"
+    DIGEST = "digest"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The register's `calendar.reminders` settings."""
+
+    before: tuple[int, ...] = (5, 1)
+    deadline_day: bool = True
+    at: time = time(9, 0)
+    review_after: int = 2
+    escalate: bool = True
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A version waiting for review."""
+
+    ref: str
+    period: Period
+    version: int
+    submitted_at: datetime
+    submitted_by: str
+
+
+@dataclass(frozen=True)
+class Reminder:
+    kind: Kind
+    ref: str | None
+    period: Period | None
+    recipient: str  # e-mail
+    due_at: datetime  # aware
+    expires_at: datetime
+    deadline: date | None = None
+    working_days_before: int | None = None
+    on_behalf_of: str | None = None  # the person away, when the cover receives it
+    version: int | None = None  # review reminders: the version waiting
+
+    @property
+    def key(self) -> str:
+        kind = self.kind.value
+        if self.kind is Kind.BEFORE:
+            kind = f"before-{self.working_days_before}"
+        elif self.kind is Kind.REVIEW:
+            kind = f"review-v{self.version}"
+        elif self.kind is Kind.DIGEST:
+            return f"digest|{self.due_at.date().isoformat()}|{self.recipient}"
+        return f"{kind}|{self.ref}|{self.period}|{self.recipient}"
+
+    def as_json(self) -> dict[str, object]:
+        data: dict[str, object] = {
+            "kind": self.kind.value,
+            "ref": self.ref,
+            "period": self.period.label if self.period else None,
+            "recipient": self.recipient,
+            "deadline": self.deadline.isoformat() if self.deadline else None,
+        }
+        if self.kind is Kind.BEFORE:
+            data["working_days_before"] = self.working_days_before
+        return data
+
+
+@dataclass(frozen=True)
+class Situation:
+    """Everything the planner needs to know, read from storage."""
+
+    measures: Sequence[MeasureInfo]
+    states: Mapping[tuple[str, str], State]  # (ref, period label) → recorded state
+    pending: Sequence[Pending]
+    absences: Mapping[str, list[Absence]]
+    admins: Sequence[str]
+    calendar: WorkingCalendar
+    zone: ZoneInfo
+    policy: Policy = field(default_factory=Policy)
+
+
+@dataclass(frozen=True)
+class Plan:
+    reminders: list[Reminder]
+    uncovered: list[tuple[str, str, Period]]  # (person away without cover, ref, period)
+    overdue: list[tuple[MeasureInfo, Period, date]]
+
+
+def _at(day: date, moment: time, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, moment, tzinfo=zone)
+
+
+def _end_of(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=zone)
+
+
+def periods_in_play(measure: MeasureInfo, today: date, calendar: WorkingCalendar) -> list[Period]:
+    """Ended periods whose deadline is recent or ahead: those that can still need chasing."""
+    found = []
+    period = Period.containing(measure.interval.kind, today).previous()
+    for _ in range(3):
+        deadline = calendar.deadline(period, measure.reporting_lag)
+        if calendar.next_working_day(deadline) + timedelta(days=7) >= today:
+            found.append(period)
+        period = period.previous()
+    return found
+
+
+def _recipient(
+    email: str | None, cover: str | None, situation: Situation, day: date
+) -> tuple[str | None, str | None]:
+    """(who receives it, on whose behalf): the cover while the person is away."""
+    if email is None:
+        return None, None
+    absence = away_today(situation.absences, email, day)
+    if absence is None:
+        return email, None
+    chosen = absence.cover or cover
+    return chosen, email
+
+
+def plan(situation: Situation, now: datetime) -> Plan:
+    """The reminders whose moment is at or before `now` and whose use has not passed."""
+    now = now.astimezone(situation.zone)
+    today = now.date()
+    calendar, zone, policy = situation.calendar, situation.zone, situation.policy
+    found: list[Reminder] = []
+    uncovered: list[tuple[str, str, Period]] = []
+    overdue: list[tuple[MeasureInfo, Period, date]] = []
+    if not calendar.is_working_day(today):
+        return Plan([], [], [])
+
+    def offer(reminder: Reminder) -> None:
+        if reminder.due_at <= now < reminder.expires_at:
+            found.append(reminder)
+
+    for measure in situation.measures:
+        for period in periods_in_play(measure, today, calendar):
+            deadline = calendar.deadline(period, measure.reporting_lag)
+            state = situation.states.get((measure.ref, period.label))
+            if state not in OUTSTANDING:
+                continue
+            if today > deadline:
+                overdue.append((measure, period, deadline))
+            moments: list[tuple[Kind, int | None, date]] = [
+                (Kind.BEFORE, n, calendar.add_working_days(deadline, -n))
+                for n in sorted(set(policy.before), reverse=True)
+                if n > 0
+            ]
+            if policy.deadline_day:
+                moments.append((Kind.DEADLINE_DAY, None, deadline))
+            for index, (kind, n, day) in enumerate(moments):
+                if day <= period.end or day > today:
+                    continue
+                later = moments[index + 1][2] if index + 1 < len(moments) else None
+                expires = _at(later, policy.at, zone) if later else _end_of(deadline, zone)
+                who, behalf = _recipient(measure.collector, measure.cover, situation, day)
+                if who is None:
+                    if measure.collector:
+                        uncovered.append((measure.collector, measure.ref, period))
+                    continue
+                offer(
+                    Reminder(
+                        kind,
+                        measure.ref,
+                        period,
+                        who,
+                        _at(day, policy.at, zone),
+                        expires,
+                        deadline,
+                        n,
+                        behalf,
+                    )
+                )
+            escalation_day = calendar.next_working_day(deadline)
+            if policy.escalate and escalation_day <= today and measure.head_of_service:
+                who, behalf = _recipient(measure.head_of_service, None, situation, today)
+                if who is not None:
+                    offer(
+                        Reminder(
+                            Kind.ESCALATION,
+                            measure.ref,
+                            period,
+                            who,
+                            _at(escalation_day, policy.at, zone),
+                            _end_of(calendar.next_working_day(escalation_day), zone),
+                            deadline,
+                            on_behalf_of=behalf,
+                        )
+                    )
+    by_ref = {measure.ref: measure for measure in situation.measures}
+    for waiting in situation.pending:
+        reviewed = by_ref.get(waiting.ref)
+        if reviewed is None or policy.review_after <= 0:
+            continue
+        submitted_day = waiting.submitted_at.astimezone(zone).date()
+        day = calendar.add_working_days(submitted_day, policy.review_after)
+        if day > today:
+            continue
+        deadline = calendar.deadline(waiting.period, reviewed.reporting_lag)
+        who, behalf = _recipient(reviewed.reviewer, None, situation, today)
+        if who is None or who == waiting.submitted_by:
+            who, behalf = reviewed.head_of_service, None
+        if who is None:
+            continue
+        offer(
+            Reminder(
+                Kind.REVIEW,
+                reviewed.ref,
+                waiting.period,
+                who,
+                _at(day, policy.at, zone),
+                _end_of(calendar.next_working_day(day), zone),
+                deadline,
+                on_behalf_of=behalf,
+                version=waiting.version,
+            )
+        )
+    if any(r.kind is Kind.ESCALATION for r in found) or uncovered:
+        for admin in situation.admins:
+            offer(
+                Reminder(
+                    Kind.DIGEST,
+                    None,
+                    None,
+                    admin,
+                    _at(today, policy.at, zone),
+                    _end_of(today, zone),
+                )
+            )
+    found.sort(key=lambda r: (r.due_at, r.kind.value, r.ref or "", r.recipient))
+    return Plan(found, uncovered, overdue)
+
+
+def deadline_words(deadline: date, today: date, calendar: WorkingCalendar) -> str:
+    """'in 3 working days — Thu 10 Jul', 'today — Thu 10 Jul', '2 working days ago — …'."""
+    label = deadline.strftime("%a %d %b")
+    if deadline == today:
+        return f"today — {label}"
+    days = calendar.working_days_between(today, deadline)
+    if deadline > today:
+        return f"in {max(days, 1)} working day{'s' if max(days, 1) != 1 else ''} — {label}"
+    late = max(-days, 1)
+    return f"{late} working day{'s' if late != 1 else ''} ago — {label}"
+
+
+def distinct(reminders: Iterable[Reminder]) -> list[Reminder]:
+    seen: dict[str, Reminder] = {}
+    for reminder in reminders:
+        seen.setdefault(reminder.key, reminder)
+    return list(seen.values())

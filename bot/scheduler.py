@@ -1,0 +1,75 @@
+"""The clock that drives due work (PRODUCT §6): APScheduler only ticks.
+
+Everything a tick does is stored as rows (the reminder outbox), so a tick missed while the
+bot was down is simply caught up by the next one, and several processes ticking at once on
+one PostgreSQL database deliver each reminder once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import Engine
+
+from bot import services
+from bot.reminder_service import Sender, TickReport, tick
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 60
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def run_tick(
+    engine: Engine, sender: Sender, zone: ZoneInfo, clock: Callable[[], datetime]
+) -> TickReport | None:
+    """One tick; errors are logged, never raised into the scheduler (the next tick retries)."""
+    try:
+        report = tick(
+            engine,
+            services.council_info(engine),
+            sender,
+            now=clock(),
+            zone=zone,
+            worker=worker_name(),
+            clock=clock,
+        )
+    except Exception:
+        log.exception("reminder tick failed; the next tick will try again")
+        return None
+    if report.sent or report.dropped or report.retried or report.recovered:
+        log.info(
+            "reminders: %s sent, %s dropped, %s to retry, %s recovered",
+            report.sent,
+            report.dropped,
+            report.retried,
+            report.recovered,
+        )
+    return report
+
+
+def start(
+    engine: Engine, sender: Sender, zone: ZoneInfo, clock: Callable[[], datetime]
+) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(timezone=zone)
+    scheduler.add_job(
+        run_tick,
+        "interval",
+        seconds=TICK_SECONDS,
+        args=[engine, sender, zone, clock],
+        id="reminders",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now(zone),
+    )
+    scheduler.start()
+    return scheduler
