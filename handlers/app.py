@@ -22,7 +22,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from sqlalchemy import Engine
 
 from bot.settings import Settings
-from handlers import commands, events, interactions
+from handlers import commands, events, interactions, replies
 from handlers.context import Deps, Directory
 
 log = logging.getLogger(__name__)
@@ -98,6 +98,7 @@ def build_app(
     events.register(app, deps)
     commands.register(app, deps)
     interactions.register(app, deps)
+    replies.register(app, deps)
     return app, deps
 
 

@@ -117,6 +117,12 @@ HELP = [
         "open the form to submit a figure and commentary. _e.g._ `/pmf submit SE1.1`",
     ),
     ("`/pmf due`", "what you still have to submit or review, with buttons"),
+    (
+        "`/pmf away FROM TO [@cover]`",
+        "you are on leave: your reminders and reviews go to your "
+        "cover. _e.g._ `/pmf away 14/07/2026 25/07/2026 @Sam Lee`",
+    ),
+    ("`/pmf back`", "you are back early"),
     ("`/pmf help`", "this list"),
 ]
 
@@ -296,13 +302,18 @@ def _input(
     return block
 
 
-def submission_modal(form: SubmissionForm, channel: str | None = None) -> dict[str, Any]:
+def submission_modal(
+    form: SubmissionForm, channel: str | None = None, prefill: tuple[str, str] | None = None
+) -> dict[str, Any]:
+    """The form; `prefill` is (value, overview) already given, e.g. in a reply to a reminder."""
     measure = form.measure
     recent = (
         ", ".join(f"{period}: {measure.format_value(value)}" for period, value in form.recent)
         or "none yet"
     )
     pending = form.pending
+    value_initial = prefill[0] if prefill else (_plain_number(pending.value) if pending else None)
+    overview_initial = prefill[1] if prefill else (pending.overview if pending else None)
     unit = {
         "percentage": "a percentage, 0 to 100",
         "currency": "an amount in pounds",
@@ -333,7 +344,7 @@ def submission_modal(form: SubmissionForm, channel: str | None = None) -> dict[s
             ids.VALUE_BLOCK,
             ids.VALUE_INPUT,
             f"Value ({unit})",
-            initial=_plain_number(pending.value) if pending else None,
+            initial=value_initial,
             placeholder="e.g. 87.5",
             hint=f"{places.capitalize()}.",
             max_length=40,
@@ -343,7 +354,7 @@ def submission_modal(form: SubmissionForm, channel: str | None = None) -> dict[s
             ids.OVERVIEW_INPUT,
             "Performance overview",
             multiline=True,
-            initial=pending.overview if pending else None,
+            initial=overview_initial,
             placeholder="What the figure shows and why",
         ),
         _input(

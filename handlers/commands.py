@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import difflib
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk.errors import SlackApiError
 
-from bot import services
+from bot import leave, services
 from bot.errors import NotFound
 from bot.inbox import inbox
 from bot.periods import Period, PeriodError, fy_label, fy_of
@@ -152,6 +153,7 @@ def open_submission_modal(
     trigger_id: str,
     respond: Callable[..., Any],
     channel: str | None = None,
+    prefill: tuple[str, str] | None = None,
 ) -> None:
     """Open the modal, or explain why not (shared by the command and the buttons)."""
     try:
@@ -171,7 +173,9 @@ def open_submission_modal(
         respond(response_type="ephemeral", text=str(error), blocks=blocks.error_blocks(str(error)))
         return
     try:
-        deps.client.views_open(trigger_id=trigger_id, view=blocks.submission_modal(form, channel))
+        deps.client.views_open(
+            trigger_id=trigger_id, view=blocks.submission_modal(form, channel, prefill)
+        )
     except SlackApiError as error:
         log.warning("views.open failed: %s", error.response.get("error"))
         respond(
@@ -195,9 +199,87 @@ def _due(
     )
 
 
+MENTION = re.compile(r"^<@([A-Z0-9]+)(?:\|[^>]*)?>$")
+
+
+def _away(
+    deps: Deps, someone: Someone, rest: str, command: dict[str, Any], respond: Respond
+) -> None:
+    if not someone.known or someone.email is None:
+        respond(response_type="ephemeral", text=NOT_IN_REGISTER.format(what="record leave"))
+        return
+    usage = (
+        "Tell me the first and last day you are away, and who covers, for example "
+        "`/pmf away 2026-07-14 2026-07-25 @Sam Lee`. " + leave.DATE_HINT
+    )
+    words = rest.split()
+    cover_words = [w for w in words if w.startswith("<@") or "@" in w]
+    dates = [w for w in words if w not in cover_words]
+    if len(dates) < 2 and not (len(dates) == 1 and dates[0].lower() in ("today", "tomorrow")):
+        respond(response_type="ephemeral", text=usage)
+        return
+    today = deps.now().date()
+    try:
+        starts = leave.parse_day(dates[0], today)
+        ends = leave.parse_day(dates[1], today) if len(dates) > 1 else starts
+        cover = _cover_email(deps, cover_words[0]) if cover_words else None
+        away = leave.set_away(
+            deps.engine, email=someone.email, starts=starts, ends=ends, cover=cover, now=deps.now()
+        )
+    except leave.LeaveProblem as error:
+        respond(response_type="ephemeral", text=f":warning: {error}")
+        return
+    who = deps.directory.name_of(away.cover) if away.cover else None
+    cover_text = (
+        f"{who} will get your reminders and review requests, and may submit or decide for you."
+        if who
+        else "You have named no cover, so the Performance & Policy Officer will see your "
+        "reminders in their digest. Add one with `/pmf away … @name`."
+    )
+    respond(
+        response_type="ephemeral",
+        text=f":palm_tree: Noted: you are away from {away.starts:%a %d %b} to "
+        f"{away.ends:%a %d %b %Y}. {cover_text} Use `/pmf back` if you return early.",
+    )
+
+
+def _cover_email(deps: Deps, word: str) -> str:
+    match = MENTION.match(word)
+    if match:
+        email = deps.directory.who(match.group(1)).email
+        if email is None:
+            raise leave.LeaveProblem(
+                "The person you named is not in the council's register, "
+                "so they cannot cover. Choose someone who is."
+            )
+        return email
+    if "@" in word and "." in word.split("@")[-1]:
+        return word.strip("<>").removeprefix("mailto:").split("|")[0].lower()
+    raise leave.LeaveProblem(
+        f"I could not tell who '{word}' is; mention them with @, such as @Sam Lee."
+    )
+
+
+def _back(
+    deps: Deps, someone: Someone, rest: str, command: dict[str, Any], respond: Respond
+) -> None:
+    if not someone.known or someone.email is None:
+        respond(response_type="ephemeral", text=NOT_IN_REGISTER.format(what="record leave"))
+        return
+    ended = leave.come_back(deps.engine, email=someone.email, now=deps.now())
+    text = (
+        ":wave: Welcome back — your reminders and review requests come to you again."
+        if ended
+        else "You were not recorded as away, so nothing has changed."
+    )
+    respond(response_type="ephemeral", text=text)
+
+
 COMMANDS: dict[str, Callable[[Deps, Someone, str, dict[str, Any], Respond], None]] = {
     "help": _help,
     "status": _status,
     "submit": _submit,
     "due": _due,
+    "away": _away,
+    "back": _back,
 }

@@ -10,6 +10,8 @@ REJECT = "pmf_reject"  # value: submission id
 RESUBMIT = "pmf_resubmit"  # value: "REF|PERIOD"
 REOPEN = "pmf_reopen"  # value: submission id (an approved one)
 REFRESH_HOME = "pmf_refresh_home"
+REPLY_CONFIRM = "pmf_reply_confirm"  # value: JSON of what a reply to a reminder said
+REPLY_EDIT = "pmf_reply_edit"
 
 # Submission modal
 SUBMIT_VIEW = "pmf_submit"

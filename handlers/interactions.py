@@ -18,6 +18,7 @@ from bot.periods import PeriodError
 from bot.submissions import (
     DecisionResult,
     Invalid,
+    SubmitResult,
     WorkflowError,
     check_decidable,
     check_reopenable,
@@ -30,6 +31,7 @@ from handlers import blocks, ids
 from handlers.commands import NOT_IN_REGISTER, open_submission_modal
 from handlers.context import Deps
 from handlers.notify import Notifier, card_recipients
+from handlers.reminders import close_reminders
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +75,27 @@ def after_decision(deps: Deps, result: DecisionResult, actor: str) -> None:
         if view.measure.collector and view.measure.collector != view.submitted_by:
             notifier.dm(view.measure.collector, text, blocks.decision_notice(view, deps.zone))
     notifier.refresh_home([actor, view.submitted_by, view.measure.collector])
+
+
+def after_submit(deps: Deps, result: SubmitResult, email: str) -> None:
+    """Cards, thanks, reminders closed and homes refreshed after a new version is recorded."""
+    if result.repeated:
+        return
+    notifier = Notifier(deps)
+    view = result.submission
+    if result.superseded is not None:
+        notifier.update_review_cards(result.superseded, superseded_by=view.version)
+    missed = notifier.send_review_card(view)
+    names = [deps.directory.name_of(e) for e in card_recipients(view) if e not in missed]
+    text = blocks.submitted_notice(view, names)
+    if missed:
+        text += (
+            f"\n:warning: I could not reach {', '.join(missed)} in Slack. Your figure is "
+            "saved; please let them know it is waiting for review."
+        )
+    notifier.dm(email, text)
+    close_reminders(deps, view.measure.ref, view.period, view.version, view.submitted_by_name)
+    notifier.refresh_home([email, *card_recipients(view), view.measure.collector])
 
 
 def register(app: App, deps: Deps) -> None:
@@ -300,31 +323,7 @@ def register(app: App, deps: Deps) -> None:
             ack(response_action="errors", errors={ids.VALUE_BLOCK: str(error)})
             return
         ack()
-        if result.repeated:
-            return
-        notifier = Notifier(deps)
-        if result.superseded is not None:
-            notifier.update_review_cards(result.superseded, superseded_by=result.submission.version)
-        missed = notifier.send_review_card(result.submission)
-        names = [
-            deps.directory.name_of(email)
-            for email in card_recipients(result.submission)
-            if email not in missed
-        ]
-        text = blocks.submitted_notice(result.submission, names)
-        if missed:
-            text += (
-                f"\n:warning: I could not reach {', '.join(missed)} in Slack. Your figure "
-                "is saved; please let them know it is waiting for review."
-            )
-        notifier.dm(someone.email, text)
-        notifier.refresh_home(
-            [
-                someone.email,
-                *card_recipients(result.submission),
-                result.submission.measure.collector,
-            ]
-        )
+        after_submit(deps, result, someone.email)
 
     @app.view(ids.REJECT_VIEW)
     def rejected(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:

@@ -17,6 +17,7 @@ METHOD_SCOPES = {
     "chat_postMessage": "chat:write",
     "chat_update": "chat:write",
     "conversations_open": "im:write",
+    "conversations_history": "im:history",
     "users_info": "users:read",
     "users_lookupByEmail": "users:read.email",
     "views_open": None,
@@ -54,6 +55,18 @@ def test_the_slash_command_interactivity_and_home_tab_are_declared() -> None:
 
 
 def test_subscribed_events_are_those_with_listeners() -> None:
-    source = (ROOT / "handlers" / "events.py").read_text(encoding="utf-8")
-    listened = set(re.findall(r'@app\.event\("([a-z_.]+)"\)', source))
-    assert set(MANIFEST["settings"]["event_subscriptions"]["bot_events"]) == listened
+    listened: set[str] = set()
+    for path in (ROOT / "handlers").glob("*.py"):
+        listened |= set(
+            re.findall(r'@app\.event\("([a-z_.]+)"\)', path.read_text(encoding="utf-8"))
+        )
+    # The `message` listener answers direct messages only, which is the message.im event.
+    subscribed = {
+        "message" if e == "message.im" else e
+        for e in MANIFEST["settings"]["event_subscriptions"]["bot_events"]
+    }
+    assert subscribed == listened
+
+
+def test_mentions_arrive_escaped_for_away_cover() -> None:
+    assert MANIFEST["features"]["slash_commands"][0]["should_escape"] is True
