@@ -38,6 +38,11 @@ class MeasureInfo:
     head_of_service: str | None = None
     priority_name: str = ""
     aim_title: str = ""
+    baseline_period: str | None = None
+    baseline_value: Decimal | None = None
+    benchmarking: str | None = None
+    data_source: str | None = None
+    confidence: str | None = None
 
     @property
     def polarity(self) -> Polarity:

@@ -258,3 +258,38 @@ class InboundEvent(SQLModel, table=True):
 
     event_id: str = Field(primary_key=True, max_length=80)
     received_at: datetime = _when()
+
+
+class SignOff(SQLModel, table=True):
+    """A Head of Service's sign-off of their measures for a quarter (seed 002 §10.3)."""
+
+    __tablename__ = "signoff"
+    __table_args__ = (UniqueConstraint("person_id", "quarter", name="uq_signoff_person_quarter"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    quarter: str = Field(max_length=12)
+    measures: int = 0
+    signed_at: datetime = _when()
+
+
+class SummaryPost(SQLModel, table=True):
+    """A RAGG summary due to go, or gone, to a channel or an admin: posted once, by key."""
+
+    __tablename__ = "summary_post"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True)
+    kind: str = Field(max_length=10)  # draft | post
+    quarter: str = Field(max_length=12)
+    target: str = Field(max_length=254)  # "#channel" or an admin's e-mail
+    due_at: datetime = _when()
+    status: str = Field(default="pending", max_length=10)  # pending | sending | sent
+    attempts: int = 0
+    next_attempt_at: datetime | None = _when(nullable=True)
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    claimed_at: datetime | None = _when(nullable=True)
+    channel: str | None = Field(default=None, max_length=40)
+    message_ts: str | None = Field(default=None, max_length=40)
+    thread_ts: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    posted_at: datetime | None = _when(nullable=True)

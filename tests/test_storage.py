@@ -30,6 +30,8 @@ TABLES = {
     "reminder",
     "message_ref",
     "inbound_event",
+    "signoff",
+    "summary_post",
     "audit_event",
     "audit_head",
     "alembic_version",
