@@ -377,11 +377,15 @@ class _Constructor(yaml.constructor.SafeConstructor):
     pass
 
 
+# libyaml's parser when PyYAML was built with it (about 2.5× faster); marks are the same.
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_yaml(text: str, file: str) -> Document:
     """Parse YAML keeping the line of every key and value; duplicate keys are errors."""
     locator = Locator(file, "line")
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _LOADER(text)
         try:
             node = loader.get_single_node()
         finally:

@@ -157,11 +157,15 @@ def plan(situation: Situation, now: datetime) -> Plan:
     found: list[Reminder] = []
     uncovered: list[tuple[str, str, Period]] = []
     overdue: list[tuple[MeasureInfo, Period, date]] = []
+    digest_days: set[date] = set()  # days whose escalations or unsent reminders need a digest
     if not calendar.is_working_day(today):
         return Plan([], [], [])
 
+    def current(due: datetime, expires: datetime) -> bool:
+        return due <= now < expires
+
     def offer(reminder: Reminder) -> None:
-        if reminder.due_at <= now < reminder.expires_at:
+        if current(reminder.due_at, reminder.expires_at):
             found.append(reminder)
 
     for measure in situation.measures:
@@ -186,8 +190,10 @@ def plan(situation: Situation, now: datetime) -> Plan:
                 expires = _at(later, policy.at, zone) if later else _end_of(deadline, zone)
                 who, behalf = _recipient(measure.collector, measure.cover, situation, day)
                 if who is None:
-                    if measure.collector:
+                    # Reported once, in the digest of the day this reminder could not go.
+                    if measure.collector and current(_at(day, policy.at, zone), expires):
                         uncovered.append((measure.collector, measure.ref, period))
+                        digest_days.add(day)
                     continue
                 offer(
                     Reminder(
@@ -204,20 +210,27 @@ def plan(situation: Situation, now: datetime) -> Plan:
                 )
             escalation_day = calendar.next_working_day(deadline)
             if policy.escalate and escalation_day <= today and measure.head_of_service:
+                due = _at(escalation_day, policy.at, zone)
+                expires = _end_of(calendar.next_working_day(escalation_day), zone)
+                if current(due, expires):
+                    digest_days.add(escalation_day)
                 who, behalf = _recipient(measure.head_of_service, None, situation, today)
-                if who is not None:
-                    offer(
-                        Reminder(
-                            Kind.ESCALATION,
-                            measure.ref,
-                            period,
-                            who,
-                            _at(escalation_day, policy.at, zone),
-                            _end_of(calendar.next_working_day(escalation_day), zone),
-                            deadline,
-                            on_behalf_of=behalf,
-                        )
+                if who is None:
+                    if current(due, expires):
+                        uncovered.append((measure.head_of_service, measure.ref, period))
+                    continue
+                offer(
+                    Reminder(
+                        Kind.ESCALATION,
+                        measure.ref,
+                        period,
+                        who,
+                        due,
+                        expires,
+                        deadline,
+                        on_behalf_of=behalf,
                     )
+                )
     by_ref = {measure.ref: measure for measure in situation.measures}
     for waiting in situation.pending:
         reviewed = by_ref.get(waiting.ref)
@@ -246,7 +259,10 @@ def plan(situation: Situation, now: datetime) -> Plan:
                 version=waiting.version,
             )
         )
-    if any(r.kind is Kind.ESCALATION for r in found) or uncovered:
+    if digest_days:
+        # One digest per day that needs one: the escalation day's is not sent again on the
+        # next day, while that escalation can still be caught up.
+        day = max(digest_days)
         for admin in situation.admins:
             offer(
                 Reminder(
@@ -254,8 +270,8 @@ def plan(situation: Situation, now: datetime) -> Plan:
                     None,
                     None,
                     admin,
-                    _at(today, policy.at, zone),
-                    _end_of(today, zone),
+                    _at(day, policy.at, zone),
+                    _end_of(calendar.next_working_day(day), zone),
                 )
             )
     found.sort(key=lambda r: (r.due_at, r.kind.value, r.ref or "", r.recipient))

@@ -339,7 +339,7 @@ def decide(
             raise AlreadyDecided(
                 again.decision or decision,
                 again.decided_by_name or "someone",
-                again.decided_at or now,
+                (again.decided_at or now).astimezone(now.tzinfo),
             ) from None
         result = store.view(session, submission_id, council)
     return DecisionResult(result)
@@ -350,7 +350,9 @@ def _check_decidable(
 ) -> None:
     if current.decision is not None:
         raise AlreadyDecided(
-            current.decision, current.decided_by_name or "someone", current.decided_at or now
+            current.decision,
+            current.decided_by_name or "someone",
+            (current.decided_at or now).astimezone(now.tzinfo),  # stored UTC; told in local time
         )
     latest = store.latest_submission(session, current.measure, current.period)
     if latest is not None and latest.id != current.id:

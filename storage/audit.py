@@ -56,18 +56,14 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def _digest(event: AuditEvent) -> str:
-    body = [
-        event.seq,
-        event.at.isoformat(),
-        event.actor,
-        event.action,
-        event.entity,
-        event.entity_key,
-        event.before,
-        event.after,
-        event.prev_hash,
-    ]
+_FIELDS = ("seq", "at", "actor", "action", "entity", "entity_key", "before", "after", "prev_hash")
+
+
+def _digest(event: AuditEvent | dict[str, Any]) -> str:
+    """SHA-256 over the event's fields and the previous hash, as canonical JSON."""
+    fields = event if isinstance(event, dict) else {name: getattr(event, name) for name in _FIELDS}
+    body = [fields[name] for name in _FIELDS]
+    body[1] = fields["at"].isoformat()
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -121,22 +117,22 @@ def record_many(
     head = session.exec(query).one()
     rows: list[dict[str, Any]] = []
     seq, previous = head.seq, head.hash
+    moment = at.astimezone(UTC)
     for item in events:
         seq += 1
-        event = AuditEvent(
-            seq=seq,
-            at=at.astimezone(UTC),
-            actor=actor,
-            action=item["action"],
-            entity=item["entity"],
-            entity_key=item["entity_key"],
-            before=jsonable(item.get("before")),
-            after=jsonable(item.get("after")),
-            prev_hash=previous,
-            hash="",
-        )
-        event.hash = previous = _digest(event)
-        rows.append(event.model_dump())
+        row = {
+            "seq": seq,
+            "at": moment,
+            "actor": actor,
+            "action": item["action"],
+            "entity": item["entity"],
+            "entity_key": item["entity_key"],
+            "before": jsonable(item.get("before")),
+            "after": jsonable(item.get("after")),
+            "prev_hash": previous,
+        }
+        row["hash"] = previous = _digest(row)
+        rows.append(row)
     session.execute(insert(AuditEvent), rows)
     head.seq, head.hash = seq, previous
     session.add(head)

@@ -12,13 +12,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, insert
+from sqlalchemy import func, insert, text
 from sqlmodel import Session, col, select
 
 from bot.actuals import Actual
 from bot.register import MeasureSpec, RegisterSpec
 from bot.workflow import State
 from storage import audit
+from storage.engine import is_postgres
 from storage.models import (
     Aim,
     Council,
@@ -82,16 +83,17 @@ def apply_register(
     """
     report = ImportReport()
 
+    events: list[dict[str, Any]] = []  # appended to the audit trail in one go, at the end
+
     def log(action: str, entity: str, key: str, before: Any, after: Any) -> None:
-        audit.record(
-            session,
-            actor=actor,
-            action=action,
-            entity=entity,
-            entity_key=key,
-            at=at,
-            before=before,
-            after=after,
+        events.append(
+            {
+                "action": action,
+                "entity": entity,
+                "entity_key": key,
+                "before": before,
+                "after": after,
+            }
         )
 
     if spec.council is not None:
@@ -219,6 +221,7 @@ def apply_register(
             "people_added": len(report.people_added),
         },
     )
+    audit.record_many(session, actor=actor, at=at, events=events)
     return report
 
 
@@ -461,12 +464,10 @@ def store_actuals(
     if not new_submissions:
         _log_actuals(session, actor, at, source, report)
         return report
-    submission_ids = list(
-        session.scalars(
-            insert(Submission).returning(col(Submission.id), sort_by_parameter_order=True),
-            new_submissions,
-        )
-    )
+    submission_ids = _allocate_ids(session, "submission", len(new_submissions))
+    for sid, values in zip(submission_ids, new_submissions, strict=True):
+        values["id"] = sid
+    session.execute(insert(Submission), new_submissions)
     session.execute(
         insert(Review),
         [
@@ -534,6 +535,23 @@ def store_actuals(
     audit.record_many(session, actor=actor, at=at, events=events)
     _log_actuals(session, actor, at, source, report)
     return report
+
+
+def _allocate_ids(session: Session, table: str, count: int) -> list[int]:
+    """Ids for a bulk insert, so it needs no RETURNING (which SQLite cannot batch and which
+    slows psycopg down): from the table's sequence on PostgreSQL; on SQLite the write
+    transaction already holds the database lock, so the next ids after the largest are free."""
+    if is_postgres(session.get_bind()):  # type: ignore[arg-type]
+        rows = session.execute(
+            text(
+                f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
+                "FROM generate_series(1, :n)"
+            ),
+            {"n": count},
+        )
+        return [int(value) for (value,) in rows]
+    start = session.execute(text(f"SELECT COALESCE(MAX(id), 0) FROM {table}")).scalar_one()
+    return list(range(int(start) + 1, int(start) + 1 + count))
 
 
 def _log_actuals(

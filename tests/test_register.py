@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from openpyxl import Workbook
 from sqlalchemy import Engine, func
 from sqlmodel import SQLModel, col, select
@@ -376,7 +377,7 @@ def test_a_duplicate_yaml_key_is_reported_at_the_second_key(tmp_path: Path) -> N
         pytest.param("  units: kg: per household", "mapping values are not allowed", 0, id="colon"),
         # An unclosed list is only noticed on the next line, where YAML finds the clash.
         pytest.param("  units: [kg, per household", "expected ',' or ']'", 1, id="unclosed list"),
-        pytest.param("\tunits: kg", "'\\t'", 0, id="tab"),
+        pytest.param("\tunits: kg", "tab" if yaml.__with_libyaml__ else "'\\t'", 0, id="tab"),
     ],
 )
 def test_a_yaml_syntax_error_is_reported_with_its_line(
