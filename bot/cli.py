@@ -321,8 +321,11 @@ def run(
     threading.Thread(target=deps.directory.warm_up, name="directory-warm-up", daemon=True).start()
     from bot import scheduler
     from handlers.reminders import SlackReminderSender
+    from handlers.summaries import SlackSummaryPoster
 
-    scheduler.start(engine, SlackReminderSender(deps), settings.zone, deps.now)
+    scheduler.start(
+        engine, SlackReminderSender(deps), SlackSummaryPoster(deps), settings.zone, deps.now
+    )
     if socket_mode:
         assert settings.slack_app_token is not None
         typer.echo("pmf-bot is running in Socket Mode.")
@@ -331,6 +334,102 @@ def run(
     chosen = port or settings.port
     typer.echo(f"pmf-bot is listening on http://{host}:{chosen}/slack/events")
     serve_http(bolt, host=host, port=chosen)
+
+
+# -- summaries and exports -----------------------------------------------------------------------
+
+
+def _summary(settings: Settings, engine: Engine, period: str | None, today: str | None) -> Any:
+    from bot import summaries
+
+    day = _today(settings, today)
+    quarter = _guard(lambda: summaries.quarter_of(period, day))
+    return summaries.summary(engine, services.council_info(engine), quarter, today=day)
+
+
+@app.command("summary")
+def summary(
+    period: Annotated[
+        str | None,
+        typer.Option(
+            "--period", help="The quarter, e.g. '2025-26 Q4' (default: the latest ended)."
+        ),
+    ] = None,
+    post: Annotated[
+        str | None, typer.Option("--post", help="Post it to this Slack channel (#name or id).")
+    ] = None,
+    today: TodayOption = None,
+) -> None:
+    """Print the quarter's RAGG summary, or post it to a Slack channel."""
+    from bot.text import render_summary
+
+    settings = _settings()
+    engine = _engine(settings)
+    built = _summary(settings, engine, period, today)
+    if post is None:
+        typer.echo(render_summary(built), nl=False)
+        return
+    from slack_sdk.errors import SlackApiError
+
+    from handlers.app import NotConfigured, make_client
+    from handlers.summaries import post_summary
+    from storage import summary_store
+    from storage.engine import write_session
+
+    try:
+        client = make_client(settings)
+        posted = post_summary(client, built, post, settings.zone)
+    except NotConfigured as error:
+        fail(str(error))
+    except SlackApiError as error:
+        fail(
+            f"Slack would not post to {post}: {error.response.get('error')}. Is the bot in "
+            "that channel?"
+        )
+    with write_session(engine) as session:
+        summary_store.record_manual_post(
+            session,
+            quarter=built.quarter.label,
+            target=post,
+            channel=posted.channel,
+            ts=posted.ts,
+            thread=posted.thread,
+            now=_now(settings),
+            by=_actor(None),
+        )
+    typer.echo(
+        f"Posted the {built.quarter} summary to {post} ({len(posted.thread)} thread messages)."
+    )
+
+
+export_app = typer.Typer(help="Exports for committee papers.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("board")
+def export_board(
+    period: Annotated[str, typer.Option("--period", help="The quarter, e.g. '2025-26 Q4'.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="FILE.xlsx (Excel) or FILE.html (printable page).")
+    ],
+    today: TodayOption = None,
+) -> None:
+    """The Performance Board and an exception report per Red measure (seed 002 Appendix 1)."""
+    from bot.export import write_board
+
+    settings = _settings()
+    engine = _engine(settings)
+    built = _summary(settings, engine, period, today)
+    try:
+        write_board(built, out)
+    except ValueError as error:
+        fail(str(error))
+    except OSError as error:
+        fail(f"Cannot write {out}: {error.strerror}.")
+    typer.echo(
+        f"Wrote the {built.quarter} Performance Board ({len(built.rows)} measures, "
+        f"{len(built.reds)} exception reports) to {out}."
+    )
 
 
 # -- reminders ---------------------------------------------------------------------------------

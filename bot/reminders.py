@@ -214,7 +214,7 @@ def plan(situation: Situation, now: datetime) -> Plan:
                 expires = _end_of(calendar.next_working_day(escalation_day), zone)
                 if current(due, expires):
                     digest_days.add(escalation_day)
-                who, behalf = _recipient(measure.head_of_service, None, situation, today)
+                who, behalf = _recipient(measure.head_of_service, None, situation, escalation_day)
                 if who is None:
                     if current(due, expires):
                         uncovered.append((measure.head_of_service, measure.ref, period))
@@ -241,7 +241,7 @@ def plan(situation: Situation, now: datetime) -> Plan:
         if day > today:
             continue
         deadline = calendar.deadline(waiting.period, reviewed.reporting_lag)
-        who, behalf = _recipient(reviewed.reviewer, None, situation, today)
+        who, behalf = _recipient(reviewed.reviewer, None, situation, day)
         if who is None or who == waiting.submitted_by:
             who, behalf = reviewed.head_of_service, None
         if who is None:

@@ -1,4 +1,4 @@
-"""The clock that drives due work (PRODUCT §6): APScheduler only ticks.
+"""The clock that drives due work (PRODUCT §6, §7): APScheduler only ticks.
 
 Everything a tick does is stored as rows (the reminder outbox), so a tick missed while the
 bot was down is simply caught up by the next one, and several processes ticking at once on
@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 
 from bot import services
 from bot.reminder_service import Sender, TickReport, tick
+from bot.summaries import SummaryPoster, summary_tick
 
 log = logging.getLogger(__name__)
 
@@ -30,21 +31,22 @@ def worker_name() -> str:
 
 
 def run_tick(
-    engine: Engine, sender: Sender, zone: ZoneInfo, clock: Callable[[], datetime]
+    engine: Engine,
+    sender: Sender,
+    poster: SummaryPoster | None,
+    zone: ZoneInfo,
+    clock: Callable[[], datetime],
 ) -> TickReport | None:
     """One tick; errors are logged, never raised into the scheduler (the next tick retries)."""
     try:
+        council = services.council_info(engine)
         report = tick(
-            engine,
-            services.council_info(engine),
-            sender,
-            now=clock(),
-            zone=zone,
-            worker=worker_name(),
-            clock=clock,
+            engine, council, sender, now=clock(), zone=zone, worker=worker_name(), clock=clock
         )
+        if poster is not None:
+            summary_tick(engine, council, poster, now=clock())
     except Exception:
-        log.exception("reminder tick failed; the next tick will try again")
+        log.exception("scheduled tick failed; the next tick will try again")
         return None
     if report.sent or report.dropped or report.retried or report.recovered:
         log.info(
@@ -58,15 +60,19 @@ def run_tick(
 
 
 def start(
-    engine: Engine, sender: Sender, zone: ZoneInfo, clock: Callable[[], datetime]
+    engine: Engine,
+    sender: Sender,
+    poster: SummaryPoster | None,
+    zone: ZoneInfo,
+    clock: Callable[[], datetime],
 ) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone=zone)
     scheduler.add_job(
         run_tick,
         "interval",
         seconds=TICK_SECONDS,
-        args=[engine, sender, zone, clock],
-        id="reminders",
+        args=[engine, sender, poster, zone, clock],
+        id="due-work",
         max_instances=1,
         coalesce=True,
         next_run_time=datetime.now(zone),

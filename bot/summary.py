@@ -122,3 +122,27 @@ def committee_words(view: Committee) -> str:
         Committee.OFF_TARGET: "off target",
         Committee.MISSING: "missing data",
     }[view]
+
+
+def for_priority(summary: Summary, code: str) -> Summary:
+    """The same summary restricted to one priority (for that priority's channel)."""
+    rows = [row for row in summary.rows if row.measure.priority == code]
+    name = rows[0].measure.priority_name if rows else code
+    emails = {row.measure.head_of_service for row in rows}
+    return Summary(
+        council=f"{summary.council} — {code} {name}",
+        quarter=summary.quarter,
+        board_date=summary.board_date,
+        rows=rows,
+        overall=tally(code, name, rows),
+        priorities=[tally(code, name, rows)],
+        signoffs=[s for s in summary.signoffs if s.head_of_service in emails],
+    )
+
+
+def quarter_for(period: Period) -> Period:
+    """The quarter whose summary shows a figure for `period` (PRODUCT §4): the quarter it ends
+    in, so a month shows in its quarter, H1 at Q2, H2 and the year at Q4."""
+    from bot.periods import PeriodKind
+
+    return Period.containing(PeriodKind.QUARTER, period.end)

@@ -10,6 +10,7 @@ from itertools import groupby
 
 from bot.ragg import Committee, Direction, Ragg
 from bot.status import StatusReport, StatusRow
+from bot.summary import Summary
 
 _ARROWS = {
     Direction.IMPROVING: "improving",
@@ -118,3 +119,52 @@ def render_measure(row: StatusRow) -> str:
 
 def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def render_summary(summary: Summary) -> str:
+    """The quarter's RAGG summary for the terminal (the same content as the Slack post)."""
+    overall = summary.overall
+    lines = [
+        f"{summary.council} — {summary.quarter} summary (Performance Board "
+        f"{summary.board_date:%a %d %b %Y})",
+        counts_line(summary.rows),
+        "",
+        "By priority:",
+    ]
+    for tally in summary.priorities:
+        share = tally.on_target_share
+        lines.append(
+            f"  {tally.code:<4} {_clip(tally.name, 40):<40} "
+            + " ".join(f"{status.word} {tally.counts[status]}" for status in _ORDER)
+            + (f"   on target {share}%" if share is not None else "")
+        )
+    travel = overall.directions
+    lines += [
+        "",
+        "Direction of travel on the previous quarter: "
+        f"{travel[Direction.IMPROVING]} improving, {travel[Direction.DECLINING]} "
+        f"declining, {travel[Direction.SAME]} no change.",
+    ]
+    if summary.reds:
+        lines += ["", f"Red measures ({len(summary.reds)}):"]
+        for row in summary.reds:
+            measure = row.measure
+            lines.append(
+                f"  {measure.ref}  {measure.title} — {measure.format_value(row.value)} "
+                f"against {measure.format_target(row.target)} ({row.period})"
+            )
+            lines.append(f"      Performance overview: {row.commentary or 'none recorded'}")
+            lines.append(f"      Actions to improve: {row.actions or 'none recorded'}")
+    if summary.unapproved:
+        lines += ["", f"Not yet approved ({len(summary.unapproved)}):"]
+        lines += [
+            f"  {row.measure.ref}  {row.period} — {row.state.words}" for row in summary.unapproved
+        ]
+    if summary.signoffs:
+        lines += ["", "Sign-off:"]
+        lines += [
+            f"  {state.name}: "
+            + (f"signed off {state.signed_at:%d %b %Y %H:%M}" if state.signed_at else "not yet")
+            for state in summary.signoffs
+        ]
+    return "\n".join(lines) + "\n"

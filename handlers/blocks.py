@@ -123,6 +123,16 @@ HELP = [
         "cover. _e.g._ `/pmf away 14/07/2026 25/07/2026 @Sam Lee`",
     ),
     ("`/pmf back`", "you are back early"),
+    (
+        "`/pmf summary [PERIOD] [#channel]`",
+        "preview the quarter's RAGG summary; admins can "
+        "post it to a channel. _e.g._ `/pmf summary 2025-26 Q4`",
+    ),
+    (
+        "`/pmf signoff PERIOD`",
+        "Heads of Service: sign off your measures for a quarter once "
+        "all are approved. _e.g._ `/pmf signoff 2025-26 Q4`",
+    ),
     ("`/pmf help`", "this list"),
 ]
 

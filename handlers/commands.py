@@ -14,13 +14,17 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk.errors import SlackApiError
 
-from bot import leave, services
+from bot import leave, services, summaries
 from bot.errors import NotFound
 from bot.inbox import inbox
 from bot.periods import Period, PeriodError, fy_label, fy_of
 from bot.submissions import WorkflowError, submission_form
 from handlers import blocks, ids
+from handlers.blocks import context, section
 from handlers.context import Deps, Someone
+from handlers.summaries import post_summary, summary_messages
+from storage import audit, summary_store
+from storage.engine import write_session
 
 log = logging.getLogger(__name__)
 
@@ -275,6 +279,124 @@ def _back(
     respond(response_type="ephemeral", text=text)
 
 
+CHANNEL = re.compile(r"^<#([A-Z0-9]+)(?:\|[^>]*)?>$")
+
+
+def _summary(
+    deps: Deps, someone: Someone, rest: str, command: dict[str, Any], respond: Respond
+) -> None:
+    words = rest.split()
+    channels = [w for w in words if w.startswith(("<#", "#"))]
+    period_text = " ".join(w for w in words if w not in channels) or None
+    today = deps.now().date()
+    try:
+        quarter = summaries.quarter_of(period_text, today)
+    except PeriodError as error:
+        text, shown = _period_problem(deps, error, period_text or "")
+        respond(response_type="ephemeral", text=text, blocks=shown)
+        return
+    council = deps.council()
+    whole = summaries.summary(deps.engine, council, quarter, today=today)
+    if not channels:
+        messages = summary_messages(whole, deps.zone)
+        text, first = messages[0]
+        hint = (
+            f"Admins can post it with `/pmf summary {quarter} #channel`."
+            if someone.is_admin
+            else "The Performance & Policy Officer posts summaries to the channels."
+        )
+        note = context(
+            f":eyes: Preview — only you can see this. {len(messages) - 1} thread "
+            f"messages follow when it is posted. {hint}"
+        )
+        respond(
+            response_type="ephemeral",
+            text=text,
+            blocks=[*first[: blocks.MAX_MESSAGE_BLOCKS - 1], note],
+        )
+        return
+    if not someone.is_admin or someone.email is None:
+        respond(
+            response_type="ephemeral",
+            text="Only the Performance & Policy Officer (an "
+            "admin in the register) can post summaries to channels. You can preview it "
+            f"with `/pmf summary {quarter}`.",
+        )
+        return
+    match = CHANNEL.match(channels[0])
+    channel = match.group(1) if match else channels[0]
+    try:
+        posted = post_summary(deps.client, whole, channel, deps.zone)
+    except SlackApiError as error:
+        reason = error.response.get("error")
+        hint = (
+            " Invite the bot to the channel first (`/invite @pmf-bot`)."
+            if reason in ("not_in_channel", "channel_not_found")
+            else ""
+        )
+        respond(
+            response_type="ephemeral",
+            text=f":warning: Slack would not post to {channels[0]} ({reason}).{hint}",
+        )
+        return
+    with write_session(deps.engine) as session:
+        summary_store.record_manual_post(
+            session,
+            quarter=quarter.label,
+            target=channels[0],
+            channel=posted.channel,
+            ts=posted.ts,
+            thread=posted.thread,
+            now=deps.now(),
+            by=someone.email,
+        )
+        audit.record(
+            session,
+            actor=someone.email,
+            action="summary.post",
+            entity="summary",
+            entity_key=f"{quarter} {channels[0]}",
+            at=deps.now(),
+            after={"channel": posted.channel, "ts": posted.ts},
+        )
+    respond(
+        response_type="ephemeral",
+        text=f":white_check_mark: Posted the {quarter} summary to <#{posted.channel}>.",
+    )
+
+
+def _signoff(
+    deps: Deps, someone: Someone, rest: str, command: dict[str, Any], respond: Respond
+) -> None:
+    if not someone.known or someone.email is None:
+        respond(response_type="ephemeral", text=NOT_IN_REGISTER.format(what="sign off"))
+        return
+    try:
+        done = summaries.sign_off(
+            deps.engine,
+            deps.council(),
+            email=someone.email,
+            quarter_text=rest or None,
+            now=deps.now(),
+        )
+    except summaries.SignOffRefused as error:
+        lines = [
+            f"• `{row.measure.ref}` {blocks.clip(row.measure.title, 80)} — {row.period}, "
+            f"{row.state.words}"
+            for row in error.outstanding[:40]
+        ]
+        shown = blocks.error_blocks(str(error))
+        if lines:
+            shown.append(section("*Still outstanding*\n" + "\n".join(lines)))
+        respond(response_type="ephemeral", text=str(error), blocks=shown)
+        return
+    respond(
+        response_type="ephemeral",
+        text=f":white_check_mark: Signed off {done.quarter}: all {done.measures} of your "
+        "measures are approved. Summaries now show your sign-off.",
+    )
+
+
 COMMANDS: dict[str, Callable[[Deps, Someone, str, dict[str, Any], Respond], None]] = {
     "help": _help,
     "status": _status,
@@ -282,4 +404,6 @@ COMMANDS: dict[str, Callable[[Deps, Someone, str, dict[str, Any], Respond], None
     "due": _due,
     "away": _away,
     "back": _back,
+    "summary": _summary,
+    "signoff": _signoff,
 }

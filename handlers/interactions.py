@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from bot.errors import NotFound
 from bot.periods import PeriodError
 from bot.submissions import (
+    AlreadyDecided,
     DecisionResult,
     Invalid,
     SubmitResult,
@@ -32,6 +33,7 @@ from handlers.commands import NOT_IN_REGISTER, open_submission_modal
 from handlers.context import Deps
 from handlers.notify import Notifier, card_recipients
 from handlers.reminders import close_reminders
+from handlers.summaries import correct_posted
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +77,8 @@ def after_decision(deps: Deps, result: DecisionResult, actor: str) -> None:
         if view.measure.collector and view.measure.collector != view.submitted_by:
             notifier.dm(view.measure.collector, text, blocks.decision_notice(view, deps.zone))
     notifier.refresh_home([actor, view.submitted_by, view.measure.collector])
+    if view.decision == "approved" and not result.repeated:
+        correct_posted(deps, view.measure.ref, view.period, view.decided_by_name or actor)
 
 
 def after_submit(deps: Deps, result: SubmitResult, email: str) -> None:
@@ -150,6 +154,14 @@ def register(app: App, deps: Deps) -> None:
         except (WorkflowError, NotFound) as error:
             tell(deps, body, respond, f":no_entry: {error}")
             return
+        if result.repeated:  # a second click by the person who decided: say so, record nothing
+            view = result.submission
+            already = AlreadyDecided(
+                view.decision or "approved",
+                view.decided_by_name or someone.email,
+                (view.decided_at or deps.now()).astimezone(deps.zone),
+            )
+            tell(deps, body, respond, f":no_entry: {already}")
         after_decision(deps, result, someone.email)
 
     @app.action(ids.REJECT)

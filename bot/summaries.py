@@ -1,0 +1,268 @@
+"""Summaries and sign-off: the quarter as managers, the Leadership Team and councillors see it.
+
+Seed 002 §10.3: Heads of Service "verify and sign off Council Plan performance reports on a
+quarterly basis"; seed 001 §3.7: the Performance Board "within three weeks of the quarter end".
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from bot import services
+from bot.periods import Period, PeriodError, PeriodKind
+from bot.ragg import Ragg
+from bot.status import CouncilInfo, StatusRow
+from bot.summary import SignOffState, Summary, build_summary, for_priority
+from bot.workflow import State
+from storage import audit, summary_store, workflow_store
+from storage.engine import read_session, write_session
+from storage.models import Measure, Person, SignOff
+from storage.summary_store import Due
+
+log = logging.getLogger(__name__)
+
+
+class SignOffRefused(Exception):
+    """Sign-off is not possible yet; `outstanding` lists what stops it."""
+
+    def __init__(self, message: str, outstanding: list[StatusRow] | None = None) -> None:
+        super().__init__(message)
+        self.outstanding = outstanding or []
+
+
+def quarter_of(text: str | None, today: date) -> Period:
+    """A quarter label, or the latest ended quarter when none is given; other periods are
+    read as the quarter they end in (a month → its quarter, H1 → Q2, a year → Q4)."""
+    if not text or not text.strip():
+        return Period.containing(PeriodKind.QUARTER, today).previous()
+    period = Period.parse(text)
+    return Period.containing(PeriodKind.QUARTER, period.end)
+
+
+def signoff_states(engine: Engine, quarter: Period) -> list[SignOffState]:
+    """Every Head of Service in the register, with their sign-off for `quarter` if any."""
+    with read_session(engine) as session:
+        heads = session.exec(
+            select(Person.email, Person.name, col(Measure.id))
+            .join(Measure, col(Measure.head_of_service_id) == col(Person.id))
+            .where(col(Measure.active).is_(True))
+        ).all()
+        signed = {
+            email: at
+            for email, at in session.exec(
+                select(Person.email, SignOff.signed_at)
+                .join(SignOff, col(SignOff.person_id) == col(Person.id))
+                .where(SignOff.quarter == quarter.label)
+            )
+        }
+    counts: dict[tuple[str, str], int] = {}
+    for email, name, _ in heads:
+        counts[(email, name)] = counts.get((email, name), 0) + 1
+    return [
+        SignOffState(email, name, count, signed.get(email))
+        for (email, name), count in sorted(counts.items(), key=lambda item: item[0][1])
+    ]
+
+
+def summary(engine: Engine, council: CouncilInfo, quarter: Period, *, today: date) -> Summary:
+    """The quarter's summary: a fixed number of queries whatever the register's size."""
+    report = services.status(engine, None, quarter, today=today)
+    board = council.calendar.performance_board_date(quarter, council.performance_board_weeks)
+    return build_summary(report, quarter, board, signoff_states(engine, quarter))
+
+
+def outstanding_for(rows: list[StatusRow]) -> list[StatusRow]:
+    """Rows that stop a sign-off: ended periods without an approved figure. An annual measure
+    before its outturn is due (Grey, not yet ended) does not."""
+    return [
+        row
+        for row in rows
+        if row.state is not State.APPROVED
+        and row.state is not State.NOT_DUE
+        and not (row.status is Ragg.GREY and row.value is None)
+    ]
+
+
+@dataclass(frozen=True)
+class SignedOff:
+    quarter: Period
+    measures: int
+    signed_at: datetime
+
+
+def sign_off(
+    engine: Engine,
+    council: CouncilInfo,
+    *,
+    email: str,
+    quarter_text: str | None,
+    now: datetime,
+) -> SignedOff:
+    """A Head of Service signs off their measures for a quarter once all are approved."""
+    today = now.date()
+    try:
+        quarter = quarter_of(quarter_text, today)
+    except PeriodError as error:
+        raise SignOffRefused(f"{error}.") from None
+    if quarter.end >= today:
+        raise SignOffRefused(
+            f"{quarter} has not ended yet; it can be signed off after {quarter.end:%a %d %b %Y}."
+        )
+    report = services.status(engine, None, quarter, today=today)
+    mine = [row for row in report.rows if row.measure.head_of_service == email]
+    if not mine:
+        raise SignOffRefused(
+            "Only a Head of Service can sign off, and you are not the Head "
+            "of Service for any measure in the register."
+        )
+    outstanding = outstanding_for(mine)
+    if outstanding:
+        raise SignOffRefused(
+            f"{len(outstanding)} of your {len(mine)} measures for {quarter} are not approved "
+            "yet, so the quarter cannot be signed off.",
+            outstanding,
+        )
+    with write_session(engine) as session:
+        person = session.exec(select(Person).where(Person.email == email)).one()
+        assert person.id is not None
+        existing = session.exec(
+            select(SignOff).where(SignOff.person_id == person.id, SignOff.quarter == quarter.label)
+        ).first()
+        if existing is not None:
+            raise SignOffRefused(
+                f"You already signed off {quarter} at {existing.signed_at:%H:%M on %a %d %b %Y}."
+            )
+        session.add(
+            SignOff(person_id=person.id, quarter=quarter.label, measures=len(mine), signed_at=now)
+        )
+        audit.record(
+            session,
+            actor=email,
+            action="quarter.signoff",
+            entity="signoff",
+            entity_key=quarter.label,
+            at=now,
+            after={"measures": [row.measure.ref for row in mine]},
+        )
+        try:
+            session.flush()
+        except IntegrityError:
+            raise SignOffRefused(f"You already signed off {quarter}.") from None
+    return SignedOff(quarter, len(mine), now)
+
+
+# -- the schedule (PRODUCT §7: draft to the admins, then the channels, once) ------------------
+
+DRAFT_DAYS_BEFORE = 3
+
+
+def due_summaries(council: CouncilInfo, admins: list[str], now: datetime) -> list[Due]:
+    """A draft to each admin 3 working days before the Performance Board date, and the summary
+    to the configured channels (overall and per priority) on the date, at the reminder hour."""
+    zone = now.tzinfo
+    today = now.date()
+    calendar = council.calendar
+    quarter = Period.containing(PeriodKind.QUARTER, today).previous()
+    board = calendar.performance_board_date(quarter, council.performance_board_weeks)
+    draft_day = calendar.add_working_days(board, -DRAFT_DAYS_BEFORE)
+    at = council.reminders.at
+    found: list[Due] = []
+    if draft_day <= today < board:
+        moment = datetime.combine(draft_day, at, tzinfo=zone)
+        found += [
+            Due(f"draft|{quarter}|{admin}", "draft", quarter.label, admin, None, moment)
+            for admin in admins
+        ]
+    if board <= today <= calendar.add_working_days(board, 2):
+        moment = datetime.combine(board, at, tzinfo=zone)
+        channels = council.channels or {}
+        if channels.get("all"):
+            found.append(
+                Due(
+                    f"post|{quarter}|{channels['all']}|ALL",
+                    "post",
+                    quarter.label,
+                    str(channels["all"]),
+                    None,
+                    moment,
+                )
+            )
+        for code, channel in (channels.get("priorities") or {}).items():
+            found.append(
+                Due(
+                    f"post|{quarter}|{channel}|{code}",
+                    "post",
+                    quarter.label,
+                    str(channel),
+                    code,
+                    moment,
+                )
+            )
+    return [due for due in found if due.due_at <= now]
+
+
+class SummaryPoster(Protocol):
+    def post(self, summary: Summary, channel: str) -> tuple[str, str, list[str]]:
+        """Post to a channel; returns (channel id, ts, thread reply ts)."""
+
+    def draft(self, summary: Summary, email: str) -> tuple[str, str, list[str]]:
+        """Send the draft to an admin privately."""
+
+
+def summary_tick(
+    engine: Engine,
+    council: CouncilInfo,
+    poster: SummaryPoster,
+    *,
+    now: datetime,
+    retry_in: timedelta = timedelta(minutes=5),
+) -> int:
+    """Enqueue and deliver the due drafts and posts; returns how many went out."""
+    with read_session(engine) as session:
+        admins = sorted(workflow_store.admins(session))
+    due = due_summaries(council, admins, now)
+    if not due:
+        return 0
+    with write_session(engine) as session:
+        summary_store.enqueue(session, due)
+    with write_session(engine) as session:
+        claimed = summary_store.claim(session, now=now)
+    built: dict[str, Summary] = {}
+    sent = 0
+    for item in claimed:
+        quarter = Period.parse(item.quarter)
+        whole = built.get(item.quarter) or summary(engine, council, quarter, today=now.date())
+        built[item.quarter] = whole
+        shown = for_priority(whole, item.scope) if item.scope else whole
+        try:
+            if item.kind == "draft":
+                channel, ts, thread = poster.draft(shown, item.target)
+            else:
+                channel, ts, thread = poster.post(shown, item.target)
+        except Exception as error:  # a transport failure: keep it queued and retry later
+            log.warning("summary %s not delivered: %s", item.key, error)
+            with write_session(engine) as session:
+                summary_store.mark_retry(session, item.id, error=str(error), at=now + retry_in)
+            continue
+        with write_session(engine) as session:
+            summary_store.mark_sent(
+                session, item.id, channel=channel, ts=ts, thread=thread, now=now
+            )
+            audit.record(
+                session,
+                actor="pmf-bot",
+                action=f"summary.{item.kind}",
+                entity="summary",
+                entity_key=item.key,
+                at=now,
+                after={"channel": channel, "ts": ts},
+            )
+        sent += 1
+    return sent

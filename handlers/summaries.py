@@ -1,0 +1,272 @@
+"""RAGG summaries in Slack (PRODUCT §7): rendering, posting with the chart, corrections.
+
+The first message carries the counts; Red measures' exception details and the unapproved list
+follow in its thread, so a large register stays within Block Kit's limits (50 blocks a
+message, 3000 characters a text).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import summaries
+from bot.chart import ragg_chart
+from bot.periods import Period
+from bot.ragg import Direction, Ragg
+from bot.summary import ORDER, Summary, Tally, for_priority, quarter_for
+from handlers.blocks import (
+    ARROWS,
+    EMOJI,
+    MAX_MESSAGE_BLOCKS,
+    Block,
+    badge,
+    clip,
+    context,
+    day,
+    header,
+    section,
+    when,
+)
+from handlers.context import Deps
+from storage import summary_store
+from storage.engine import read_session
+
+log = logging.getLogger(__name__)
+
+Message = tuple[str, list[Block]]
+
+
+def _counts(tally: Tally) -> str:
+    parts = [f"{EMOJI[status]} {status.word} *{tally.counts[status]}*" for status in ORDER]
+    return " · ".join(parts)
+
+
+def _share(tally: Tally) -> str:
+    share = tally.on_target_share
+    if share is None:
+        return "nothing reported yet"
+    reported = tally.on_target + tally.off_target
+    return f"*{tally.on_target} of {reported}* on target ({share}%)"
+
+
+def _travel(tally: Tally) -> str:
+    d = tally.directions
+    return (
+        f"{ARROWS[Direction.IMPROVING]} {d[Direction.IMPROVING]} · "
+        f"{ARROWS[Direction.DECLINING]} {d[Direction.DECLINING]} · "
+        f"{ARROWS[Direction.SAME]} {d[Direction.SAME]}"
+    )
+
+
+def summary_messages(summary: Summary, zone: ZoneInfo) -> list[Message]:
+    """The first message, then the thread replies (exception details, unapproved figures)."""
+    overall = summary.overall
+    first: list[Block] = [
+        header(clip(f"{summary.council} — {summary.quarter} performance", 150)),
+        context(
+            f"Performance Board {day(summary.board_date)}. Committee view: Amber and Grey "
+            "count as on target. Only approved figures are counted."
+        ),
+        section(
+            f"*Overall:* {_counts(overall)}\nCommittee view: {_share(overall)}"
+            f"{f', {overall.missing} missing' if overall.missing else ''}\n"
+            f"Direction of travel on the previous quarter: {_travel(overall)}"
+        ),
+    ]
+    for tally in summary.priorities[:30]:
+        first.append(
+            section(f"*{tally.code} {clip(tally.name, 120)}* — {_counts(tally)} · {_share(tally)}")
+        )
+    reds, unapproved = summary.reds, summary.unapproved
+    lines = []
+    if reds:
+        lines.append(f":red_circle: *{len(reds)} Red* — exception reports in the thread.")
+    if unapproved:
+        lines.append(f":hourglass: *{len(unapproved)} not yet approved* — listed in the thread.")
+    if summary.signoffs:
+        signed = [s for s in summary.signoffs if s.signed_at is not None]
+        names = ", ".join(s.name for s in signed) or "none yet"
+        lines.append(
+            f":white_check_mark: Signed off by {len(signed)} of "
+            f"{len(summary.signoffs)} Heads of Service: {names}."
+        )
+    if lines:
+        first.append(section("\n".join(lines)))
+    text = f"{summary.council} {summary.quarter}: " + ", ".join(
+        f"{overall.counts[s]} {s.word}" for s in ORDER
+    )
+    messages: list[Message] = [(text, first[:MAX_MESSAGE_BLOCKS])]
+    details: list[Block] = []
+    for row in reds:
+        measure = row.measure
+        details.append(
+            section(
+                f"{badge(Ragg.RED)} *{measure.ref}* {clip(measure.title, 200)} — "
+                f"{measure.format_value(row.value)} against {measure.format_target(row.target)} "
+                f"({row.period})\n*Performance overview:* {_text(row.commentary)}"
+                f"\n*Actions to improve:* {_text(row.actions)}"
+            )
+        )
+    messages += _paged(details, "Exception reports")
+    missing = [
+        section(
+            "\n".join(
+                f"• `{row.measure.ref}` {clip(row.measure.title, 80)} — {row.period}, "
+                f"{row.state.words}"
+                for row in chunk
+            )
+        )
+        for chunk in _chunks(unapproved, 25)
+    ]
+    messages += _paged(missing, "Not yet approved")
+    return messages
+
+
+def _text(value: str | None) -> str:
+    return clip(value or "none recorded", 1200)
+
+
+def _chunks(items: list[Any], size: int) -> list[list[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _paged(blocks_: list[Block], title: str) -> list[Message]:
+    pages = _chunks(blocks_, MAX_MESSAGE_BLOCKS - 1)
+    return [
+        (
+            f"{title} ({n} of {len(pages)})",
+            [section(f"*{title}*" + (f" ({n} of {len(pages)})" if len(pages) > 1 else "")), *page],
+        )
+        for n, page in enumerate(pages, 1)
+    ]
+
+
+@dataclass(frozen=True)
+class Posted:
+    channel: str
+    ts: str
+    thread: list[str]
+
+
+def post_summary(
+    client: WebClient, summary: Summary, channel: str, zone: ZoneInfo, *, with_chart: bool = True
+) -> Posted:
+    """Post the summary to `channel` (an id or #name), its details in the thread, and the
+    RAGG chart. Raises SlackApiError if the first message cannot be posted."""
+    messages = summary_messages(summary, zone)
+    text, first = messages[0]
+    answer = client.chat_postMessage(channel=channel, text=text, blocks=first)
+    channel_id, ts = str(answer["channel"]), str(answer["ts"])
+    thread: list[str] = []
+    for text, shown in messages[1:]:
+        reply = client.chat_postMessage(channel=channel_id, thread_ts=ts, text=text, blocks=shown)
+        thread.append(str(reply["ts"]))
+    if with_chart and summary.rows:
+        try:
+            client.files_upload_v2(
+                channel=channel_id,
+                thread_ts=ts,
+                content=ragg_chart(summary),
+                filename=f"ragg-{summary.quarter.label.replace(' ', '-')}.png",
+                title=f"RAGG by priority, {summary.quarter}",
+                alt_txt="Bar chart of Red, Amber, Green, Grey and missing counts per priority",
+            )
+        except SlackApiError as error:
+            log.warning("could not upload the summary chart: %s", error.response.get("error"))
+    return Posted(channel_id, ts, thread)
+
+
+def update_posted(
+    client: WebClient, summary: Summary, posted: Posted, zone: ZoneInfo, correction: str
+) -> None:
+    """A figure approved after posting: rewrite the counts in place and note it in the
+    thread."""
+    text, first = summary_messages(summary, zone)[0]
+    try:
+        client.chat_update(channel=posted.channel, ts=posted.ts, text=text, blocks=first)
+        client.chat_postMessage(
+            channel=posted.channel,
+            thread_ts=posted.ts,
+            text=correction,
+            blocks=[section(f":pencil2: {correction}")],
+        )
+    except SlackApiError as error:
+        log.warning("could not correct the posted summary: %s", error.response.get("error"))
+
+
+def correction_text(
+    ref: str, period: str, value: str, status: Ragg, by: str, moment: Any, zone: ZoneInfo
+) -> str:
+    return (
+        f"Correction: {ref} {period} was approved after this summary was posted — {value}, "
+        f"{status.word} (approved by {by} at {when(moment, zone)}). The counts above are "
+        "updated."
+    )
+
+
+class SlackSummaryPoster:
+    """Posts scheduled summaries to channels and drafts to admins by direct message."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    def post(self, summary: Summary, channel: str) -> tuple[str, str, list[str]]:
+        posted = post_summary(self.deps.client, summary, channel, self.deps.zone)
+        return posted.channel, posted.ts, posted.thread
+
+    def draft(self, summary: Summary, email: str) -> tuple[str, str, list[str]]:
+        user_id = self.deps.directory.user_for(email)
+        if user_id is None:
+            raise RuntimeError(f"{email} is not found in Slack")
+        channel = self.deps.directory.dm_channel(user_id)
+        note = (
+            f"Draft for checking: this summary goes to the channels on "
+            f"{day(summary.board_date)}. Figures approved before then are included."
+        )
+        self.deps.client.chat_postMessage(
+            channel=channel, text=note, blocks=[section(f":memo: {note}")]
+        )
+        posted = post_summary(self.deps.client, summary, channel, self.deps.zone)
+        return posted.channel, posted.ts, posted.thread
+
+
+def correct_posted(deps: Deps, ref: str, period: Period, by: str) -> None:
+    """After a late approval, update every summary already posted for that quarter."""
+    quarter = quarter_for(period)
+    with read_session(deps.engine) as session:
+        posts = summary_store.posted_for(session, quarter.label)
+    if not posts:
+        return
+    council = deps.council()
+    whole = summaries.summary(deps.engine, council, quarter, today=deps.now().date())
+    row = next((r for r in whole.rows if r.measure.ref == ref), None)
+    if row is None:
+        return
+    correction = correction_text(
+        ref,
+        str(row.period),
+        row.measure.format_value(row.value),
+        row.status,
+        by,
+        deps.now(),
+        deps.zone,
+    )
+    for post in posts:
+        scope = post.key.rsplit("|", 1)[-1] if post.key.startswith("post|") else "ALL"
+        if scope != "ALL" and scope != row.measure.priority:
+            continue
+        shown = for_priority(whole, scope) if scope != "ALL" else whole
+        assert post.channel is not None and post.message_ts is not None
+        update_posted(
+            deps.client,
+            shown,
+            Posted(post.channel, post.message_ts, post.thread_ts),
+            deps.zone,
+            correction,
+        )

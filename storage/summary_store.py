@@ -1,0 +1,158 @@
+"""The summary outbox: each draft and each channel post is a row with a unique key, claimed
+with `SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL, so it goes once whatever the number of
+processes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from storage.engine import is_postgres
+from storage.models import SummaryPost
+
+STALE_CLAIM = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Due:
+    key: str
+    kind: str  # draft | post
+    quarter: str
+    target: str  # "#channel" / channel id, or an admin's e-mail
+    scope: str | None  # a priority code, or None for the whole council
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    key: str
+    kind: str
+    quarter: str
+    target: str
+    recovered: bool
+
+    @property
+    def scope(self) -> str | None:
+        """The priority code a channel post is for; None for the whole council or a draft."""
+        last = self.key.rsplit("|", 1)[-1]
+        return None if self.kind != "post" or last == "ALL" else last
+
+
+def enqueue(session: Session, due: Iterable[Due]) -> int:
+    rows = [
+        {
+            "key": d.key,
+            "kind": d.kind,
+            "quarter": d.quarter,
+            "target": d.target,
+            "due_at": d.due_at,
+            "status": "pending",
+            "attempts": 0,
+            "thread_ts": [],
+        }
+        for d in due
+    ]
+    if not rows:
+        return 0
+    dialect = postgresql if is_postgres(session.get_bind()) else sqlite  # type: ignore[arg-type]
+    statement = dialect.insert(SummaryPost).on_conflict_do_nothing(index_elements=["key"])
+    return len(session.execute(statement.returning(col(SummaryPost.id)), rows).all())
+
+
+def claim(session: Session, *, now: datetime, limit: int = 20) -> list[Claimed]:
+    due = or_(
+        (col(SummaryPost.status) == "pending")
+        & (col(SummaryPost.due_at) <= now)
+        & or_(col(SummaryPost.next_attempt_at).is_(None), col(SummaryPost.next_attempt_at) <= now),
+        (col(SummaryPost.status) == "sending") & (col(SummaryPost.claimed_at) <= now - STALE_CLAIM),
+    )
+    query = select(SummaryPost).where(due).order_by(col(SummaryPost.id)).limit(limit)
+    if is_postgres(session.get_bind()):  # type: ignore[arg-type]
+        query = query.with_for_update(skip_locked=True)
+    rows = list(session.exec(query))
+    claimed = [
+        Claimed(row.id, row.key, row.kind, row.quarter, row.target, row.status == "sending")
+        for row in rows
+        if row.id is not None
+    ]
+    if claimed:
+        session.execute(
+            update(SummaryPost)
+            .where(col(SummaryPost.id).in_([c.id for c in claimed]))
+            .values(status="sending", claimed_at=now, attempts=SummaryPost.attempts + 1)
+        )
+    return claimed
+
+
+def mark_sent(
+    session: Session, post_id: int, *, channel: str, ts: str, thread: list[str], now: datetime
+) -> None:
+    session.execute(
+        update(SummaryPost)
+        .where(col(SummaryPost.id) == post_id)
+        .values(
+            status="sent",
+            channel=channel,
+            message_ts=ts,
+            thread_ts=thread,
+            posted_at=now,
+            last_error=None,
+        )
+    )
+
+
+def mark_retry(session: Session, post_id: int, *, error: str, at: datetime) -> None:
+    session.execute(
+        update(SummaryPost)
+        .where(col(SummaryPost.id) == post_id)
+        .values(status="pending", last_error=error[:500], next_attempt_at=at)
+    )
+
+
+def posted_for(session: Session, quarter: str) -> list[SummaryPost]:
+    """Channel posts already made for `quarter` (to correct after a late approval)."""
+    return list(
+        session.exec(
+            select(SummaryPost).where(
+                SummaryPost.quarter == quarter,
+                SummaryPost.kind == "post",
+                col(SummaryPost.status) == "sent",
+                col(SummaryPost.message_ts).is_not(None),
+            )
+        )
+    )
+
+
+def record_manual_post(
+    session: Session,
+    *,
+    quarter: str,
+    target: str,
+    channel: str,
+    ts: str,
+    thread: list[str],
+    now: datetime,
+    by: str,
+) -> None:
+    """A summary an admin posted by hand is remembered too, so late approvals correct it."""
+    session.add(
+        SummaryPost(
+            key=f"manual|{quarter}|{channel}|{ts}",
+            kind="post",
+            quarter=quarter,
+            target=target,
+            due_at=now,
+            status="sent",
+            channel=channel,
+            message_ts=ts,
+            thread_ts=thread,
+            posted_at=now,
+            last_error=f"posted by {by}",
+        )
+    )

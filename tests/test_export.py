@@ -1,0 +1,495 @@
+"""The Performance Board export and the RAGG chart, from a real database loaded with the
+example register and actuals (2025-26 Q4: 3 Red, 3 Amber, 13 Green, 2 Grey, 1 missing)."""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+from openpyxl import load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from bot import services
+from bot.chart import ragg_chart, text_colour
+from bot.export import (
+    HEADERS,
+    board_html,
+    board_workbook,
+    exception_sheet_name,
+    write_board,
+)
+from bot.periods import Period
+from bot.ragg import Ragg
+from bot.summary import SignOffState, Summary, build_summary, tally
+from storage.engine import make_engine
+from storage.migrate import upgrade
+from tests.conftest import EXAMPLES
+
+NOW = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
+TODAY = NOW.date()
+Q4 = Period.parse("2025-26 Q4")
+BOARD_DATE = date(2026, 4, 21)
+REDS = ["DE2.3", "SC1.2", "TC2.2"]
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture
+def summary(sqlite_url: str) -> Iterator[Summary]:
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    services.import_register(engine, EXAMPLES / "register.yaml", actor="tester", now=NOW)
+    services.import_actuals(engine, EXAMPLES / "actuals.csv", actor="tester", now=NOW, today=TODAY)
+    yield build_summary(services.status(engine, None, Q4, today=TODAY), Q4, BOARD_DATE)
+    engine.dispose()
+
+
+def empty_summary() -> Summary:
+    return Summary(
+        council="Empty Council",
+        quarter=Q4,
+        board_date=BOARD_DATE,
+        rows=[],
+        overall=tally("ALL", "Empty Council", []),
+        priorities=[],
+    )
+
+
+def with_row(summary: Summary, ref: str, **changes: Any) -> Summary:
+    """The summary with one row changed, as a hand-made row."""
+    rows = [replace(row, **changes) if row.measure.ref == ref else row for row in summary.rows]
+    return replace(summary, rows=rows)
+
+
+# ---------------------------------------------------------------------------- workbook
+
+
+def _sheet(path: Path, name: str) -> Worksheet:
+    sheet = load_workbook(path)[name]
+    assert isinstance(sheet, Worksheet)
+    return sheet
+
+
+def _board_rows(sheet: Worksheet) -> dict[str, dict[str, Any]]:
+    """Each measure's row of the board, as cells by header."""
+    header = [cell.value for cell in sheet[2]]
+    rows: dict[str, dict[str, Any]] = {}
+    for cells in sheet.iter_rows(min_row=3):
+        record: dict[str, Any] = {str(name): cell for name, cell in zip(header, cells, strict=True)}
+        rows[str(record["Ref"].value)] = record
+    return rows
+
+
+def test_board_sheet_has_the_header_and_one_row_per_measure_in_register_order(
+    summary: Summary, tmp_path: Path
+) -> None:
+    out = tmp_path / "board.xlsx"
+    board_workbook(summary, out)
+    workbook = load_workbook(out)
+    assert workbook.sheetnames[:2] == ["Performance Board", "Summary"]
+    assert workbook.properties.creator == "pmf-bot"
+    assert workbook.properties.title == "Example District Council — Performance Board 2025-26 Q4"
+    sheet = workbook["Performance Board"]
+    assert isinstance(sheet, Worksheet)
+    title = str(sheet["A1"].value)
+    assert "Example District Council" in title and "2025-26 Q4" in title
+    assert "21 April 2026" in title
+    assert [cell.value for cell in sheet[2]] == list(HEADERS)
+    assert list(HEADERS) == [
+        "Priority",
+        "Aim",
+        "Ref",
+        "Measure",
+        "Committee",
+        "Period",
+        "Target",
+        "Value",
+        "RAGG",
+        "Committee view",
+        "Direction",
+        "Direction (year)",
+        "State",
+    ]
+    refs = [row[2].value for row in sheet.iter_rows(min_row=3)]
+    assert refs == [row.measure.ref for row in summary.rows]
+    assert len(refs) == 22
+    assert sheet.freeze_panes == "A3"
+    assert sheet.auto_filter.ref == "A2:M24"
+    assert all((sheet.column_dimensions[c].width or 0) >= 8 for c in "ABCDEFGHIJKLM")
+
+
+def test_board_cells_are_words_with_ragg_fills(summary: Summary, tmp_path: Path) -> None:
+    out = tmp_path / "board.xlsx"
+    board_workbook(summary, out)
+    rows = _board_rows(_sheet(out, "Performance Board"))
+
+    def values(ref: str) -> dict[str, object]:
+        return {name: cell.value for name, cell in rows[ref].items()}
+
+    se12 = values("SE1.2")
+    assert se12 == {
+        "Priority": "SE Shape our Environment",
+        "Aim": "SE1 Tackle climate change and strive to become carbon neutral by 2030",
+        "Ref": "SE1.2",
+        "Measure": "Household waste sent for reuse, recycling and composting",
+        "Committee": "E&DS",
+        "Period": "2025-26 Q4",
+        "Target": "50.0%",
+        "Value": "47.5%",
+        "RAGG": "Amber",
+        "Committee view": "On target",
+        "Direction": "Declining",
+        "Direction (year)": "Improving",
+        "State": "Approved",
+    }
+    amber = rows["SE1.2"]["RAGG"]
+    assert amber.fill.fill_type == "solid"
+    assert amber.fill.fgColor.rgb.endswith("F47738")
+    assert amber.font.color.rgb.endswith("0B0C0C")  # dark on amber
+
+    red = rows["DE2.3"]["RAGG"]
+    assert red.value == "Red"
+    assert red.fill.fgColor.rgb == "FFD4351C"
+    assert red.font.color.rgb == "FFFFFFFF"  # white on red
+    assert values("DE2.3")["Committee view"] == "Off target"
+
+    green = rows["SE1.1"]["RAGG"]
+    assert green.fill.fgColor.rgb == "FF00703C"
+    grey = rows["SE2.2"]["RAGG"]
+    assert (grey.value, grey.fill.fgColor.rgb) == ("Grey", "FFB1B4B6")
+    assert values("SE2.2")["Target"] == "no target"
+
+    missing = rows["SC2.1"]["RAGG"]
+    assert missing.value == "No data"
+    assert missing.fill.fill_type is None
+    assert values("SC2.1")["Value"] == "—"
+    assert values("SC2.1")["State"] == "Overdue"
+    assert values("SC2.1")["Committee view"] == "Missing data"
+
+    # a monthly measure reports the quarter's last month; a range target reads as officers write
+    assert values("SE2.1")["Period"] == "2026-03"
+    assert values("DE2.1")["Target"] == "40.0 days to 56.0 days"
+
+
+def _exception(sheet: Worksheet) -> dict[str, object]:
+    return {
+        str(label.value): value.value
+        for label, value in sheet.iter_rows(min_row=4, max_col=2)
+        if label.value
+    }
+
+
+def test_one_exception_sheet_per_red_measure_laid_out_like_appendix_1(
+    summary: Summary, tmp_path: Path
+) -> None:
+    actions = "Weekly Section 106 clinic with Legal.\nChase consultees at week 4."
+    out = tmp_path / "board.xlsx"
+    board_workbook(with_row(summary, "DE2.3", actions=actions), out)
+    workbook = load_workbook(out)
+    assert workbook.sheetnames[2:] == [f"Exception {ref}" for ref in REDS]
+    sheet = workbook["Exception DE2.3"]
+    assert isinstance(sheet, Worksheet)
+    assert "DE2.3" in str(sheet["A1"].value)
+    fields = _exception(sheet)
+    assert list(fields) == [
+        "Priority",
+        "Aim",
+        "Measure and Reference",
+        "Committee",
+        "Definition",
+        "Baseline Data",
+        "Benchmarking Information",
+        "2025-26 Out turn",
+        "2025-26 Target",
+        "Performance Overview - Quarterly Update",
+        "Actions to improve performance",
+    ]
+    assert fields["Priority"] == "DE Drive our Economy"
+    assert str(fields["Aim"]).startswith("DE2 ")
+    assert str(fields["Measure and Reference"]).startswith("DE2.3 Major planning applications")
+    assert fields["Committee"] == "E&DS"
+    assert fields["Baseline Data"] == "2024-25: 80%"
+    assert fields["2025-26 Out turn"] == "64% (2025-26 Q4)"
+    assert fields["2025-26 Target"] == "80% (2025-26 Q4)"
+    assert fields["Performance Overview - Quarterly Update"] == (
+        "Four of eleven decisions were late awaiting Section 106 agreements and statutory "
+        "consultee replies."
+    )
+    assert fields["Actions to improve performance"] == actions
+    for row in range(4, 15):
+        assert sheet.cell(row=row, column=1).font.bold
+        assert sheet.cell(row=row, column=2).alignment.wrap_text
+    assert (sheet.column_dimensions["B"].width or 0) >= 60
+
+    # Imported history carries no actions: the report says so rather than leaving a blank.
+    sc12 = workbook["Exception SC1.2"]
+    assert isinstance(sc12, Worksheet)
+    fields = _exception(sc12)
+    assert str(fields["Performance Overview - Quarterly Update"]).startswith(
+        "Above target and tolerance as 140 more tenants"
+    )
+    assert fields["Actions to improve performance"] == "None recorded"
+    tc22 = workbook["Exception TC2.2"]
+    assert isinstance(tc22, Worksheet)
+    assert _exception(tc22)["2025-26 Out turn"] == "1 incidents (2025-26 H2)"
+
+
+def test_summary_sheet_counts_and_sign_off(summary: Summary, tmp_path: Path) -> None:
+    signed = SignOffState(
+        "hos.environment@example.gov.uk",
+        "Helen Carter",
+        6,
+        datetime(2026, 4, 20, 14, 5, tzinfo=UTC),
+    )
+    out = tmp_path / "board.xlsx"
+    board_workbook(replace(summary, signoffs=[signed]), out)
+    sheet = _sheet(out, "Summary")
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    header = rows.index(
+        [
+            "Priority",
+            "Name",
+            "Red",
+            "Amber",
+            "Green",
+            "Grey",
+            "Missing",
+            "Total",
+            "On target %",
+            "Improving",
+            "Declining",
+            "No change",
+        ]
+    )
+    by_code = {row[0]: row for row in rows[header + 1 :] if row[0]}
+    overall = by_code["All"]
+    assert overall[2:8] == [3, 3, 13, 2, 1, 22]
+    assert overall[8] == 86  # 18 of 21 reported measures on target
+    assert [by_code[code][7] for code in ("SE", "DE", "SC", "TC")] == [6, 5, 5, 6]
+    assert by_code["SE"][2:7] == [0, 1, 4, 1, 0]
+    signoffs = {row[1]: row for row in rows if row[1] and "@" in str(row[1])}
+    assert signoffs["hos.environment@example.gov.uk"][0] == "Helen Carter"
+    assert signoffs["hos.environment@example.gov.uk"][3] == "Signed off 20 April 2026 14:05 UTC"
+    assert signoffs["hos.planning@example.gov.uk"][3] == "Not signed off"
+    assert len(signoffs) == 4
+
+
+# ---------------------------------------------------------------------------- HTML
+
+
+@dataclass
+class Node:
+    tag: str
+    attrs: dict[str, str]
+    children: list[Node | str] = field(default_factory=list)
+
+    def find_all(self, tag: str, **attrs: str) -> list[Node]:
+        found = []
+        for child in self.children:
+            if isinstance(child, Node):
+                if child.tag == tag and all(
+                    value in child.attrs.get(name.rstrip("_"), "").split()
+                    for name, value in attrs.items()
+                ):
+                    found.append(child)
+                found.extend(child.find_all(tag, **attrs))
+        return found
+
+    @property
+    def text(self) -> str:
+        return "".join(c if isinstance(c, str) else c.text for c in self.children)
+
+
+class TreeBuilder(HTMLParser):
+    VOID: ClassVar[frozenset[str]] = frozenset({"meta", "img", "br", "link", "hr", "input"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = Node("#document", {})
+        self.stack = [self.root]
+        self.doctype: str | None = None
+
+    def handle_decl(self, decl: str) -> None:
+        self.doctype = decl
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        node = Node(tag, {name: value or "" for name, value in attrs})
+        self.stack[-1].children.append(node)
+        if tag not in self.VOID:
+            self.stack.append(node)
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.stack[-1].tag == tag, f"</{tag}> closes <{self.stack[-1].tag}>"
+        self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.stack[-1].children.append(data)
+
+
+def parse(page: str) -> Node:
+    builder = TreeBuilder()
+    builder.feed(page)
+    builder.close()
+    assert builder.stack == [builder.root], "unclosed elements"
+    assert builder.doctype == "DOCTYPE html"
+    return builder.root
+
+
+def test_html_page_is_a_printable_board(summary: Summary) -> None:
+    page = board_html(summary)
+    root = parse(page)
+    [html_node] = root.find_all("html")
+    assert html_node.attrs["lang"] == "en-GB"
+    [title] = root.find_all("title")
+    assert title.text == "Example District Council — Performance Board 2025-26 Q4"
+    [style] = root.find_all("style")
+    assert "@media print" in style.text and "A4 landscape" in style.text
+    assert "page-break-before: always" in style.text
+
+    [board] = root.find_all("table", class_="board-table")
+    [thead] = board.find_all("thead")
+    headers = thead.find_all("th")
+    assert [th.text for th in headers] == list(HEADERS)
+    assert all(th.attrs.get("scope") == "col" for th in headers)
+    [tbody] = board.find_all("tbody")
+    body_rows = tbody.find_all("tr")
+    assert len(body_rows) == 22
+    words = [tr.find_all("td", class_="ragg")[0].text for tr in body_rows]
+    assert words.count("Red") == 3 and words.count("Amber") == 3
+    assert words.count("Green") == 13 and words.count("Grey") == 2
+    assert words.count("No data") == 1
+    [se12] = [tr for tr in body_rows if tr.attrs.get("id") == "row-SE1.2"]
+    cells = [td.text for td in se12.find_all("td")]
+    assert cells[HEADERS.index("Value")] == "47.5%"
+    assert cells[HEADERS.index("Target")] == "50.0%"
+    [ragg] = se12.find_all("td", class_="ragg")
+    assert "ragg-amber" in ragg.attrs["class"].split()
+    assert ".ragg-amber { background: #f47738" in style.text
+
+    [counts] = root.find_all("table", class_="counts")
+    [overall] = [tr for tr in counts.find_all("tr") if tr.attrs.get("class") == "overall"]
+    assert [td.text for td in overall.find_all("td")][1:7] == ["3", "3", "13", "2", "1", "22"]
+    [signoff] = root.find_all("table", class_="signoff")
+    assert "Not signed off" in signoff.text
+
+    sections = root.find_all("section", class_="exception")
+    assert [s.attrs["id"] for s in sections] == [f"exception-{ref}" for ref in REDS]
+    labels = [th.text for th in sections[0].find_all("th")]
+    assert labels == [
+        "Priority",
+        "Aim",
+        "Measure and Reference",
+        "Committee",
+        "Definition",
+        "Baseline Data",
+        "Benchmarking Information",
+        "2025-26 Out turn",
+        "2025-26 Target",
+        "Performance Overview - Quarterly Update",
+        "Actions to improve performance",
+    ]
+    assert "Section 106 agreements" in sections[0].text
+    [image] = root.find_all("img")
+    assert image.attrs["src"].startswith("data:image/png;base64,")
+    assert image.attrs["alt"]
+
+
+def test_html_escapes_every_text(summary: Summary) -> None:
+    nasty = 'Costs < budget & > forecast <script>alert("x")</script>'
+    hand_made = with_row(summary, "DE2.3", commentary=nasty, actions="Fix <b>this</b> & that")
+    hand_made = replace(hand_made, council="Smith & <Jones> Council")
+    page = board_html(hand_made, chart=False)
+    assert "<script>" not in page and "<b>this" not in page and "<Jones>" not in page
+    assert "&lt;script&gt;" in page and "Smith &amp; &lt;Jones&gt; Council" in page
+    root = parse(page)
+    assert root.find_all("script") == [] and root.find_all("b") == []
+    [section] = [s for s in root.find_all("section") if s.attrs.get("id") == "exception-DE2.3"]
+    assert nasty in section.text
+    assert "Fix <b>this</b> & that" in section.text
+    [title] = root.find_all("title")
+    assert title.text.startswith("Smith & <Jones> Council")
+    assert root.find_all("img") == []
+
+
+def test_empty_summary_still_exports(tmp_path: Path) -> None:
+    empty = empty_summary()
+    out = tmp_path / "empty.xlsx"
+    board_workbook(empty, out)
+    workbook = load_workbook(out)
+    assert workbook.sheetnames == ["Performance Board", "Summary"]
+    sheet = workbook["Performance Board"]
+    assert isinstance(sheet, Worksheet)
+    assert sheet.max_row == 2
+    root = parse(board_html(empty))
+    assert root.find_all("section", class_="exception") == []
+    assert "There are no measures in the register." in root.text
+
+
+# ---------------------------------------------------------------------------- chart
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == PNG_SIGNATURE
+    length, kind = struct.unpack(">I4s", data[8:16])
+    assert (length, kind) == (13, b"IHDR")
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def test_chart_is_a_1200_by_600_png_and_deterministic(summary: Summary) -> None:
+    data = ragg_chart(summary)
+    assert _png_size(data) == (1200, 600)
+    assert ragg_chart(summary) == data
+    assert b"tIME" not in data  # no timestamp chunk
+    assert b"Software" not in data
+
+
+def test_chart_of_no_measures_still_renders() -> None:
+    data = ragg_chart(empty_summary())
+    assert _png_size(data) == (1200, 600)
+    dollars = replace(empty_summary(), council="$ave £ Council")  # no mathtext surprises
+    assert _png_size(ragg_chart(dollars)) == (1200, 600)
+
+
+def test_text_colour_is_chosen_for_contrast() -> None:
+    assert text_colour("D4351C") == "FFFFFF"
+    assert text_colour("00703C") == "FFFFFF"
+    assert text_colour("F47738") == "0B0C0C"
+    assert text_colour("B1B4B6") == "0B0C0C"
+    assert text_colour(None) == "0B0C0C"
+
+
+# ---------------------------------------------------------------------------- by file name
+
+
+def test_write_board_chooses_the_format_by_suffix(summary: Summary, tmp_path: Path) -> None:
+    write_board(summary, tmp_path / "board.xlsx")
+    assert (tmp_path / "board.xlsx").read_bytes()[:2] == b"PK"
+    write_board(summary, tmp_path / "BOARD.XLSX")
+    assert load_workbook(tmp_path / "BOARD.XLSX").sheetnames[0] == "Performance Board"
+    write_board(summary, tmp_path / "board.html")
+    assert (tmp_path / "board.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    for name in ("board.pdf", "board", "board.xls", "board.csv"):
+        with pytest.raises(ValueError, match=r"must end in \.xlsx .* or \.html"):
+            write_board(summary, tmp_path / name)
+        assert not (tmp_path / name).exists()
+
+
+def test_exception_sheet_names_are_legal_excel_names() -> None:
+    assert exception_sheet_name("DE2.3") == "Exception DE2.3"
+    name = exception_sheet_name("A/B:C*D?E[F]G\\H-and-a-very-long-reference")
+    assert len(name) <= 31
+    assert not set(name) & set("[]:*?/\\")
+    assert exception_sheet_name("X1", ["Exception x1"]) == "Exception X1 (2)"
+    taken = ["Exception " + "R" * 21]
+    again = exception_sheet_name("R" * 30, taken)
+    assert len(again) <= 31 and again.lower() not in {t.lower() for t in taken}
+
+
+def test_ragg_words_are_the_framework_words() -> None:
+    assert [status.word for status in Ragg] == ["Red", "Amber", "Green", "Grey", "No data"]
