@@ -481,6 +481,46 @@ def reminders_preview(
         typer.echo(f"  {what:<24} {subject:<20} to {reminder.recipient}{covering}{due}")
 
 
+# -- sandbox ------------------------------------------------------------------------------------
+
+
+@app.command("sandbox")
+def sandbox(
+    port: Annotated[int, typer.Option("--port", help="Port for the page (loopback only).")] = 8765,
+    no_browser: Annotated[
+        bool, typer.Option("--no-browser", help="Do not open a browser.")
+    ] = False,
+) -> None:
+    """Try the whole bot in a browser, without a Slack workspace (loopback only)."""
+    import logging
+    import time
+    import webbrowser
+
+    from handlers.sandbox import Sandbox
+
+    logging.basicConfig(level=logging.WARNING)
+    try:
+        box = Sandbox(port).start()
+    except FileNotFoundError as error:
+        fail(str(error))
+    except OSError as error:
+        fail(f"Cannot listen on port {port}: {error.strerror}. Try --port with another number.")
+    typer.echo(f"pmf-bot sandbox is running at {box.url} — press Ctrl+C to stop.")
+    typer.echo(
+        f"Simulated clock: {box.clock():%a %d %b %Y %H:%M}. Data is in a temporary "
+        "folder and is deleted when you stop."
+    )
+    if not no_browser:
+        webbrowser.open(box.url)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        typer.echo("Stopping the sandbox.")
+    finally:
+        box.stop()
+
+
 # -- audit --------------------------------------------------------------------------------------
 
 

@@ -87,6 +87,9 @@ _CONTENT_KEYS = ("text", "blocks", "attachments")
 # --------------------------------------------------------------------------------------------
 
 
+Page = Callable[[str, str, str, bytes], tuple[int, str, bytes]]
+
+
 @dataclass(frozen=True)
 class Call:
     """One request that reached the stand-in.
@@ -387,6 +390,7 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
+        headers[":method"] = self.command
         answer = stand_in._dispatch(self.path, headers, body)
         self.send_response(answer.status)
         self.send_header("Content-Type", answer.content_type)
@@ -474,6 +478,8 @@ class SlackStandIn:
         self._triggers: dict[str, tuple[float, str | None]] = {}
         self._response_urls: dict[str, dict[str, str | None]] = {}
         self._last_modal: str | None = None
+        self._mounts: list[tuple[str, Page]] = []
+        self.modal_owner: dict[str, str] = {}  # view id → the user whose trigger opened it
         self.add_user("", BOT_NAME, user_id=BOT_USER_ID, is_bot=True)
         self.add_channel("general", GENERAL_CHANNEL_ID)
 
@@ -760,6 +766,43 @@ class SlackStandIn:
         with self._lock:
             return self._file_data[file_id]
 
+    def post_as_user(
+        self, channel: str, user_id: str, text: str, thread_ts: str | None = None
+    ) -> dict[str, Any]:
+        """Store a message a person typed (the sandbox's composer); returns it, with its ts."""
+        with self._changed:
+            message: dict[str, Any] = {
+                "type": "message",
+                "user": user_id,
+                "team": TEAM_ID,
+                "text": text,
+                "ts": self._next_ts(),
+            }
+            if thread_ts:
+                message["thread_ts"] = thread_ts
+            self._store_message(channel, message)
+            self._changed.notify_all()
+            return _copy(message)
+
+    def mount(self, prefix: str, page: Page) -> None:
+        """Serve `prefix` (and paths under it) with `page` — how the sandbox adds its web page
+        and JSON endpoints to this same server. `page(method, path, query, body)` returns
+        (status, content type, body)."""
+        with self._lock:
+            self._mounts.append((prefix, page))
+            self._mounts.sort(key=lambda item: -len(item[0]))
+
+    def modals_of(self, user_id: str) -> list[dict[str, Any]]:
+        """Modals opened for `user_id` (newest last), as stored now."""
+        with self._lock:
+            return _copy(
+                [view for vid, view in self.views.items() if self.modal_owner.get(vid) == user_id]
+            )
+
+    @staticmethod
+    def _method_of(headers: dict[str, str]) -> str:
+        return headers.get(":method", "POST")
+
     def find_view(self, callback_id: str) -> dict[str, Any] | None:
         """The view with `callback_id` opened, pushed, updated or published last, or None."""
         with self._lock:
@@ -811,6 +854,12 @@ class SlackStandIn:
         elif path.startswith("/response/"):
             kind, name = "response_url", path.removeprefix("/response/")
         else:
+            for prefix, page in self._mounts:
+                if path == prefix or path.startswith(prefix.rstrip("/") + "/"):
+                    status, content_type, content = page(
+                        self._method_of(headers), path, parsed.query, body
+                    )
+                    return _Answer(status, content, content_type)
             return _Answer.of_text("Not Found", 404)
         method = name if kind == "api" else kind
 
@@ -1220,6 +1269,9 @@ class SlackStandIn:
         given = self._view_input(params)
         view = self._make_view(given)
         self._last_modal = view["id"]
+        issued = self._triggers.get(str(params.get("trigger_id") or ""))
+        if issued is not None and issued[1]:
+            self.modal_owner[view["id"]] = issued[1]
         return {"ok": True, "view": _copy(view)}
 
     def _views_push(self, params: dict[str, Any]) -> dict[str, Any]:
