@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Collection, Iterable, Mapping
 from datetime import date, time
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -17,7 +20,17 @@ from bot.ragg import Target as TargetValue
 from bot.register import Format
 from bot.reminders import Policy
 from bot.status import CouncilInfo, Recorded
-from storage.models import Aim, Council, Measure, PeriodValue, Person, Priority, Submission, Target
+from storage.models import (
+    Aim,
+    AuditHead,
+    Council,
+    Measure,
+    PeriodValue,
+    Person,
+    Priority,
+    Submission,
+    Target,
+)
 
 
 def load_council(session: Session) -> CouncilInfo | None:
@@ -51,11 +64,39 @@ def policy_from(stored: Mapping[str, Any]) -> Policy:
     )
 
 
+# The register as the core sees it, per engine, with the audit head's sequence number it was
+# read at. Every change to the register writes audit events in the same transaction, so an
+# unchanged head means an unchanged register: one tiny query instead of five large ones.
+_CATALOGUE: weakref.WeakKeyDictionary[Engine, tuple[int, dict[str, MeasureInfo]]] = (
+    weakref.WeakKeyDictionary()
+)
+_CATALOGUE_LOCK = threading.Lock()
+
+
 def load_measures(
     session: Session, *, active_only: bool = True, refs: Collection[str] | None = None
 ) -> dict[str, MeasureInfo]:
     """Measures as the core sees them (all, or those in `refs`), keyed by ref, in register
-    order; five queries whatever their number."""
+    order; five queries whatever their number, or one when the register is unchanged since
+    the last full read."""
+    if not active_only or refs is not None:
+        return _load_measures(session, active_only=active_only, refs=refs)
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    seq = session.exec(select(AuditHead.seq).where(AuditHead.id == 1)).one()
+    with _CATALOGUE_LOCK:
+        cached = _CATALOGUE.get(engine)
+    if cached is not None and cached[0] == seq:
+        return dict(cached[1])
+    found = _load_measures(session, active_only=True, refs=None)
+    with _CATALOGUE_LOCK:
+        _CATALOGUE[engine] = (seq, found)
+    return dict(found)
+
+
+def _load_measures(
+    session: Session, *, active_only: bool, refs: Collection[str] | None
+) -> dict[str, MeasureInfo]:
     people = {person.id: person.email for person in session.exec(select(Person))}
     aims = {aim.id: aim for aim in session.exec(select(Aim))}
     priorities = {priority.id: priority for priority in session.exec(select(Priority))}
