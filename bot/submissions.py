@@ -19,7 +19,7 @@ from sqlmodel import Session
 from bot.errors import NotFound
 from bot.measures import MeasureInfo, ValueProblem, check_value
 from bot.periods import Period, PeriodError
-from bot.permissions import may_decide, may_reopen, may_submit
+from bot.permissions import Verdict, may_decide, may_reopen, may_submit
 from bot.ragg import Ragg, Target, ragg_status, target_for
 from bot.status import CouncilInfo
 from bot.workflow import State
@@ -136,6 +136,22 @@ def parse_period(measure: MeasureInfo, text: str | None, today: date) -> Period:
     return period
 
 
+def _may_submit_now(
+    session: Session, measure: MeasureInfo, period: Period, actor: str, today: date
+) -> tuple[store.SubmitFacts, Verdict]:
+    """Who may submit (PRODUCT §5), and only once the period has ended."""
+    facts = store.submit_facts(session, measure, period, actor, today)
+    verdict = may_submit(actor, measure, admins=facts.admins, absences=facts.absences, today=today)
+    if not verdict.allowed:
+        raise Refused(verdict.reason)
+    if period.end >= today:
+        raise Refused(
+            f"{measure.ref} for {period} can be submitted once the period ends on "
+            f"{period.end:%a %d %b %Y}."
+        )
+    return facts, verdict
+
+
 def submission_form(
     engine: Engine,
     council: CouncilInfo,
@@ -149,17 +165,7 @@ def submission_form(
     with read_session(engine) as session:
         measure = store.measure(session, ref)
         period = parse_period(measure, period_text, today)
-        facts = store.submit_facts(session, measure, period, actor, today)
-        verdict = may_submit(
-            actor, measure, admins=facts.admins, absences=facts.absences, today=today
-        )
-        if not verdict.allowed:
-            raise Refused(verdict.reason)
-        if period.end >= today:
-            raise Refused(
-                f"{measure.ref} for {period} can be submitted once the period ends "
-                f"on {period.end:%a %d %b %Y}."
-            )
+        facts, verdict = _may_submit_now(session, measure, period, actor, today)
         if facts.state is State.APPROVED:
             raise Refused(
                 f"{measure.ref} for {period} is already approved. If it needs to "
@@ -212,17 +218,7 @@ def submit(
             period = parse_period(measure, period_text, today)
         except PeriodError as error:
             raise Invalid({"period": str(error)}) from None
-        facts = store.submit_facts(session, measure, period, actor, today)
-        verdict = may_submit(
-            actor, measure, admins=facts.admins, absences=facts.absences, today=today
-        )
-        if not verdict.allowed:
-            raise Refused(verdict.reason)
-        if period.end >= today:
-            raise Refused(
-                f"{measure.ref} for {period} can be submitted once the period ends "
-                f"on {period.end:%a %d %b %Y}."
-            )
+        _, verdict = _may_submit_now(session, measure, period, actor, today)
         problems: dict[str, str] = {}
         value: Decimal | None = None
         try:

@@ -67,6 +67,27 @@ def _state_value(view: dict[str, Any], block: str, action: str) -> str | None:
     return str(value) if value is not None else None
 
 
+def _reason_form(
+    deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any], button_word: str
+) -> tuple[str, int, str | None] | None:
+    """(who, submission id, reason) from a reject or reopen form, or None after answering
+    the form with an error on its reason field."""
+    someone = deps.directory.who(body["user"]["id"])
+    try:
+        submission_id = int(json.loads(view.get("private_metadata") or "{}")["submission"])
+    except (ValueError, KeyError, TypeError):
+        problem = f"This form is damaged; please click {button_word} on the card again."
+        ack(response_action="errors", errors={ids.REASON_BLOCK: problem})
+        return None
+    if someone.email is None:
+        ack(
+            response_action="errors",
+            errors={ids.REASON_BLOCK: "You are not in the council's register."},
+        )
+        return None
+    return someone.email, submission_id, _state_value(view, ids.REASON_BLOCK, ids.REASON_INPUT)
+
+
 def after_decision(deps: Deps, result: DecisionResult, actor: str) -> None:
     notifier = Notifier(deps)
     view = result.submission
@@ -243,24 +264,10 @@ def register(app: App, deps: Deps) -> None:
 
     @app.view(ids.REOPEN_VIEW)
     def reopen_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        someone = deps.directory.who(body["user"]["id"])
-        try:
-            submission_id = int(json.loads(view.get("private_metadata") or "{}")["submission"])
-        except (ValueError, KeyError, TypeError):
-            ack(
-                response_action="errors",
-                errors={
-                    ids.REASON_BLOCK: "This form is damaged; please click Reopen on the card again."
-                },
-            )
+        form = _reason_form(deps, ack, body, view, "Reopen")
+        if form is None:
             return
-        reason = _state_value(view, ids.REASON_BLOCK, ids.REASON_INPUT)
-        if someone.email is None:
-            ack(
-                response_action="errors",
-                errors={ids.REASON_BLOCK: "You are not in the council's register."},
-            )
-            return
+        actor, submission_id, reason = form
         try:
             council = deps.council()
             card = pending_view(deps.engine, council, submission_id)
@@ -270,7 +277,7 @@ def register(app: App, deps: Deps) -> None:
                 ref=card.measure.ref,
                 period_text=card.period.label,
                 reason=reason,
-                actor=someone.email,
+                actor=actor,
                 now=deps.now(),
                 submission_id=submission_id,
             )
@@ -279,7 +286,7 @@ def register(app: App, deps: Deps) -> None:
             return
         ack()
         notifier = Notifier(deps)
-        by = someone.name or someone.email
+        by = deps.directory.name_of(actor)
         note = (
             f"*Reopened* by {by} at {blocks.when(deps.now(), deps.zone)}: {(reason or '').strip()}"
         )
@@ -290,7 +297,7 @@ def register(app: App, deps: Deps) -> None:
             e for e in (reopened.measure.collector, reopened.submitted_by) if e
         ):
             notifier.dm(email, text, notice)
-        notifier.refresh_home([someone.email, reopened.measure.collector])
+        notifier.refresh_home([actor, reopened.measure.collector])
 
     @app.view(ids.SUBMIT_VIEW)
     def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -339,25 +346,10 @@ def register(app: App, deps: Deps) -> None:
 
     @app.view(ids.REJECT_VIEW)
     def rejected(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        someone = deps.directory.who(body["user"]["id"])
-        try:
-            meta = json.loads(view.get("private_metadata") or "{}")
-            submission_id = int(meta["submission"])
-        except (ValueError, KeyError, TypeError):
-            ack(
-                response_action="errors",
-                errors={
-                    ids.REASON_BLOCK: "This form is damaged; please click Reject on the card again."
-                },
-            )
+        form = _reason_form(deps, ack, body, view, "Reject")
+        if form is None:
             return
-        reason = _state_value(view, ids.REASON_BLOCK, ids.REASON_INPUT)
-        if someone.email is None:
-            ack(
-                response_action="errors",
-                errors={ids.REASON_BLOCK: "You are not in the council's register."},
-            )
-            return
+        actor, submission_id, reason = form
         try:
             result = decide(
                 deps.engine,
@@ -365,14 +357,11 @@ def register(app: App, deps: Deps) -> None:
                 submission_id=submission_id,
                 decision="rejected",
                 reason=reason,
-                actor=someone.email,
+                actor=actor,
                 now=deps.now(),
             )
-        except Invalid as error:
-            ack(response_action="errors", errors={ids.REASON_BLOCK: str(error)})
-            return
-        except (WorkflowError, NotFound) as error:
+        except (WorkflowError, NotFound) as error:  # Invalid too: it is a WorkflowError
             ack(response_action="errors", errors={ids.REASON_BLOCK: str(error)})
             return
         ack()
-        after_decision(deps, result, someone.email)
+        after_decision(deps, result, actor)
