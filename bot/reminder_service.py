@@ -133,11 +133,13 @@ def tick(
         report.planned = store.enqueue(session, planned.reminders, now)
     current = clock or (lambda: now)
     while True:
+        claimed_at = current()
         with write_session(engine) as session:
-            claimed = store.claim(session, now=current(), worker=worker, limit=batch)
+            claimed = store.claim(session, now=claimed_at, worker=worker, limit=batch)
         if not claimed:
             return report
-        _deliver(engine, council, sender, claimed, planned, report, current, zone, sleep)
+        claim = (worker, claimed_at)
+        _deliver(engine, council, sender, claimed, planned, report, current, zone, sleep, claim)
         if len(claimed) < batch:
             return report
 
@@ -152,9 +154,22 @@ def _deliver(
     current: Callable[[], datetime],
     zone: ZoneInfo,
     sleep: Callable[[float], None],
+    claim: tuple[str, datetime],  # (worker, when the batch was claimed)
 ) -> None:
     contents = _contents(engine, council, claimed, planned, current(), zone)
+    worker, claimed_at = claim
+
+    def still_mine(item: store.Claimed) -> bool:
+        """No other process takes over a row while its claim is fresh; in a batch slow enough
+        for its claims to near staleness, each row is renewed before it is sent."""
+        if current() < claimed_at + store.STALE_CLAIM / 2:
+            return True
+        with write_session(engine) as session:
+            return store.still_mine(session, item.id, worker=worker, now=current())
+
     for item in claimed:
+        if not still_mine(item):
+            continue  # taken over by another process while this one was slow
         reason, content = contents[item.id]
         if reason is not None:
             with write_session(engine) as session:
@@ -176,13 +191,15 @@ def _deliver(
                 if error.retry_after is not None and error.retry_after <= MAX_WAIT:
                     report.waited += error.retry_after
                     sleep(error.retry_after)
+                    if not still_mine(item):
+                        break
                     continue
-                delay = RETRY_DELAYS[min(item.attempts, len(RETRY_DELAYS) - 1)]
+                delay = timedelta(minutes=RETRY_DELAYS[min(item.attempts, len(RETRY_DELAYS) - 1)])
+                if error.retry_after is not None:  # not before Slack said it may be tried again
+                    delay = max(delay, timedelta(seconds=error.retry_after))
                 log.warning("reminder %s to %s not delivered: %s", item.key, item.recipient, error)
                 with write_session(engine) as session:
-                    store.mark_retry(
-                        session, item.id, error=str(error), at=current() + timedelta(minutes=delay)
-                    )
+                    store.mark_retry(session, item.id, error=str(error), at=current() + delay)
                 report.retried += 1
                 break
             with write_session(engine) as session:

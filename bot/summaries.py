@@ -136,8 +136,9 @@ def sign_off(
             select(SignOff).where(SignOff.person_id == person.id, SignOff.quarter == quarter.label)
         ).first()
         if existing is not None:
+            signed = existing.signed_at.astimezone(now.tzinfo) if now.tzinfo else existing.signed_at
             raise SignOffRefused(
-                f"You already signed off {quarter} at {existing.signed_at:%H:%M on %a %d %b %Y}."
+                f"You already signed off {quarter} at {signed:%H:%M on %a %d %b %Y}."
             )
         session.add(
             SignOff(person_id=person.id, quarter=quarter.label, measures=len(mine), signed_at=now)

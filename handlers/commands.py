@@ -9,6 +9,7 @@ import difflib
 import logging
 import re
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -206,6 +207,25 @@ def _due(
 MENTION = re.compile(r"^<@([A-Z0-9]+)(?:\|[^>]*)?>$")
 
 
+def _leave_days(words: list[str], today: date) -> list[date]:
+    """The first two dates in `words`, where a date may take several words ('14 Jul 2026')."""
+    found: list[date] = []
+    start = 0
+    while start < len(words) and len(found) < 2:
+        for size in (3, 2, 1):
+            if start + size > len(words):
+                continue
+            try:
+                found.append(leave.parse_day(" ".join(words[start : start + size]), today))
+            except leave.LeaveProblem:
+                if size == 1:
+                    raise
+                continue
+            start += size
+            break
+    return found
+
+
 def _away(
     deps: Deps, someone: Someone, rest: str, command: dict[str, Any], respond: Respond
 ) -> None:
@@ -219,13 +239,17 @@ def _away(
     words = rest.split()
     cover_words = [w for w in words if w.startswith("<@") or "@" in w]
     dates = [w for w in words if w not in cover_words]
-    if len(dates) < 2 and not (len(dates) == 1 and dates[0].lower() in ("today", "tomorrow")):
+    if not dates:
         respond(response_type="ephemeral", text=usage)
         return
     today = deps.now().date()
     try:
-        starts = leave.parse_day(dates[0], today)
-        ends = leave.parse_day(dates[1], today) if len(dates) > 1 else starts
+        days = _leave_days(dates, today)
+        if len(days) < 2 and dates[0].lower() not in ("today", "tomorrow"):
+            respond(response_type="ephemeral", text=usage)
+            return
+        starts = days[0]
+        ends = days[1] if len(days) > 1 else starts
         cover = _cover_email(deps, cover_words[0]) if cover_words else None
         away = leave.set_away(
             deps.engine, email=someone.email, starts=starts, ends=ends, cover=cover, now=deps.now()

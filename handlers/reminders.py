@@ -156,7 +156,9 @@ class SlackReminderSender:
     def __init__(self, deps: Deps, client: WebClient | None = None) -> None:
         self.deps = deps
         token = deps.client.token
-        self.client = client or WebClient(token=token, base_url=deps.client.base_url, timeout=10)
+        self.client = client or WebClient(
+            token=token, base_url=deps.client.base_url, timeout=10, retry_handlers=[]
+        )
 
     def _channel(self, recipient: str) -> str:
         user_id = self.deps.directory.user_for(recipient)

@@ -32,7 +32,7 @@ from storage.engine import read_session
 
 log = logging.getLogger(__name__)
 
-FIGURE_FIRST = re.compile(r"^\s*([-+]?£?[\d,]*\.?\d+%?)(?:\s+|\s*[-–—:,]\s*|$)(.*)$", re.DOTALL)
+FIGURE_FIRST = re.compile(r"^\s*([-+]?£?[\d,]*\.?\d+%?)(?:\s*[-–—:,]\s*|\s+|$)(.*)$", re.DOTALL)
 MAX_BUTTON_VALUE = 1900
 
 

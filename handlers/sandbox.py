@@ -330,7 +330,9 @@ class Sandbox:
         for items in messages.values():
             items.sort(key=lambda m: float(m["ts"]))
             for message in items:
-                name = self.people.get(message.get("user", ""), {}).get("name")
+                # an ephemeral's "user" is the person it was shown to; the bot wrote it
+                person = None if message.get("ephemeral") else message.get("user", "")
+                name = self.people.get(person or "", {}).get("name")
                 message["author"] = name or (
                     "pmf-bot"
                     if message.get("bot_id") or message.get("ephemeral")
@@ -364,7 +366,8 @@ def _describe_roles(roles: list[str], admin: bool) -> list[str]:
 class SandboxApi:
     """JSON endpoints under /sandbox/api/ for the page.
 
-    GET  state?user=U…                     → what that person sees (Sandbox.state)
+    GET  state?user=U…                     → what that person sees (Sandbox.state); with no
+                                             user, the first person's (the page starts so)
     GET  file/F…                           → an uploaded file (the summary chart)
     POST command {user, text}              → a slash command, e.g. "/pmf status SE1"
     POST action {user, action_id, value, block_id?, message_ts?, channel?, view_id?}
@@ -392,6 +395,7 @@ class SandboxApi:
         try:
             if name == "state":
                 user = urllib.parse.parse_qs(query).get("user", [""])[0]
+                user = user or next(iter(self.sandbox.people), "")  # the page's first load
                 return self._json(self.sandbox.state(self._user(user)))
             if name.startswith("file/"):
                 return 200, "image/png", self.sandbox.slack.uploaded(name.removeprefix("file/"))
@@ -442,8 +446,10 @@ class SandboxApi:
         kwargs: dict[str, Any] = {"block_id": data.get("block_id")}
         if data.get("view_id"):
             kwargs["view"] = data["view_id"]
-        elif data.get("message_ts"):
-            kwargs["message"] = data["message_ts"]
+        elif data.get("message_ts") or data.get("channel"):
+            ts = data.get("message_ts")
+            if ts and self.sandbox.slack.channel_of(str(ts)) is not None:
+                kwargs["message"] = ts  # a stored message; an ephemeral one is not stored
             kwargs["channel_id"] = data.get("channel")
         return self._answer(
             self._client.block_action(user, str(data["action_id"]), data.get("value"), **kwargs)

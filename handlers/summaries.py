@@ -24,6 +24,7 @@ from handlers.blocks import (
     ARROWS,
     EMOJI,
     MAX_MESSAGE_BLOCKS,
+    MAX_TEXT,
     Block,
     badge,
     clip,
@@ -114,18 +115,23 @@ def summary_messages(summary: Summary, zone: ZoneInfo) -> list[Message]:
             )
         )
     messages += _paged(details, "Exception reports")
-    missing = [
-        section(
-            "\n".join(
-                f"• `{row.measure.ref}` {clip(row.measure.title, 80)} — {row.period}, "
-                f"{row.state.words}"
-                for row in chunk
-            )
-        )
-        for chunk in _chunks(unapproved, 25)
+    lines = [
+        f"• `{row.measure.ref}` {clip(row.measure.title, 80)} — {row.period}, {row.state.words}"
+        for row in unapproved
     ]
-    messages += _paged(missing, "Not yet approved")
+    messages += _paged([section(text) for text in _joined(lines, 25)], "Not yet approved")
     return messages
+
+
+def _joined(lines: list[str], most: int) -> list[str]:
+    """The lines in groups of at most `most`, each group's text within MAX_TEXT (a longer
+    section text would be cut short, dropping measures from the list)."""
+    groups: list[list[str]] = []
+    for line in lines:
+        if not groups or len(groups[-1]) >= most or len("\n".join([*groups[-1], line])) > MAX_TEXT:
+            groups.append([])
+        groups[-1].append(line)
+    return ["\n".join(group) for group in groups]
 
 
 def _text(value: str | None) -> str:

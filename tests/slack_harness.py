@@ -91,7 +91,9 @@ def running_bot(database_url: str, *, actuals: bool = True, threads: int = 8) ->
             }
         )
         app, deps = build_app(settings, engine, clock=clock)
-        server = create_server(wsgi_app(app), host="127.0.0.1", port=0, threads=threads)
+        server = create_server(
+            wsgi_app(app), host="127.0.0.1", port=0, threads=threads, asyncore_loop_timeout=0.1
+        )
         port = server.effective_port
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
