@@ -97,7 +97,7 @@ def _still_useful(
     if item.kind is Kind.DIGEST or item.ref is None or item.period is None:
         return None
     state = states.get((item.ref, item.period.label))
-    if item.kind is Kind.REVIEW:
+    if item.kind in (Kind.REVIEW, Kind.CARD):
         if state is not State.SUBMITTED:
             return "the figure was decided"
         if latest.get((item.ref, item.period.label), (None, None))[0] != item.version:
@@ -274,7 +274,7 @@ def _contents(
                 on_behalf_of=item.on_behalf_of,
                 version=item.version,
                 pending_submission=latest.get((measure.ref, item.period.label), (0, None))[1]
-                if item.kind is Kind.REVIEW
+                if item.kind in (Kind.REVIEW, Kind.CARD)
                 else None,
             ),
         )

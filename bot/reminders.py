@@ -34,6 +34,7 @@ class Kind(StrEnum):
     REVIEW = "review"
     ESCALATION = "escalation"
     DIGEST = "digest"
+    CARD = "card"  # a review card that could not be delivered at once: the outbox retries it
 
 
 @dataclass(frozen=True)
@@ -76,8 +77,8 @@ class Reminder:
         kind = self.kind.value
         if self.kind is Kind.BEFORE:
             kind = f"before-{self.working_days_before}"
-        elif self.kind is Kind.REVIEW:
-            kind = f"review-v{self.version}"
+        elif self.kind in (Kind.REVIEW, Kind.CARD):
+            kind = f"{self.kind.value}-v{self.version}"
         elif self.kind is Kind.DIGEST:
             return f"digest|{self.due_at.date().isoformat()}|{self.recipient}"
         return f"{kind}|{self.ref}|{self.period}|{self.recipient}"

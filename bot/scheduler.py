@@ -11,19 +11,28 @@ import logging
 import os
 import socket
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete
+from sqlmodel import col
 
 from bot import services
 from bot.reminder_service import Sender, TickReport, tick
 from bot.summaries import SummaryPoster, summary_tick
+from storage.engine import write_session
+from storage.models import InboundEvent
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 60
+EVENT_MEMORY = timedelta(days=2)  # Slack retries within minutes; ids older than this can go
+
+
+def forget_old_events(engine: Engine, before: datetime) -> None:
+    with write_session(engine) as session:
+        session.execute(delete(InboundEvent).where(col(InboundEvent.received_at) < before))
 
 
 def worker_name() -> str:
@@ -45,6 +54,7 @@ def run_tick(
         )
         if poster is not None:
             summary_tick(engine, council, poster, now=clock())
+        forget_old_events(engine, clock() - EVENT_MEMORY)
     except Exception:
         log.exception("scheduled tick failed; the next tick will try again")
         return None

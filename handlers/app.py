@@ -79,6 +79,11 @@ def build_app(
     @app.error
     def on_error(error: Exception, body: dict[str, Any], logger: logging.Logger) -> BoltResponse:
         logger.exception("unhandled error in a listener", exc_info=error)
+        if body.get("type") == "event_callback" and body.get("event_id"):
+            try:
+                events.forget_delivery(deps, str(body["event_id"]))
+            except Exception:
+                logger.exception("could not forget event %s", body["event_id"])
         response_url = body.get("response_url")
         if response_url:
             try:
@@ -114,6 +119,19 @@ def serve_http(app: App, *, host: str, port: int, threads: int = 16) -> None:
 
     log.info("pmf-bot listening on http://%s:%s%s", host, port, EVENTS_PATH)
     serve(wsgi_app(app), host=host, port=port, threads=threads, ident="pmf-bot")
+
+
+def stop_http(server: Any, thread: Any, timeout: float = 5.0) -> None:
+    """Stop a waitress server run in `thread` (tests, the sandbox): its channels are closed
+    from inside its own loop, so the loop ends cleanly instead of selecting on closed sockets."""
+
+    def close_all() -> None:
+        for channel in list(server._map.values()):
+            channel.close()
+
+    server.trigger.pull_trigger(close_all)
+    thread.join(timeout=timeout)
+    server.task_dispatcher.shutdown()
 
 
 def serve_socket_mode(app: App, app_token: str) -> None:

@@ -116,7 +116,8 @@ def after_submit(deps: Deps, result: SubmitResult, email: str) -> None:
     if missed:
         text += (
             f"\n:warning: I could not reach {', '.join(missed)} in Slack. Your figure is "
-            "saved; please let them know it is waiting for review."
+            "saved, and I will keep trying to deliver the review card (the Performance & "
+            "Policy Officer's digest lists it until it arrives); you may also let them know."
         )
     notifier.dm(email, text)
     close_reminders(deps, view.measure.ref, view.period, view.version, view.submitted_by_name)

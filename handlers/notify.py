@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from sqlmodel import col, select
 
 from bot.inbox import inbox
+from bot.reminders import Kind, Reminder
 from bot.submissions import SubmissionView
 from handlers import blocks, ids
 from handlers.context import Deps
+from storage import reminder_store
 from storage.engine import read_session, write_session
 from storage.models import MessageRef
 
@@ -60,7 +63,11 @@ class Notifier:
         return str(answer["channel"]), str(answer["ts"])
 
     def send_review_card(self, view: SubmissionView) -> list[str]:
-        """Post the card for a new version; returns the e-mails it could not reach."""
+        """Post the card for a new version; returns the e-mails it could not reach now.
+
+        A card that cannot be delivered now is not lost: it goes into the outbox, and the
+        scheduler's ticks retry it (and the admins' digest lists it) until it arrives.
+        """
         missed = []
         zone = self.deps.zone
         for email in card_recipients(view):
@@ -78,6 +85,23 @@ class Notifier:
                         created_at=self.deps.now(),
                     )
                 )
+        if missed:
+            now = self.deps.now()
+            queued = [
+                Reminder(
+                    Kind.CARD,
+                    view.measure.ref,
+                    view.period,
+                    email,
+                    now,
+                    now + timedelta(days=60),
+                    view.deadline,
+                    version=view.version,
+                )
+                for email in missed
+            ]
+            with write_session(self.deps.engine) as session:
+                reminder_store.enqueue(session, queued, now)
         return missed
 
     def update_review_cards(

@@ -15,11 +15,13 @@ from slack_sdk.errors import SlackApiError
 from bot.periods import Period
 from bot.reminder_service import DeliveryError, ReminderContent
 from bot.reminders import Kind
+from bot.submissions import pending_view
 from handlers import blocks, ids
 from handlers.blocks import Block, button, clip, context, day, section
 from handlers.context import Deps
 from storage import reminder_store
-from storage.engine import read_session
+from storage.engine import read_session, write_session
+from storage.models import MessageRef
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +184,13 @@ class SlackReminderSender:
         return None
 
     def send(self, key: str, content: ReminderContent) -> tuple[str, str]:
-        text, shown = reminder_blocks(content, self.deps)
+        card = None
+        if content.kind is Kind.CARD and content.pending_submission is not None:
+            # A review card that could not be delivered when it was submitted: the real card.
+            card = pending_view(self.deps.engine, self.deps.council(), content.pending_submission)
+            text, shown = blocks.review_card_text(card), blocks.review_card(card, self.deps.zone)
+        else:
+            text, shown = reminder_blocks(content, self.deps)
         try:
             channel = self._channel(content.recipient)
             answer = self.client.chat_postMessage(
@@ -204,7 +212,19 @@ class SlackReminderSender:
             ) from None
         except OSError as error:  # network down, connection refused, timeout
             raise DeliveryError(f"network error: {error}") from None
-        return str(answer["channel"]), str(answer["ts"])
+        channel, ts = str(answer["channel"]), str(answer["ts"])
+        if card is not None:
+            with write_session(self.deps.engine) as session:
+                session.add(
+                    MessageRef(
+                        kind=ids.REVIEW_CARD,
+                        key=f"{card.id}/{content.recipient}",
+                        channel=channel,
+                        ts=ts,
+                        created_at=self.deps.now(),
+                    )
+                )
+        return channel, ts
 
 
 def close_reminders(deps: Deps, ref: str, period: Period, version: int, by: str) -> None:

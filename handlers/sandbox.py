@@ -32,7 +32,7 @@ from waitress.server import create_server
 from bot import reminder_service, services, summaries
 from bot.periods import Period, PeriodKind
 from bot.settings import load_settings
-from handlers.app import build_app, wsgi_app
+from handlers.app import build_app, stop_http, wsgi_app
 from handlers.context import Deps
 from handlers.reminders import SlackReminderSender
 from handlers.stand_in import SlackClientSimulator, SlackStandIn
@@ -162,8 +162,8 @@ class Sandbox:
     def stop(self) -> None:
         if self._ticker is not None:
             self._ticker.cancel()
-        if self._server is not None:
-            self._server.close()
+        if self._server is not None and self._thread is not None:
+            stop_http(self._server, self._thread)
         self.slack.stop()
         if self.deps is not None:
             self.deps.engine.dispose()

@@ -107,8 +107,8 @@ def enqueue(session: Session, reminders: Iterable[Reminder], now: datetime) -> i
     wanted = list(reminders)
     if not wanted:
         return 0
-    people = dict(session.execute(select(Person.email, Person.id)).tuples().all())
-    measures = dict(session.execute(select(Measure.ref, Measure.id)).tuples().all())
+    people = dict(session.execute(select(Person.email, Person.id)).all())
+    measures = dict(session.execute(select(Measure.ref, Measure.id)).all())
     rows: list[dict[str, Any]] = []
     for reminder in wanted:
         recipient = people.get(reminder.recipient)
@@ -172,8 +172,8 @@ def claim(session: Session, *, now: datetime, worker: str, limit: int = 100) -> 
     rows = list(session.exec(query))
     if not rows:
         return []
-    emails = dict(session.execute(select(Person.id, Person.email)).tuples().all())
-    refs = dict(session.execute(select(Measure.id, Measure.ref)).tuples().all())
+    emails = dict(session.execute(select(Person.id, Person.email)).all())
+    refs = dict(session.execute(select(Measure.id, Measure.ref)).all())
     claimed = []
     for row in rows:
         assert row.id is not None
@@ -205,6 +205,23 @@ def claim(session: Session, *, now: datetime, worker: str, limit: int = 100) -> 
     return claimed
 
 
+def still_mine(session: Session, reminder_id: int, *, worker: str, now: datetime) -> bool:
+    """Renew `worker`'s claim on a row it is about to send. False when another process took
+    the row over meanwhile (this one was so slow that its claim looked stale): then it must
+    not be sent from here."""
+    renewed = session.execute(
+        update(ReminderRow)
+        .where(
+            col(ReminderRow.id) == reminder_id,
+            col(ReminderRow.status) == "sending",
+            col(ReminderRow.claimed_by) == worker,
+        )
+        .values(claimed_at=now)
+        .returning(col(ReminderRow.id))
+    )
+    return renewed.first() is not None
+
+
 def mark_sent(session: Session, reminder_id: int, *, channel: str, ts: str, now: datetime) -> None:
     session.execute(
         update(ReminderRow)
@@ -231,13 +248,17 @@ def mark_retry(session: Session, reminder_id: int, *, error: str, at: datetime) 
 
 
 def undelivered(session: Session, now: datetime) -> list[tuple[str, str, str]]:
-    """(key, recipient e-mail, last error) of reminders still failing: for the digest."""
+    """(key, recipient e-mail, last error) of reminders still failing: for the digest.
+
+    A failed reminder whose next attempt has come is claimed (`sending`) in the same batch as
+    the digest, and still counts until it is delivered.
+    """
     rows = session.exec(
         select(ReminderRow.key, Person.email, ReminderRow.last_error)
         .join(Person, col(Person.id) == col(ReminderRow.recipient_id))
         .where(
-            col(ReminderRow.status) == "pending",
-            col(ReminderRow.attempts) > 0,
+            col(ReminderRow.status).in_(["pending", "sending"]),
+            col(ReminderRow.last_error).is_not(None),
             col(ReminderRow.due_at) <= now,
         )
     )

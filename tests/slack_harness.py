@@ -21,7 +21,7 @@ from waitress.server import create_server
 
 from bot import services
 from bot.settings import load_settings
-from handlers.app import build_app, wsgi_app
+from handlers.app import build_app, stop_http, wsgi_app
 from handlers.context import Deps
 from handlers.stand_in import SlackClientSimulator, SlackStandIn
 from storage.engine import make_engine
@@ -109,6 +109,5 @@ def running_bot(database_url: str, *, actuals: bool = True, threads: int = 8) ->
                 people,
             )
         finally:
-            server.close()
-            thread.join(timeout=5)
+            stop_http(server, thread)
             engine.dispose()

@@ -556,7 +556,7 @@
       block.optional ? el("span", { class: "bk-optional" }, " (optional)") : null,
     );
     let control;
-    const described = [hintId, errorId].filter(Boolean).join(" ");
+    const described = [errorId, hintId].filter(Boolean).join(" ");
     if (element.type === "plain_text_input" || element.type === "email_text_input" || element.type === "url_text_input" || element.type === "number_input") {
       const types = { email_text_input: "email", url_text_input: "url", number_input: "text" };
       const attrs = {
@@ -584,8 +584,8 @@
       { class: "bk-input", "data-block-id": block.block_id || "", "data-optional": block.optional ? "1" : null },
       label,
       control,
-      block.hint ? el("p", { class: "bk-hint", id: hintId }, plainText(block.hint)) : null,
       el("p", { class: "bk-error", id: errorId, hidden: true }),
+      block.hint ? el("p", { class: "bk-hint", id: hintId }, plainText(block.hint)) : null,
     );
   }
 
@@ -716,7 +716,7 @@
         tools.append(
           el(
             "button",
-            { type: "button", class: "link-button", "data-fk": `reply|${message.ts}`, onclick: () => startReply(message) },
+            { type: "button", class: "link-button reply-link", "data-fk": `reply|${message.ts}`, onclick: () => startReply(message) },
             "Reply in thread",
           ),
         );
