@@ -29,7 +29,7 @@ METHOD_SCOPES = {
 def _methods_called() -> set[str]:
     found: set[str] = set()
     for path in (ROOT / "handlers").glob("*.py"):
-        if path.name == "stand_in.py":
+        if path.name in ("stand_in.py", "sandbox.py"):  # they play Slack, not the bot
             continue
         found |= set(re.findall(r"client\.([A-Za-z_0-9]+)\(", path.read_text(encoding="utf-8")))
     return found
