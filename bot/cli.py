@@ -469,7 +469,8 @@ def reminders_preview(
     if not found:
         typer.echo(f"Nothing would be sent at {local:%a %d %b %Y %H:%M}.")
         return
-    typer.echo(f"At {local:%a %d %b %Y %H:%M}, {len(found)} reminders would be sent:")
+    noun = "reminder" if len(found) == 1 else "reminders"
+    typer.echo(f"At {local:%a %d %b %Y %H:%M}, {len(found)} {noun} would be sent:")
     for reminder in found:
         what = reminder.kind.value.replace("_", " ")
         if reminder.working_days_before:

@@ -35,6 +35,7 @@ from storage.queries import load_measures
 log = logging.getLogger(__name__)
 
 MAX_WAIT = 60.0  # the longest single Retry-After a tick will sit through
+MAX_WAITS_PER_REMINDER = 30  # then the row goes back to the queue and the tick moves on
 RETRY_DELAYS = (1, 2, 5, 15, 60)  # minutes before trying a failed reminder again
 
 
@@ -184,11 +185,21 @@ def _deliver(
                     store.mark_sent(session, item.id, channel=found[0], ts=found[1], now=current())
                 report.recovered += 1
                 continue
+        waits = 0
         while True:
             try:
                 channel, ts = sender.send(item.key, content)
-            except DeliveryError as error:
-                if error.retry_after is not None and error.retry_after <= MAX_WAIT:
+            except Exception as raised:
+                error = raised if isinstance(raised, DeliveryError) else None
+                if error is None:  # a bug, not Slack: keep this row queued, go on with the rest
+                    log.exception("reminder %s could not be built or sent", item.key)
+                    error = DeliveryError(f"{type(raised).__name__}: {raised}")
+                if (
+                    error.retry_after is not None
+                    and error.retry_after <= MAX_WAIT
+                    and waits < MAX_WAITS_PER_REMINDER
+                ):
+                    waits += 1
                     report.waited += error.retry_after
                     sleep(error.retry_after)
                     if not still_mine(item):

@@ -171,7 +171,14 @@ def post_summary(
     channel_id, ts = str(answer["channel"]), str(answer["ts"])
     thread: list[str] = []
     for text, shown in messages[1:]:
-        reply = client.chat_postMessage(channel=channel_id, thread_ts=ts, text=text, blocks=shown)
+        # The summary is posted now: a refused reply must not make the caller post it again.
+        try:
+            reply = client.chat_postMessage(
+                channel=channel_id, thread_ts=ts, text=text, blocks=shown
+            )
+        except Exception as error:  # SlackApiError, or the connection failing after retries
+            log.warning("could not post %r in the thread: %s", text, _reason(error))
+            continue
         thread.append(str(reply["ts"]))
     if with_chart and summary.rows:
         try:
@@ -183,9 +190,13 @@ def post_summary(
                 title=f"RAGG by priority, {summary.quarter}",
                 alt_txt="Bar chart of Red, Amber, Green, Grey and missing counts per priority",
             )
-        except SlackApiError as error:
-            log.warning("could not upload the summary chart: %s", error.response.get("error"))
+        except Exception as error:  # also SlackRequestError when the upload itself fails
+            log.warning("could not upload the summary chart: %s", _reason(error))
     return Posted(channel_id, ts, thread)
+
+
+def _reason(error: Exception) -> object:
+    return error.response.get("error") if isinstance(error, SlackApiError) else error
 
 
 def update_posted(
@@ -252,7 +263,7 @@ def correct_posted(deps: Deps, ref: str, period: Period, by: str) -> None:
     council = deps.council()
     whole = summaries.summary(deps.engine, council, quarter, today=deps.now().date())
     row = next((r for r in whole.rows if r.measure.ref == ref), None)
-    if row is None:
+    if row is None or row.period != period:  # e.g. February: the Q4 summary shows March
         return
     correction = correction_text(
         ref,

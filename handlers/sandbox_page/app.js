@@ -112,15 +112,20 @@
     polling: false,
     pollAgain: false,
     online: true,
-    homeHash: null,
   };
 
-  const stamps = (() => {
+  /* When each message was sent, in simulated time. The stand-in's ts is a global counter, not a
+   * time, but it only grows, and the simulated clock only moves when someone jumps it; so the
+   * page keeps a timeline of (the newest ts seen before the clock moved, the new clock) and a
+   * message's time is the clock of the last step its ts comes after. Kept for the tab's life. */
+  const timeline = (() => {
     try {
-      return JSON.parse(sessionStorage.getItem(`${STORE}-stamps`) || "{}");
+      const saved = JSON.parse(sessionStorage.getItem(`${STORE}-timeline`) || "null");
+      if (saved && Array.isArray(saved.steps)) return saved;
     } catch (error) {
-      return {};
+      /* start afresh */
     }
+    return { steps: [], newest: "0" };
   })();
 
   // -- small helpers --------------------------------------------------------------------------
@@ -204,25 +209,43 @@
     return `${weekday} ${m[3]} ${MONTHS[+m[2] - 1]} ${m[4]}:${m[5]}`;
   }
 
-  /** Slack's ts in the stand-in is a counter, so a message's time is the simulated time at
-   * which this page first saw it (kept for the tab's life). */
-  function stamp(data) {
-    let added = false;
+  function tsNumber(ts) {
+    const [seconds, fraction = "0"] = String(ts || "0").split(".");
+    try {
+      return BigInt(seconds) * 1000000n + BigInt(fraction.padEnd(6, "0").slice(0, 6));
+    } catch (error) {
+      return 0n;
+    }
+  }
+
+  function track(data) {
+    const steps = timeline.steps;
+    const last = steps[steps.length - 1];
+    if (!last) steps.push({ after: "0", clock: data.clock });
+    else if (last.clock !== data.clock) steps.push({ after: timeline.newest, clock: data.clock });
+    let newest = tsNumber(timeline.newest);
     for (const messages of Object.values(data.messages || {})) {
       for (const message of messages) {
-        if (!stamps[message.ts]) {
-          stamps[message.ts] = data.clock;
-          added = true;
-        }
+        const ts = tsNumber(message.ts);
+        if (ts > newest) newest = ts;
       }
     }
-    if (added) {
+    const changed = steps[steps.length - 1] !== last || String(newest) !== String(tsNumber(timeline.newest));
+    if (changed) {
+      timeline.newest = `${newest / 1000000n}.${String(newest % 1000000n).padStart(6, "0")}`;
       try {
-        sessionStorage.setItem(`${STORE}-stamps`, JSON.stringify(stamps));
+        sessionStorage.setItem(`${STORE}-timeline`, JSON.stringify(timeline));
       } catch (error) {
-        /* private mode: times are kept in memory only */
+        /* private mode: kept in memory only */
       }
     }
+  }
+
+  function sentAt(ts) {
+    const n = tsNumber(ts);
+    let clock = timeline.steps.length ? timeline.steps[0].clock : "";
+    for (const step of timeline.steps) if (n > tsNumber(step.after)) clock = step.clock;
+    return clock;
   }
 
   function safeUrl(url) {
@@ -674,7 +697,7 @@
     const ctx = { kind: "message", channel: conversation, ts: message.ts };
     const bot = isBot(message);
     const body = el("div", { class: "msg-body" });
-    const time = stamps[message.ts] || (ui.state && ui.state.clock);
+    const time = sentAt(message.ts);
     body.append(
       el(
         "div",
@@ -735,8 +758,13 @@
   }
 
   function toggleThread(ts) {
-    if (ui.openThreads.has(ts)) ui.openThreads.delete(ts);
-    else ui.openThreads.add(ts);
+    if (ui.openThreads.has(ts)) {
+      ui.openThreads.delete(ts);
+      if (ui.replyTo && ui.replyTo.ts === ts) {
+        ui.replyTo = null;
+        renderComposer();
+      }
+    } else ui.openThreads.add(ts);
     renderMain(ui.state, true);
   }
 
@@ -1158,7 +1186,7 @@
 
   function apply(data) {
     ui.state = data;
-    stamp(data);
+    track(data);
     if (!ui.current || (ui.current !== "home" && !(ui.current in data.messages))) ui.current = dmId(data);
     $("#clock").textContent = data.clock_words;
     $("#clock").setAttribute("datetime", data.clock);
