@@ -29,7 +29,7 @@ def counts_line(rows: Iterable[StatusRow]) -> str:
     missing = counts[Ragg.NONE]
     reported = on + off
     share = (
-        f"{on} of {reported} on target ({on * 100 // reported}%)"
+        f"{on} of {reported} on target ({round(on * 100 / reported)}%)"
         if reported
         else ("nothing reported yet")
     )
@@ -164,7 +164,7 @@ def render_summary(summary: Summary) -> str:
         lines += ["", "Sign-off:"]
         lines += [
             f"  {state.name}: "
-            + (f"signed off {state.signed_at:%d %b %Y %H:%M}" if state.signed_at else "not yet")
+            + (f"signed off {state.signed_at:%d %b %Y %H:%M} UTC" if state.signed_at else "not yet")
             for state in summary.signoffs
         ]
     return "\n".join(lines) + "\n"

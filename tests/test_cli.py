@@ -36,7 +36,7 @@ def test_readme_flow_prints_the_councils_status(loaded: Cli) -> None:
     assert result.code == 0, result.err
     assert result.out.startswith("Example District Council — status for 2025-26 Q4")
     assert "Red 3 · Amber 3 · Green 13 · Grey 2 · No data 1" in result.out
-    assert "Committee view: 18 of 21 on target (85%), 1 missing" in result.out
+    assert "Committee view: 18 of 21 on target (86%), 1 missing" in result.out
 
 
 def test_status_json_has_the_product_keys(loaded: Cli) -> None:
