@@ -24,6 +24,7 @@ from storage.models import Person
 log = logging.getLogger(__name__)
 
 UNKNOWN_RECHECK = timedelta(hours=1)
+NOT_IN_SLACK = {"users_not_found", "user_not_found", "account_inactive"}
 
 
 @dataclass(frozen=True)
@@ -102,11 +103,12 @@ class Directory:
         try:
             user_id = self.client.users_lookupByEmail(email=email)["user"]["id"]
         except SlackApiError as error:
-            log.warning(
-                "%s is in the register but not found in Slack (%s)",
-                email,
-                error.response.get("error"),
-            )
+            reason = error.response.get("error")
+            if reason not in NOT_IN_SLACK:
+                # Rate limited or Slack unwell: not an answer about the person; ask next time.
+                log.warning("could not look up %s in Slack just now (%s)", email, reason)
+                return None
+            log.warning("%s is in the register but not found in Slack (%s)", email, reason)
         with write_session(self.engine) as session:
             stored = session.exec(select(Person).where(Person.email == email)).one()
             stored.slack_user_id = user_id

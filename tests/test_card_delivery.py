@@ -12,7 +12,7 @@ from sqlmodel import select
 from bot.reminder_service import tick
 from handlers import ids
 from handlers.reminders import SlackReminderSender
-from storage.engine import read_session
+from storage.engine import read_session, write_session
 from storage.models import InboundEvent, MessageRef, Reminder
 from tests.slack_harness import Bot, register_people, running_bot
 from tests.test_slack_support import (
@@ -141,3 +141,19 @@ def test_old_event_ids_are_forgotten(bot: Bot) -> None:
     forget_old_events(bot.engine, bot.clock() + timedelta(days=3))
     with read_session(bot.engine) as session:
         assert session.get(InboundEvent, "Ev0OLD") is None
+
+
+def test_a_rate_limited_lookup_is_not_taken_for_an_unknown_person(bot: Bot) -> None:
+    from storage.models import Person
+
+    with write_session(bot.engine) as session:
+        person = session.exec(select(Person).where(Person.email == HOS)).one()
+        person.slack_user_id = None
+        session.add(person)
+    bot.slack.fail_next("users.lookupByEmail", status=429, retry_after=1, times=5)
+    assert bot.deps.directory.user_for(HOS) is None  # could not ask: no answer yet
+    with read_session(bot.engine) as session:
+        assert (
+            session.exec(select(Person).where(Person.email == HOS)).one().slack_checked_at is None
+        )
+    assert bot.deps.directory.user_for(HOS) == bot.uid(HOS)  # asked again, and found
