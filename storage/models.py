@@ -39,6 +39,7 @@ class Council(SQLModel, table=True):
     )
     channels: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     reminders: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=True))
+    register_version: int = 0  # +1 whenever a register import changes anything
     updated_at: datetime = _when()
 
 

@@ -22,7 +22,6 @@ from bot.reminders import Policy
 from bot.status import CouncilInfo, Recorded
 from storage.models import (
     Aim,
-    AuditHead,
     Council,
     Measure,
     PeriodValue,
@@ -64,9 +63,10 @@ def policy_from(stored: Mapping[str, Any]) -> Policy:
     )
 
 
-# The register as the core sees it, per engine, with the audit head's sequence number it was
-# read at. Every change to the register writes audit events in the same transaction, so an
-# unchanged head means an unchanged register: one tiny query instead of five large ones.
+# The register as the core sees it, per engine, with the council's register version it was
+# read at. Every register import that changes anything bumps the version in the same
+# transaction, so an unchanged version means an unchanged register: one tiny query instead of
+# five large ones, however many decisions and submissions happen in between.
 _CATALOGUE: weakref.WeakKeyDictionary[Engine, tuple[int, dict[str, MeasureInfo]]] = (
     weakref.WeakKeyDictionary()
 )
@@ -79,19 +79,24 @@ def load_measures(
     """Measures as the core sees them (all, or those in `refs`), keyed by ref, in register
     order; five queries whatever their number, or one when the register is unchanged since
     the last full read."""
-    if not active_only or refs is not None:
-        return _load_measures(session, active_only=active_only, refs=refs)
     bind = session.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine
-    seq = session.exec(select(AuditHead.seq).where(AuditHead.id == 1)).one()
+    version = session.exec(select(Council.register_version)).first() or 0
     with _CATALOGUE_LOCK:
         cached = _CATALOGUE.get(engine)
-    if cached is not None and cached[0] == seq:
-        return dict(cached[1])
-    found = _load_measures(session, active_only=True, refs=None)
-    with _CATALOGUE_LOCK:
-        _CATALOGUE[engine] = (seq, found)
-    return dict(found)
+    if cached is None or cached[0] != version:
+        catalogue = _load_measures(session, active_only=True, refs=None)
+        with _CATALOGUE_LOCK:
+            _CATALOGUE[engine] = (version, catalogue)
+    else:
+        catalogue = cached[1]
+    if refs is None:
+        if active_only:
+            return dict(catalogue)
+        return _load_measures(session, active_only=False, refs=None)
+    if all(ref in catalogue for ref in refs):  # retired measures are not in the catalogue
+        return {ref: info for ref, info in catalogue.items() if ref in refs}
+    return _load_measures(session, active_only=active_only, refs=refs)
 
 
 def _load_measures(

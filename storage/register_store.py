@@ -221,6 +221,11 @@ def apply_register(
             "people_added": len(report.people_added),
         },
     )
+    if any(event["action"] != "register.import" for event in events):
+        council = session.exec(select(Council)).first()
+        if council is not None:  # readers cache the register until this changes
+            council.register_version += 1
+            session.add(council)
     audit.record_many(session, actor=actor, at=at, events=events)
     return report
 

@@ -1,0 +1,28 @@
+"""A register version on the council, so readers can cache the register until it changes.
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-23 14:13:03.262004
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("council", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("register_version", sa.Integer(), nullable=False, server_default="0")
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("council", schema=None) as batch_op:
+        batch_op.drop_column("register_version")
