@@ -53,7 +53,6 @@ import multiprocessing
 import os
 import platform
 import queue
-import secrets
 import sqlite3
 import statistics
 import sys
@@ -78,6 +77,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import col, select
 
 from bench.data import DOMAIN, register_document
+from bench.foundation import throwaway_postgres
 from bot import services
 from bot.periods import Period
 from bot.reminder_service import DeliveryError, ReminderContent, situation_plan, tick
@@ -162,39 +162,6 @@ def write_register(document: dict[str, Any], directory: Path) -> Path:
 
 
 # -- databases ----------------------------------------------------------------------------------
-
-
-@contextmanager
-def throwaway_postgres(server: str) -> Iterator[str]:
-    """Create `pmf_fanout_<random>` on the server; drop it (WITH (FORCE)) at the end."""
-    import psycopg
-    from psycopg import sql
-
-    url = make_url(server)
-    name = f"pmf_fanout_{secrets.token_hex(5)}"
-
-    def admin() -> psycopg.Connection[Any]:
-        return psycopg.connect(
-            host=url.host or "127.0.0.1",
-            port=url.port or 5432,
-            user=url.username or "postgres",
-            password=url.password,
-            dbname=url.database or "postgres",
-            autocommit=True,
-            connect_timeout=5,
-        )
-
-    with admin() as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield url.set(drivername="postgresql+psycopg", database=name).render_as_string(
-            hide_password=False
-        )
-    finally:
-        with admin() as connection:
-            connection.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
 
 
 @contextmanager

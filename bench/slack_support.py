@@ -24,7 +24,6 @@ import json
 import logging
 import os
 import resource
-import secrets
 import subprocess
 import sys
 import threading
@@ -37,6 +36,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
+
+from bench.foundation import throwaway_postgres as foundation_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-signing-secret"
@@ -106,36 +107,9 @@ def process_figures() -> dict[str, Any]:
 
 @contextmanager
 def throwaway_postgres(server: str = POSTGRES_SERVER) -> Iterator[str]:
-    """`CREATE DATABASE pmf_bench_<random>` on `server`; `DROP … WITH (FORCE)` at the end."""
-    import psycopg
-    from psycopg import sql
-    from sqlalchemy.engine import make_url
-
-    url = make_url(server)
-    name = f"pmf_bench_{secrets.token_hex(5)}"
-
-    def admin() -> psycopg.Connection[Any]:
-        return psycopg.connect(
-            host=url.host or "127.0.0.1",
-            port=url.port or 5432,
-            user=url.username or "postgres",
-            password=url.password,
-            dbname=url.database or "postgres",
-            autocommit=True,
-            connect_timeout=5,
-        )
-
-    with admin() as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield url.set(drivername="postgresql+psycopg", database=name).render_as_string(
-            hide_password=False
-        )
-    finally:
-        with admin() as connection:
-            connection.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+    """A throwaway database on `server` (bench.foundation's), dropped at the end."""
+    with foundation_postgres(server) as url:
+        yield url
 
 
 @dataclass(frozen=True)
