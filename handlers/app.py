@@ -81,7 +81,7 @@ def build_app(
         logger.exception("unhandled error in a listener", exc_info=error)
         if body.get("type") == "event_callback" and body.get("event_id"):
             try:
-                events.forget_delivery(deps, str(body["event_id"]))
+                deps.forget_event(str(body["event_id"]))
             except Exception:
                 logger.exception("could not forget event %s", body["event_id"])
         response_url = body.get("response_url")

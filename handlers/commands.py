@@ -38,6 +38,7 @@ NOT_IN_REGISTER = (
 
 def register(app: App, deps: Deps) -> None:
     @app.command(ids.COMMAND)
+    @deps.after_ack
     def handle_pmf(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
         ack()
         words = (command.get("text") or "").split()

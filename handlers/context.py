@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
@@ -19,7 +22,7 @@ from bot import services
 from bot.settings import Settings
 from bot.status import CouncilInfo
 from storage.engine import read_session, write_session
-from storage.models import Person
+from storage.models import InboundEvent, Person
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +143,10 @@ class Directory:
         return channel
 
 
+def _ack_done(*_args: Any, **_kwargs: Any) -> None:
+    """Stands in for `ack` once the request has been acknowledged."""
+
+
 @dataclass
 class Deps:
     settings: Settings
@@ -147,6 +154,66 @@ class Deps:
     client: WebClient
     clock: Callable[[], datetime]
     directory: Directory
+    work: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=4, thread_name_prefix="pmf-work")
+    )
+
+    def later(self, task: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
+        """Run `action` after the answer to Slack, on the work threads (PRODUCT §9: slow work
+        runs after the ack). Its errors are logged; a person who is waiting is told."""
+
+        def run() -> None:
+            try:
+                task(*args, **kwargs)
+            except Exception:
+                log.exception("work after the ack failed")
+                respond = kwargs.get("respond")
+                if respond is not None:
+                    try:
+                        respond(
+                            text=":warning: Sorry, something went wrong on our side. "
+                            "Nothing you entered was lost; please try again in a minute.",
+                            response_type="ephemeral",
+                            replace_original=False,
+                        )
+                    except Exception:
+                        log.exception("could not tell the person about the error")
+
+        self.work.submit(run)
+
+    def forget_event(self, event_id: str) -> None:
+        """Handling failed: forget the event, so that Slack's retry of it is handled."""
+        with write_session(self.engine) as session:
+            found = session.get(InboundEvent, event_id)
+            if found is not None:
+                session.delete(found)
+
+    def close(self) -> None:
+        """Finish the work in hand (tests, the sandbox, shutting down)."""
+        self.work.shutdown(wait=True)
+
+    def after_ack(self, listener: Callable[..., None]) -> Callable[..., None]:
+        """A listener that acknowledges at once and does its work on the work threads, so no
+        acknowledgement ever waits behind earlier requests' work."""
+
+        def work(**kwargs: Any) -> None:
+            try:
+                listener(**kwargs)
+            except Exception:
+                body = kwargs.get("body") or {}
+                if body.get("type") == "event_callback" and body.get("event_id"):
+                    self.forget_event(str(body["event_id"]))  # so Slack's retry is handled
+                raise
+
+        @functools.wraps(listener)
+        def acknowledged(**kwargs: Any) -> None:
+            ack = kwargs.get("ack")
+            if ack is not None:
+                ack()
+                kwargs["ack"] = _ack_done
+            self.later(work, **kwargs)
+
+        return acknowledged
 
     @property
     def zone(self) -> ZoneInfo:

@@ -33,14 +33,6 @@ def first_delivery(deps: Deps, event_id: str) -> bool:
     return True
 
 
-def forget_delivery(deps: Deps, event_id: str) -> None:
-    """Handling failed: forget the event, so that Slack's retry of it is handled."""
-    with write_session(deps.engine) as session:
-        found = session.get(InboundEvent, event_id)
-        if found is not None:
-            session.delete(found)
-
-
 def register(app: App, deps: Deps) -> None:
     @app.middleware
     def drop_repeated_events(
@@ -53,6 +45,7 @@ def register(app: App, deps: Deps) -> None:
         return next()
 
     @app.event("app_home_opened")
+    @deps.after_ack
     def home_opened(event: dict[str, Any]) -> None:
         if event.get("tab", "home") != "home":
             return

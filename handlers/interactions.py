@@ -19,6 +19,7 @@ from bot.submissions import (
     AlreadyDecided,
     DecisionResult,
     Invalid,
+    SubmissionView,
     SubmitResult,
     WorkflowError,
     check_decidable,
@@ -88,6 +89,19 @@ def _reason_form(
     return someone.email, submission_id, _state_value(view, ids.REASON_BLOCK, ids.REASON_INPUT)
 
 
+def _after_reopen(deps: Deps, reopened: SubmissionView, actor: str, reason: str | None) -> None:
+    """Cards, notices and homes after a reopening (work after the ack)."""
+    notifier = Notifier(deps)
+    by = deps.directory.name_of(actor)
+    note = f"*Reopened* by {by} at {blocks.when(deps.now(), deps.zone)}: {(reason or '').strip()}"
+    notifier.update_review_cards(reopened, reopened=note)
+    notice = blocks.reopened_notice(reopened, by, (reason or "").strip())
+    text = f"{reopened.measure.ref} {reopened.period} was reopened by {by}"
+    for email in dict.fromkeys(e for e in (reopened.measure.collector, reopened.submitted_by) if e):
+        notifier.dm(email, text, notice)
+    notifier.refresh_home([actor, reopened.measure.collector])
+
+
 def after_decision(deps: Deps, result: DecisionResult, actor: str) -> None:
     notifier = Notifier(deps)
     view = result.submission
@@ -143,10 +157,11 @@ def register(app: App, deps: Deps) -> None:
             lambda **kw: tell(deps, body, respond, kw.get("text", "")),
         )
 
-    app.action(ids.OPEN_SUBMIT)(open_modal_from_button)
-    app.action(ids.RESUBMIT)(open_modal_from_button)
+    app.action(ids.OPEN_SUBMIT)(deps.after_ack(open_modal_from_button))
+    app.action(ids.RESUBMIT)(deps.after_ack(open_modal_from_button))
 
     @app.action(ids.APPROVE)
+    @deps.after_ack
     def approve(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         someone = deps.directory.who(body["user"]["id"])
@@ -187,6 +202,7 @@ def register(app: App, deps: Deps) -> None:
         after_decision(deps, result, someone.email)
 
     @app.action(ids.REJECT)
+    @deps.after_ack
     def reject(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         someone = deps.directory.who(body["user"]["id"])
@@ -223,6 +239,7 @@ def register(app: App, deps: Deps) -> None:
             )
 
     @app.action(ids.REFRESH_HOME)
+    @deps.after_ack
     def refresh_home(ack: Ack, body: dict[str, Any]) -> None:
         ack()
         someone = deps.directory.who(body["user"]["id"])
@@ -232,6 +249,7 @@ def register(app: App, deps: Deps) -> None:
             Notifier(deps).publish_home(body["user"]["id"], False, None, None)
 
     @app.action(ids.REOPEN)
+    @deps.after_ack
     def reopen_clicked(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
     ) -> None:
@@ -286,19 +304,7 @@ def register(app: App, deps: Deps) -> None:
             ack(response_action="errors", errors={ids.REASON_BLOCK: str(error)})
             return
         ack()
-        notifier = Notifier(deps)
-        by = deps.directory.name_of(actor)
-        note = (
-            f"*Reopened* by {by} at {blocks.when(deps.now(), deps.zone)}: {(reason or '').strip()}"
-        )
-        notifier.update_review_cards(reopened, reopened=note)
-        notice = blocks.reopened_notice(reopened, by, (reason or "").strip())
-        text = f"{reopened.measure.ref} {reopened.period} was reopened by {by}"
-        for email in dict.fromkeys(
-            e for e in (reopened.measure.collector, reopened.submitted_by) if e
-        ):
-            notifier.dm(email, text, notice)
-        notifier.refresh_home([actor, reopened.measure.collector])
+        deps.later(_after_reopen, deps, reopened, actor, reason)
 
     @app.view(ids.SUBMIT_VIEW)
     def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -343,7 +349,7 @@ def register(app: App, deps: Deps) -> None:
             ack(response_action="errors", errors={ids.VALUE_BLOCK: str(error)})
             return
         ack()
-        after_submit(deps, result, someone.email)
+        deps.later(after_submit, deps, result, someone.email)
 
     @app.view(ids.REJECT_VIEW)
     def rejected(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -365,4 +371,4 @@ def register(app: App, deps: Deps) -> None:
             ack(response_action="errors", errors={ids.REASON_BLOCK: str(error)})
             return
         ack()
-        after_decision(deps, result, actor)
+        deps.later(after_decision, deps, result, actor)

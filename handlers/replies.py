@@ -59,6 +59,7 @@ def register(app: App, deps: Deps) -> None:
             log.warning("could not answer a reply: %s", error.response.get("error"))
 
     @app.event("message")
+    @deps.after_ack
     def direct_message(event: dict[str, Any]) -> None:
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return
@@ -162,6 +163,7 @@ def register(app: App, deps: Deps) -> None:
         )
 
     @app.action(ids.REPLY_CONFIRM)
+    @deps.after_ack
     def confirm(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         someone = deps.directory.who(body["user"]["id"])
@@ -210,6 +212,7 @@ def register(app: App, deps: Deps) -> None:
         after_submit(deps, result, someone.email)
 
     @app.action(ids.REPLY_EDIT)
+    @deps.after_ack
     def edit(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         someone = deps.directory.who(body["user"]["id"])

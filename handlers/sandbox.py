@@ -164,6 +164,8 @@ class Sandbox:
             self._ticker.cancel()
         if self._server is not None and self._thread is not None:
             stop_http(self._server, self._thread)
+        if self.deps is not None:
+            self.deps.close()
         self.slack.stop()
         if self.deps is not None:
             self.deps.engine.dispose()

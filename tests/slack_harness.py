@@ -110,4 +110,5 @@ def running_bot(database_url: str, *, actuals: bool = True, threads: int = 8) ->
             )
         finally:
             stop_http(server, thread)
+            deps.close()
             engine.dispose()
