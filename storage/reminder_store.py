@@ -21,15 +21,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from bot.periods import Period
-from bot.permissions import Absence
 from bot.reminders import Kind, Pending, Reminder, Situation, periods_in_play
 from bot.status import CouncilInfo
 from bot.workflow import State
 from storage.engine import is_postgres
-from storage.models import Leave, Measure, PeriodValue, Person, Submission
+from storage.models import Measure, PeriodValue, Person, Submission
 from storage.models import Reminder as ReminderRow
 from storage.queries import load_measures
-from storage.workflow_store import admins
+from storage.workflow_store import absences, admins
 
 STALE_CLAIM = timedelta(minutes=5)  # a `sending` row older than this was left by a dead process
 LEAVE_LOOKBACK = timedelta(days=70)  # reminders due this long ago may still be in their window
@@ -68,38 +67,12 @@ def situation(session: Session, council: CouncilInfo, today: date, zone: ZoneInf
         measures=measures,
         states=states,
         pending=pending,
-        absences=_recent_absences(session, today, zone),
+        absences=absences(session, None, today, since=today - LEAVE_LOOKBACK, zone=zone),
         admins=sorted(admins(session)),
         calendar=calendar,
         zone=zone,
         policy=council.reminders,
     )
-
-
-def _recent_absences(session: Session, today: date, zone: ZoneInfo) -> dict[str, list[Absence]]:
-    """Leave on any day up to `today` that a reminder still in its window may fall on.
-
-    The planner routes each reminder by who was away on the day it became due, so that a
-    reminder caught up later goes to the same person (and so has the same key): leave that has
-    ended, or was cut short by `/pmf back`, still counts for the days it covered.
-    """
-    person = Person.__table__.alias("away")  # type: ignore[attr-defined]
-    cover = Person.__table__.alias("cover")  # type: ignore[attr-defined]
-    rows = session.execute(
-        sa_select(
-            person.c.email, col(Leave.starts), col(Leave.ends), col(Leave.ended_at), cover.c.email
-        )
-        .join(person, person.c.id == Leave.person_id)
-        .outerjoin(cover, cover.c.id == Leave.cover_id)
-        .where(col(Leave.starts) <= today, col(Leave.ends) >= today - LEAVE_LOOKBACK)
-    )
-    found: dict[str, list[Absence]] = {}
-    for email, starts, ends, ended_at, cover_email in rows:
-        if ended_at is not None:  # back early: away until the day before
-            ends = min(ends, ended_at.astimezone(zone).date() - timedelta(days=1))
-        if ends >= starts:
-            found.setdefault(email, []).append(Absence(starts, ends, cover_email))
-    return found
 
 
 def enqueue(session: Session, reminders: Iterable[Reminder], now: datetime) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -57,27 +57,37 @@ def admins(session: Session) -> frozenset[str]:
 
 
 def absences(
-    session: Session, emails: Iterable[str | None] | None, today: date
+    session: Session,
+    emails: Iterable[str | None] | None,
+    today: date,
+    *,
+    since: date | None = None,
+    zone: tzinfo = UTC,
 ) -> dict[str, list[Absence]]:
-    """Leave covering `today` for these people (everyone when `emails` is None), with each
-    cover's e-mail."""
+    """Leave on any day from `since` (default `today`) to `today` for these people (everyone
+    when `emails` is None), with each cover's e-mail. Leave ended early by `/pmf back` counts
+    until the day before it ended, so reminders caught up later are routed as they were due."""
     wanted = None if emails is None else sorted({email for email in emails if email})
     if wanted is not None and not wanted:
         return {}
     person = Person.__table__.alias("away")  # type: ignore[attr-defined]
     cover = Person.__table__.alias("cover")  # type: ignore[attr-defined]
     query = (
-        sa_select(person.c.email, col(Leave.starts), col(Leave.ends), cover.c.email)
+        sa_select(
+            person.c.email, col(Leave.starts), col(Leave.ends), col(Leave.ended_at), cover.c.email
+        )
         .join(person, person.c.id == Leave.person_id)
         .outerjoin(cover, cover.c.id == Leave.cover_id)
-        .where(col(Leave.starts) <= today, col(Leave.ends) >= today, col(Leave.ended_at).is_(None))
+        .where(col(Leave.starts) <= today, col(Leave.ends) >= (since or today))
     )
     if wanted is not None:
         query = query.where(person.c.email.in_(wanted))
-    rows = session.execute(query)
     found: dict[str, list[Absence]] = {}
-    for email, starts, ends, cover_email in rows:
-        found.setdefault(email, []).append(Absence(starts, ends, cover_email))
+    for email, starts, ends, ended_at, cover_email in session.execute(query):
+        if ended_at is not None:  # back early: away until the day before
+            ends = min(ends, ended_at.astimezone(zone).date() - timedelta(days=1))
+        if ends >= starts:
+            found.setdefault(email, []).append(Absence(starts, ends, cover_email))
     return found
 
 
