@@ -55,6 +55,27 @@ def tell(deps: Deps, body: dict[str, Any], respond: Respond, text: str) -> None:
         log.warning("could not tell %s: %s", body["user"]["id"], error.response.get("error"))
 
 
+def _clicked(
+    deps: Deps, body: dict[str, Any], action: dict[str, Any], respond: Respond, what: str
+) -> tuple[str, int] | None:
+    """(who clicked, the submission the card names), or None after telling them why not."""
+    someone = deps.directory.who(body["user"]["id"])
+    submission_id = _submission_id(action.get("value"))
+    if someone.email is None:
+        tell(deps, body, respond, NOT_IN_REGISTER.format(what=what))
+        return None
+    if submission_id is None:
+        tell(
+            deps,
+            body,
+            respond,
+            "That button does not name a submission; please use the "
+            "card in your messages or `/pmf due`.",
+        )
+        return None
+    return someone.email, submission_id
+
+
 def _submission_id(value: Any) -> int | None:
     try:
         return int(str(value))
@@ -164,20 +185,10 @@ def register(app: App, deps: Deps) -> None:
     @deps.after_ack
     def approve(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
-        someone = deps.directory.who(body["user"]["id"])
-        submission_id = _submission_id(action.get("value"))
-        if someone.email is None:
-            tell(deps, body, respond, NOT_IN_REGISTER.format(what="approve figures"))
+        clicked = _clicked(deps, body, action, respond, "approve figures")
+        if clicked is None:
             return
-        if submission_id is None:
-            tell(
-                deps,
-                body,
-                respond,
-                "That button does not name a submission; please use the "
-                "card in your messages or `/pmf due`.",
-            )
-            return
+        email, submission_id = clicked
         try:
             result = decide(
                 deps.engine,
@@ -185,7 +196,7 @@ def register(app: App, deps: Deps) -> None:
                 submission_id=submission_id,
                 decision="approved",
                 reason=None,
-                actor=someone.email,
+                actor=email,
                 now=deps.now(),
             )
         except (WorkflowError, NotFound) as error:
@@ -195,30 +206,26 @@ def register(app: App, deps: Deps) -> None:
             view = result.submission
             already = AlreadyDecided(
                 view.decision or "approved",
-                view.decided_by_name or someone.email,
+                view.decided_by_name or email,
                 (view.decided_at or deps.now()).astimezone(deps.zone),
             )
             tell(deps, body, respond, f":no_entry: {already}")
-        after_decision(deps, result, someone.email)
+        after_decision(deps, result, email)
 
     @app.action(ids.REJECT)
     @deps.after_ack
     def reject(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
-        someone = deps.directory.who(body["user"]["id"])
-        submission_id = _submission_id(action.get("value"))
-        if someone.email is None:
-            tell(deps, body, respond, NOT_IN_REGISTER.format(what="reject figures"))
+        clicked = _clicked(deps, body, action, respond, "reject figures")
+        if clicked is None:
             return
-        if submission_id is None:
-            tell(deps, body, respond, "That button does not name a submission.")
-            return
+        email, submission_id = clicked
         try:
             view = check_decidable(
                 deps.engine,
                 deps.council(),
                 submission_id=submission_id,
-                actor=someone.email,
+                actor=email,
                 now=deps.now(),
             )
         except (WorkflowError, NotFound) as error:
