@@ -27,6 +27,8 @@ from sqlalchemy.engine import make_url
 
 from storage.engine import make_engine
 from storage.migrate import upgrade
+from tests.slack_harness import Bot, running_bot
+from tests.test_slack_support import settle
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -155,3 +157,22 @@ def cli(db_url: str, tmp_path: Path) -> Cli:
 @pytest.fixture
 def sqlite_cli(sqlite_url: str, tmp_path: Path) -> Cli:
     return Cli(sqlite_url, tmp_path)
+
+
+@pytest.fixture
+def bot(sqlite_url: str) -> Iterator[Bot]:
+    """The whole bot over HTTP against the Slack stand-in, on a fresh SQLite file."""
+    with running_bot(sqlite_url) as running:
+        yield running
+        settle(running)  # let work after the last ack finish before Slack goes away
+
+
+@pytest.fixture(scope="module")
+def reader(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Bot]:
+    """One bot per test module, for tests that only read (each start costs about 1.5 s)."""
+    name = request.module.__name__.rsplit(".", 1)[-1]
+    with running_bot(f"sqlite:///{tmp_path_factory.mktemp(name) / 'pmf.db'}") as running:
+        yield running
+        settle(running)

@@ -3,10 +3,8 @@ and delivered by a later tick; an event whose handling failed is handled when Sl
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from sqlmodel import select
 
 from bot.reminder_service import tick
@@ -14,7 +12,7 @@ from handlers import ids
 from handlers.reminders import SlackReminderSender
 from storage.engine import read_session, write_session
 from storage.models import InboundEvent, MessageRef, Reminder
-from tests.slack_harness import Bot, register_people, running_bot
+from tests.slack_harness import Bot, register_people
 from tests.test_slack_support import (
     HOS,
     JANE,
@@ -25,12 +23,6 @@ from tests.test_slack_support import (
     text_of,
     wait_until,
 )
-
-
-@pytest.fixture
-def bot(sqlite_url: str) -> Iterator[Bot]:
-    with running_bot(sqlite_url) as running:
-        yield running
 
 
 def _tick(bot: Bot) -> None:

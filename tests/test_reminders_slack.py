@@ -154,13 +154,6 @@ def reminded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
         settle(bot)
 
 
-@pytest.fixture
-def bot(sqlite_url: str) -> Iterator[Bot]:
-    with running_bot(sqlite_url) as running:
-        yield running
-        settle(running)
-
-
 def test_a_reminder_names_the_measure_period_deadline_in_words_last_value_and_target(
     reminded: Bot,
 ) -> None:

@@ -3,13 +3,11 @@ the App Home. Every reply must be ephemeral (checked by `command`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from bot.workflow import State
 from handlers import ids
-from tests.slack_harness import Bot, running_bot
+from tests.slack_harness import Bot
 from tests.test_slack_support import (
     CHRIS,
     HOS,
@@ -29,23 +27,6 @@ from tests.test_slack_support import (
     wait_new,
     wait_until,
 )
-
-
-@pytest.fixture(scope="module")
-def reader(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
-    """One bot for the tests that only read (each start costs about 1.5 s)."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('slack_commands') / 'pmf.db'}"
-    with running_bot(url) as running:
-        yield running
-        settle(running)
-
-
-@pytest.fixture
-def bot(sqlite_url: str) -> Iterator[Bot]:
-    with running_bot(sqlite_url) as running:
-        yield running
-        settle(running)  # let work after the last ack finish before Slack goes away
-
 
 # -- help and unknown verbs -----------------------------------------------------------------
 

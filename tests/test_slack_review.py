@@ -5,7 +5,6 @@ including exactly one decision under concurrent clicks, on SQLite and PostgreSQL
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
@@ -48,13 +47,6 @@ from tests.test_slack_support import (
     wait_new,
     wait_until,
 )
-
-
-@pytest.fixture
-def bot(sqlite_url: str) -> Iterator[Bot]:
-    with running_bot(sqlite_url) as running:
-        yield running
-        settle(running)
 
 
 def decision_buttons(message: dict[str, Any]) -> set[str]:

@@ -10,13 +10,13 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
 from handlers import ids
 from handlers.stand_in import GENERAL_CHANNEL_ID
-from tests.slack_harness import Bot, running_bot
+from tests.slack_harness import Bot
 from tests.test_slack_support import (
     CHRIS,
     HOS,
@@ -35,14 +35,6 @@ from tests.test_slack_support import (
     wait_new,
     wait_until,
 )
-
-
-@pytest.fixture
-def bot(sqlite_url: str) -> Iterator[Bot]:
-    with running_bot(sqlite_url) as running:
-        yield running
-        settle(running)
-
 
 # -- request signatures -------------------------------------------------------------------------
 

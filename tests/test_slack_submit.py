@@ -3,7 +3,6 @@ may submit (collector, active cover, admin on behalf), with late submissions fla
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -11,7 +10,7 @@ import pytest
 
 from handlers import ids
 from handlers.stand_in import GENERAL_CHANNEL_ID
-from tests.slack_harness import Bot, running_bot
+from tests.slack_harness import Bot
 from tests.test_slack_support import (
     CHRIS,
     HOS,
@@ -32,22 +31,6 @@ from tests.test_slack_support import (
     text_of,
     wait_new,
 )
-
-
-@pytest.fixture(scope="module")
-def reader(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
-    """One bot for the tests that record nothing (each start costs about 1.5 s)."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('slack_submit') / 'pmf.db'}"
-    with running_bot(url) as running:
-        yield running
-        settle(running)
-
-
-@pytest.fixture
-def bot(sqlite_url: str) -> Iterator[Bot]:
-    with running_bot(sqlite_url) as running:
-        yield running
-        settle(running)
 
 
 def modal_fields(view: dict[str, Any]) -> str:
