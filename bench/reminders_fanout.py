@@ -9,7 +9,7 @@ One run builds a register (from bench/data.py's generator) in which each of `--c
 quarterly measures, all with the same reporting lag, has its own data collector, imports it
 with `bot.services.import_register`, and picks the moment when every collector's "5 working
 days before the deadline" reminder for 2026-27 Q1 falls due (09:05 on that day). The Slack Web
-API stand-in (handlers/stand_in.py) knows every person, and `chat.postMessage` is limited to
+API stand-in (sandbox/slack_api.py) knows every person, and `chat.postMessage` is limited to
 `--rate` calls a second (a token bucket holding `--burst` calls, by default one second's worth;
 above it the stand-in answers 429 with an integer `Retry-After`, as Slack does).
 
@@ -84,10 +84,10 @@ from bot.reminder_service import DeliveryError, ReminderContent, situation_plan,
 from bot.reminders import Kind
 from bot.scheduler import TICK_SECONDS, worker_name
 from bot.settings import load_settings
-from handlers.app import build_app
-from handlers.context import Directory
-from handlers.reminders import METADATA_TYPE, SlackReminderSender
-from handlers.stand_in import SlackStandIn
+from handlers.slack.app import build_app
+from handlers.slack.context import Directory
+from handlers.slack.reminders import METADATA_TYPE, SlackReminderSender
+from sandbox.slack_api import SlackStandIn
 from storage.engine import make_engine, read_session, write_session
 from storage.migrate import upgrade
 from storage.models import Person

@@ -6,7 +6,7 @@
 
 One run loads a generated register (bench/data.py) with four years of actuals into a fresh
 database, starts the Slack Web API stand-in, and serves two apps with waitress on 127.0.0.1
-(same thread count): the real pmf-bot app (handlers.app.build_app) and a bare Bolt app whose
+(same thread count): the real pmf-bot app (handlers.slack.app.build_app) and a bare Bolt app whose
 `/pmf` only calls `ack("ok")`. `--clients` concurrent clients then send requests signed as
 Slack signs them, and each request is timed from sending to receiving the HTTP response (the
 ack), in these scenarios:
@@ -70,11 +70,12 @@ from bench.slack_support import (
 from bot import services
 from bot.settings import load_settings
 from bot.submissions import WorkflowError, submit
-from handlers import ids
-from handlers.app import build_app
-from handlers.context import Deps
-from handlers.notify import Notifier
-from handlers.stand_in import AppResponse, SlackClientSimulator, SlackStandIn
+from handlers.slack import ids
+from handlers.slack.app import build_app
+from handlers.slack.context import Deps
+from handlers.slack.notify import Notifier
+from sandbox.slack_api import SlackStandIn
+from sandbox.slack_client import AppResponse, SlackClientSimulator
 from storage.engine import make_engine, read_session
 from storage.migrate import upgrade
 from storage.models import MessageRef

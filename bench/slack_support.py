@@ -315,7 +315,7 @@ def serve_role() -> None:
     from waitress.server import create_server
 
     from bot.settings import load_settings
-    from handlers.app import build_app, wsgi_app
+    from handlers.slack.app import build_app, wsgi_app
     from storage.engine import make_engine
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

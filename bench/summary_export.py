@@ -2,7 +2,7 @@
 
 Loads a generated 1,000-measure register with four years of history (bench.data), then times,
 each `--repeats` times: building the quarter's summary (bot.summaries.summary), rendering it
-for Slack (handlers.summaries.summary_messages), the XLSX and HTML exports, and the chart. A
+for Slack (handlers.slack.summaries.summary_messages), the XLSX and HTML exports, and the chart. A
 baseline measured in the same run (whole-council status, which the summary is built on) gives
 ratios, since wall-clock times on a shared 2-core machine are noisy. It also counts the SQL
 statements per summary for 100 and 1,000 measures, to show they do not grow with the register.
@@ -28,7 +28,7 @@ from bot import services, summaries
 from bot.chart import ragg_chart
 from bot.export import board_html, board_workbook
 from bot.periods import Period
-from handlers.summaries import summary_messages
+from handlers.slack.summaries import summary_messages
 from storage.engine import make_engine
 from storage.migrate import upgrade
 

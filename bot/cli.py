@@ -306,7 +306,7 @@ def run(
     import logging
     import threading
 
-    from handlers.app import NotConfigured, build_app, serve_http, serve_socket_mode
+    from handlers.slack.app import NotConfigured, build_app, serve_http, serve_socket_mode
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -320,8 +320,8 @@ def run(
         fail(str(error))
     threading.Thread(target=deps.directory.warm_up, name="directory-warm-up", daemon=True).start()
     from bot import scheduler
-    from handlers.reminders import SlackReminderSender
-    from handlers.summaries import SlackSummaryPoster
+    from handlers.slack.reminders import SlackReminderSender
+    from handlers.slack.summaries import SlackSummaryPoster
 
     scheduler.start(
         engine, SlackReminderSender(deps), SlackSummaryPoster(deps), settings.zone, deps.now
@@ -371,8 +371,8 @@ def summary(
         return
     from slack_sdk.errors import SlackApiError
 
-    from handlers.app import NotConfigured, make_client
-    from handlers.summaries import post_summary
+    from handlers.slack.app import NotConfigured, make_client
+    from handlers.slack.summaries import post_summary
     from storage import summary_store
     from storage.engine import write_session
 
@@ -497,7 +497,7 @@ def sandbox(
     import time
     import webbrowser
 
-    from handlers.sandbox import Sandbox
+    from sandbox.app import Sandbox
 
     logging.basicConfig(level=logging.WARNING)
     try:

@@ -1,5 +1,4 @@
-"""The Slack adapter: Bolt listeners, Block Kit builders and the Slack notifier.
+"""The chat surfaces: one adapter per platform over the chat-neutral core in `bot`.
 
-It arrives with the chat surface (issue 3); the core in `bot` is written so that this package,
-or a Microsoft Teams one beside it, can reuse every use case unchanged.
+`handlers.slack` is the Slack adapter (Bolt listeners, Block Kit, delivery through the Web API).
 """

@@ -21,9 +21,10 @@ from waitress.server import create_server
 
 from bot import services
 from bot.settings import load_settings
-from handlers.app import build_app, stop_http, wsgi_app
-from handlers.context import Deps
-from handlers.stand_in import SlackClientSimulator, SlackStandIn
+from handlers.slack.app import build_app, stop_http, wsgi_app
+from handlers.slack.context import Deps
+from sandbox.slack_api import SlackStandIn
+from sandbox.slack_client import SlackClientSimulator
 from storage.engine import make_engine
 from storage.migrate import upgrade
 

@@ -8,8 +8,8 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.reminder_service import tick
-from handlers import ids
-from handlers.reminders import SlackReminderSender
+from handlers.slack import ids
+from handlers.slack.reminders import SlackReminderSender
 from storage.engine import read_session, write_session
 from storage.models import InboundEvent, MessageRef, Reminder
 from tests.slack_harness import Bot, register_people

@@ -34,10 +34,10 @@ from bot.reminder_service import DeliveryError, ReminderContent, Sender, TickRep
 from bot.settings import load_settings
 from bot.status import CouncilInfo
 from bot.submissions import decide, submit
-from handlers.app import build_app
-from handlers.context import Deps
-from handlers.reminders import SlackReminderSender
-from handlers.stand_in import Call, SlackStandIn
+from handlers.slack.app import build_app
+from handlers.slack.context import Deps
+from handlers.slack.reminders import SlackReminderSender
+from sandbox.slack_api import Call, SlackStandIn
 from storage import reminder_store
 from storage.engine import is_postgres, make_engine, read_session, write_session
 from storage.migrate import upgrade
@@ -671,8 +671,8 @@ from zoneinfo import ZoneInfo
 from bot import services
 from bot.reminder_service import tick
 from bot.settings import load_settings
-from handlers.app import build_app
-from handlers.reminders import SlackReminderSender
+from handlers.slack.app import build_app
+from handlers.slack.reminders import SlackReminderSender
 from storage.engine import make_engine
 
 url, api, when, worker = sys.argv[1:5]

@@ -19,9 +19,9 @@ import pytest
 
 from bot import services
 from bot.reminder_service import TickReport, tick
-from handlers import ids
-from handlers.reminders import SlackReminderSender
-from handlers.replies import read_reply
+from handlers.slack import ids
+from handlers.slack.reminders import SlackReminderSender
+from handlers.slack.replies import read_reply
 from tests.slack_harness import Bot, running_bot
 from tests.test_slack_support import (
     HOS,

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from handlers.sandbox import Sandbox
+from sandbox.app import Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.workflow import State
-from handlers import ids
+from handlers.slack import ids
 from tests.slack_harness import Bot
 from tests.test_slack_support import (
     CHRIS,

@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import select
 
 from bot.workflow import State
-from handlers import ids
+from handlers.slack import ids
 from storage import audit
 from storage.engine import read_session
 from storage.models import AuditEvent

@@ -14,8 +14,8 @@ from collections.abc import Callable
 
 import pytest
 
-from handlers import ids
-from handlers.stand_in import GENERAL_CHANNEL_ID
+from handlers.slack import ids
+from sandbox.slack_api import GENERAL_CHANNEL_ID
 from tests.slack_harness import Bot
 from tests.test_slack_support import (
     CHRIS,

@@ -17,8 +17,9 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from handlers import ids
-from handlers.stand_in import AppResponse, Call
+from handlers.slack import ids
+from sandbox.slack_api import Call
+from sandbox.slack_client import AppResponse
 from storage.engine import read_session, write_session
 from storage.models import Leave, Measure, Person, Review, Submission
 from tests.slack_harness import Bot

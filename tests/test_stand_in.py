@@ -24,14 +24,14 @@ from slack_sdk import WebClient, WebhookClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 
-from handlers.stand_in import (
+from sandbox.slack_api import (
     BOT_USER_ID,
     GENERAL_CHANNEL_ID,
     TEAM_ID,
-    SlackClientSimulator,
     SlackStandIn,
-    block_errors,
 )
+from sandbox.slack_blocks import block_errors
+from sandbox.slack_client import SlackClientSimulator
 
 SECRET = "stand-in-signing-secret"
 

@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot import services
-from handlers.stand_in import SlackStandIn
+from sandbox.slack_api import SlackStandIn
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from tests.conftest import EXAMPLES, Cli

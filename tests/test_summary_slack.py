@@ -26,9 +26,9 @@ from sqlmodel import col, select
 from bot import services, summaries
 from bot.periods import Period
 from bot.workflow import State
-from handlers import ids
-from handlers.stand_in import MESSAGE_BLOCK_LIMIT, block_errors
-from handlers.summaries import SlackSummaryPoster, correct_posted, summary_messages
+from handlers.slack import ids
+from handlers.slack.summaries import SlackSummaryPoster, correct_posted, summary_messages
+from sandbox.slack_blocks import MESSAGE_BLOCK_LIMIT, block_errors
 from storage.engine import make_engine, read_session
 from storage.models import AuditEvent, SummaryPost
 from tests.slack_harness import LONDON, Bot, running_bot

@@ -20,10 +20,10 @@ from bot.errors import NotFound
 from bot.inbox import inbox
 from bot.periods import Period, PeriodError, fy_label, fy_of
 from bot.submissions import WorkflowError, submission_form
-from handlers import blocks, ids
-from handlers.blocks import context, section
-from handlers.context import Deps, Someone
-from handlers.summaries import post_summary, summary_messages
+from handlers.slack import blocks, ids
+from handlers.slack.blocks import context, section
+from handlers.slack.context import Deps, Someone
+from handlers.slack.summaries import post_summary, summary_messages
 from storage import audit, summary_store
 from storage.engine import write_session
 

@@ -20,7 +20,7 @@ from bot.chart import ragg_chart
 from bot.periods import Period
 from bot.ragg import Direction, Ragg
 from bot.summary import ORDER, Summary, Tally, for_priority, quarter_for
-from handlers.blocks import (
+from handlers.slack.blocks import (
     ARROWS,
     EMOJI,
     MAX_MESSAGE_BLOCKS,
@@ -34,7 +34,7 @@ from handlers.blocks import (
     section,
     when,
 )
-from handlers.context import Deps
+from handlers.slack.context import Deps
 from storage import summary_store
 from storage.engine import read_session
 

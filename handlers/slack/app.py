@@ -22,8 +22,8 @@ from slack_sdk.http_retry.builtin_handlers import (
 from sqlalchemy import Engine
 
 from bot.settings import Settings
-from handlers import commands, events, interactions, replies
-from handlers.context import Deps, Directory
+from handlers.slack import commands, events, interactions, replies
+from handlers.slack.context import Deps, Directory
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from sqlmodel import col, select
 from bot.inbox import inbox
 from bot.reminders import Kind, Reminder
 from bot.submissions import SubmissionView
-from handlers import blocks, ids
-from handlers.context import Deps
+from handlers.slack import blocks, ids
+from handlers.slack.context import Deps
 from storage import reminder_store
 from storage.engine import read_session, write_session
 from storage.models import MessageRef

@@ -15,8 +15,8 @@ from slack_bolt import App, BoltResponse
 from sqlalchemy.exc import IntegrityError
 
 from bot.inbox import inbox
-from handlers.context import Deps
-from handlers.notify import Notifier
+from handlers.slack.context import Deps
+from handlers.slack.notify import Notifier
 from storage.engine import write_session
 from storage.models import InboundEvent
 

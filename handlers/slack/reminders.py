@@ -16,9 +16,9 @@ from bot.periods import Period
 from bot.reminder_service import DeliveryError, ReminderContent
 from bot.reminders import Kind
 from bot.submissions import pending_view
-from handlers import blocks, ids
-from handlers.blocks import Block, button, clip, context, day, section
-from handlers.context import Deps
+from handlers.slack import blocks, ids
+from handlers.slack.blocks import Block, button, clip, context, day, section
+from handlers.slack.context import Deps
 from storage import reminder_store
 from storage.engine import read_session, write_session
 from storage.models import MessageRef

@@ -32,11 +32,12 @@ from waitress.server import create_server
 from bot import reminder_service, services, summaries
 from bot.periods import Period, PeriodKind
 from bot.settings import load_settings
-from handlers.app import build_app, stop_http, wsgi_app
-from handlers.context import Deps
-from handlers.reminders import SlackReminderSender
-from handlers.stand_in import SlackClientSimulator, SlackStandIn
-from handlers.summaries import SlackSummaryPoster
+from handlers.slack.app import build_app, stop_http, wsgi_app
+from handlers.slack.context import Deps
+from handlers.slack.reminders import SlackReminderSender
+from handlers.slack.summaries import SlackSummaryPoster
+from sandbox.slack_api import SlackStandIn
+from sandbox.slack_client import SlackClientSimulator
 from storage import queries
 from storage.engine import make_engine, read_session
 from storage.migrate import upgrade
@@ -236,7 +237,7 @@ class Sandbox:
         name = PAGE_FILES.get(path.strip("/"))
         if name is None:
             return 404, "text/plain; charset=utf-8", b"Not found"
-        content = resources.files("handlers").joinpath("sandbox_page", name).read_bytes()
+        content = resources.files("sandbox").joinpath("page", name).read_bytes()
         return 200, CONTENT_TYPES[Path(name).suffix], content
 
     # -- the clock ----------------------------------------------------------------------------

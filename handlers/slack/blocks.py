@@ -22,7 +22,7 @@ from bot.status import StatusReport, StatusRow
 from bot.submissions import SubmissionForm, SubmissionView
 from bot.text import counts_line
 from bot.workflow import State
-from handlers import ids
+from handlers.slack import ids
 
 Block = dict[str, Any]
 MAX_MESSAGE_BLOCKS = 50

@@ -21,12 +21,12 @@ from bot.measures import ValueProblem, check_value
 from bot.periods import PeriodError
 from bot.reminders import Kind
 from bot.submissions import Invalid, WorkflowError, submission_form, submit, would_be
-from handlers import blocks, ids
-from handlers.blocks import button, section
-from handlers.commands import NOT_IN_REGISTER, open_submission_modal
-from handlers.context import Deps
-from handlers.interactions import after_submit, tell
-from handlers.reminders import REPLY_EXAMPLE
+from handlers.slack import blocks, ids
+from handlers.slack.blocks import button, section
+from handlers.slack.commands import NOT_IN_REGISTER, open_submission_modal
+from handlers.slack.context import Deps
+from handlers.slack.interactions import after_submit, tell
+from handlers.slack.reminders import REPLY_EXAMPLE
 from storage import reminder_store
 from storage.engine import read_session
 

@@ -29,12 +29,12 @@ from bot.submissions import (
     reopen,
     submit,
 )
-from handlers import blocks, ids
-from handlers.commands import NOT_IN_REGISTER, open_submission_modal
-from handlers.context import Deps
-from handlers.notify import Notifier, card_recipients
-from handlers.reminders import close_reminders
-from handlers.summaries import correct_posted
+from handlers.slack import blocks, ids
+from handlers.slack.commands import NOT_IN_REGISTER, open_submission_modal
+from handlers.slack.context import Deps
+from handlers.slack.notify import Notifier, card_recipients
+from handlers.slack.reminders import close_reminders
+from handlers.slack.summaries import correct_posted
 
 log = logging.getLogger(__name__)
 
