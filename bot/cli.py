@@ -10,14 +10,14 @@ import getpass
 import json
 import sys
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from pydantic import ValidationError
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from bot import services
 from bot.errors import InputRejected, NotFound
@@ -25,7 +25,7 @@ from bot.periods import Period, PeriodError, fy_label, fy_of
 from bot.settings import Settings, load_settings
 from bot.text import render_report
 from storage import audit, migrate
-from storage.engine import make_engine
+from storage.engine import DatabaseURLError, display_url, make_engine, redact
 
 app = typer.Typer(
     name="pmf-bot",
@@ -92,18 +92,36 @@ def _actor(given: str | None) -> str:
         return "command line"
 
 
+def _audit_keys(settings: Settings) -> audit.AuditKeys:
+    return audit.AuditKeys.from_text(settings.audit_key_text, settings.old_audit_keys)
+
+
+def _open(settings: Settings) -> Engine:
+    """The engine for PMF_DATABASE_URL, signing audit events with PMF_AUDIT_KEY when set."""
+    try:
+        return make_engine(settings.database_url, audit_keys=_audit_keys(settings))
+    except DatabaseURLError as error:
+        fail(str(error))
+
+
+def _cannot_open(settings: Settings, error: DBAPIError) -> NoReturn:
+    """A driver's error, with the password blanked out: it may quote the connection string."""
+    url = settings.database_url
+    fail(f"Cannot open the database {display_url(url)}: {redact(str(error.orig), url).strip()}")
+
+
 def _engine(settings: Settings, *, upgrade_sqlite: bool = True) -> Engine:
     """The database, migrated if it is the embedded SQLite default; otherwise it must be
     current (several replicas must not race to migrate a shared PostgreSQL)."""
-    engine = make_engine(settings.database_url)
+    engine = _open(settings)
     try:
         if migrate.is_current(engine):
             return engine
         if engine.dialect.name == "sqlite" and upgrade_sqlite:
             migrate.upgrade(engine)
             return engine
-    except OperationalError as error:
-        fail(f"Cannot open the database {engine.url.render_as_string()}: {error.orig}")
+    except DBAPIError as error:
+        _cannot_open(settings, error)
     fail("The database is not up to date: run 'pmf-bot db upgrade' first.")
 
 
@@ -135,12 +153,12 @@ def _emit_json(data: Any) -> None:
 def db_upgrade() -> None:
     """Create the database or migrate it to the latest version."""
     settings = _settings()
-    engine = make_engine(settings.database_url)
+    engine = _open(settings)
     try:
         before, after = migrate.upgrade(engine)
-    except OperationalError as error:
-        fail(f"Cannot open the database {engine.url.render_as_string()}: {error.orig}")
-    where = engine.url.render_as_string()
+    except DBAPIError as error:
+        _cannot_open(settings, error)
+    where = display_url(engine.url)
     if before == after:
         typer.echo(f"The database {where} is already up to date (revision {after}).")
     else:
@@ -539,20 +557,112 @@ def audit_export(
     typer.echo(f"Wrote {count} audit events to {out}.")
 
 
+AnchorOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--anchor",
+        help="An anchor printed by 'pmf-bot audit anchor' (SEQ:HASH); repeat for several.",
+    ),
+]
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Check that no audit event was edited or deleted (exit status 1 if any was)."""
+def audit_verify(anchor: AnchorOption = None) -> None:
+    """Check that no audit event was edited, deleted, re-written or cut off (exit status 1 if
+    any was). With --anchor, also that nothing up to each anchored event changed."""
+    settings = _settings()
+    try:
+        anchors = [audit.Anchor.parse(text) for text in anchor or []]
+    except ValueError as error:
+        fail(f"--anchor {error}.")
+    engine = _engine(settings)
+    result = audit.verify(engine, anchors)
+    notes = _verify_notes(settings, result)
+    if result.ok:
+        typer.echo(
+            f"The audit trail is intact: {_plural(result.events, 'event')}, each linked to the "
+            "one before it."
+        )
+        for note in notes:
+            typer.echo(f"  {note}")
+        return
+    lines: list[str] = []
+    if result.problems:
+        count = _plural(len(result.problems), "problem")
+        lines.append(f"The audit trail has been tampered with ({count}):")
+        lines += [f"  - {problem}" for problem in result.problems]
+    if result.unchecked:
+        lines.append("Some events could not be checked, because their key is not set:")
+        lines += [f"  - {item}" for item in result.unchecked]
+    fail("\n".join(lines + [f"  {note}" for note in notes]))
+
+
+def _verify_notes(settings: Settings, result: audit.Verification) -> list[str]:
+    """What the check proves: which keys signed the events, and which anchors held."""
+    notes: list[str] = []
+    keys = _audit_keys(settings)
+    for kid, count in result.signed.items():
+        if kid is None:
+            notes.append(
+                f"{_plural(count, 'event')} unkeyed (written before PMF_AUDIT_KEY was set): an "
+                "edit or deletion shows, but someone able to write to the database could re-write "
+                "them and their hashes; an anchor taken before that would show it."
+            )
+        else:
+            if kid == keys.current_id:
+                which = "PMF_AUDIT_KEY"
+            elif keys.find(kid):
+                which = "an earlier key, from PMF_AUDIT_KEYS_OLD"
+            else:
+                which = "a key not set here"
+            notes.append(f"{_plural(count, 'event')} signed with key {kid} ({which}).")
+    for held in result.held:
+        notes.append(
+            f"Anchor {held.short} holds: nothing at or before event {held.seq} has been changed "
+            "or removed since it was taken."
+        )
+    return notes
+
+
+@audit_app.command("anchor")
+def audit_anchor(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Print the audit trail's head (event number and hash) to keep outside the database."""
     settings = _settings()
     engine = _engine(settings)
     result = audit.verify(engine)
-    if result.ok:
-        typer.echo(
-            f"The audit trail is intact: {result.events} events, each linked to the one before it."
+    if not result.ok:
+        fail(
+            "The audit trail does not verify, so it cannot be anchored: run "
+            "'pmf-bot audit verify' to see why."
+        )
+    head = result.head
+    if as_json:
+        _emit_json(
+            {
+                "anchor": str(head),
+                "seq": head.seq,
+                "hash": head.hash,
+                "key_id": result.head_key,
+                "taken_at": _now(settings).astimezone(UTC).isoformat(timespec="seconds"),
+            }
         )
         return
-    lines = [f"The audit trail has been tampered with ({len(result.problems)} problems):"]
-    lines += [f"  - {problem}" for problem in result.problems]
-    fail("\n".join(lines))
+    if head.seq == 0:
+        typer.echo("The audit trail is empty: there is nothing to anchor yet.")
+        return
+    taken = _now(settings)
+    typer.echo(f"pmf-bot audit anchor, {taken:%d %b %Y %H:%M %Z}: {head}")
+    typer.echo(
+        "Keep this line outside the database (for example in the committee minutes). Later, "
+        "'pmf-bot audit verify --anchor \"<this line>\"' proves that nothing up to event "
+        f"{head.seq} has been changed or removed since."
+    )
 
 
 def main() -> None:

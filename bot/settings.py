@@ -6,15 +6,22 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///pmf.db"
 DEFAULT_API_URL = "https://slack.com/api/"
+MIN_AUDIT_KEY_LENGTH = 32
+
+
+def split_keys(text: str) -> list[str]:
+    """PMF_AUDIT_KEYS_OLD: keys separated by commas (or spaces or new lines)."""
+    return [part for part in re.split(r"[,\s]+", text) if part]
 
 
 class Settings(BaseSettings):
@@ -29,6 +36,10 @@ class Settings(BaseSettings):
     database_url: str = Field(DEFAULT_DATABASE_URL, alias="PMF_DATABASE_URL")
     timezone: str = Field("Europe/London", alias="PMF_TIMEZONE")
     port: int = Field(3000, alias="PMF_PORT", ge=1, le=65535)
+    # Signs the audit trail (HMAC-SHA256); kept outside the database. PMF_AUDIT_KEYS_OLD:
+    # earlier keys, separated by commas, used only to verify the events they signed.
+    audit_key: SecretStr | None = Field(None, alias="PMF_AUDIT_KEY")
+    audit_keys_old: SecretStr | None = Field(None, alias="PMF_AUDIT_KEYS_OLD")
 
     @field_validator("timezone")
     @classmethod
@@ -38,6 +49,29 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"'{value}' is not a time zone name such as Europe/London") from None
         return value
+
+    @field_validator("audit_key", "audit_keys_old")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if value is None:
+            return None
+        text = value.get_secret_value()
+        keys = [text.strip()] if info.field_name == "audit_key" else split_keys(text)
+        for key in keys:
+            if len(key) < MIN_AUDIT_KEY_LENGTH:
+                raise ValueError(
+                    f"an audit key must be at least {MIN_AUDIT_KEY_LENGTH} characters long; "
+                    "make one with: python3 -c 'import secrets; print(secrets.token_hex(32))'"
+                )
+        return value
+
+    @property
+    def audit_key_text(self) -> str | None:
+        return self.audit_key.get_secret_value().strip() if self.audit_key else None
+
+    @property
+    def old_audit_keys(self) -> list[str]:
+        return split_keys(self.audit_keys_old.get_secret_value()) if self.audit_keys_old else []
 
     @field_validator("slack_api_url")
     @classmethod

@@ -10,29 +10,95 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, quote_plus
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlmodel import Session
 
+if TYPE_CHECKING:
+    from storage.audit import AuditKeys
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+AUDIT_KEYS_OPTION = "pmf_audit_keys"  # the engine's execution option that carries the keys
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for `url` (PMF_DATABASE_URL), with the per-database settings applied."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        database = parsed.database
-        if database and database != ":memory:":
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
-        engine = create_engine(url, connect_args=connect_args, **kwargs)
-        _tune_sqlite(engine)
-        return engine
-    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+class DatabaseURLError(ValueError):
+    """PMF_DATABASE_URL cannot be used. The message never holds the URL (it may hold a
+    password)."""
+
+
+def parse_url(url: str | URL) -> URL:
+    """`url` parsed; `postgres://` and `postgresql://` mean PostgreSQL through psycopg 3."""
+    try:
+        parsed = make_url(url)
+        parsed.port  # noqa: B018  (a port that is not a number raises here, not at connect)
+    except (ArgumentError, ValueError):
+        raise DatabaseURLError(
+            "PMF_DATABASE_URL is not a database URL: write it like "
+            "postgresql://user:password@host:5432/name (password URL-encoded) or sqlite:///pmf.db"
+        ) from None
+    if parsed.drivername in ("postgres", "postgresql"):
         parsed = parsed.set(drivername="postgresql+psycopg")
-    return create_engine(parsed, pool_pre_ping=True, **kwargs)
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise _unusable(parsed)
+    return parsed
+
+
+def _unusable(parsed: URL) -> DatabaseURLError:
+    return DatabaseURLError(
+        f"PMF_DATABASE_URL names a kind of database pmf-bot cannot use ({parsed.drivername}): "
+        "use postgresql://… (PostgreSQL) or sqlite:///… (a SQLite file)"
+    )
+
+
+def display_url(url: str | URL) -> str:
+    """The URL to show people and logs: the password is always '***'."""
+    try:
+        return parse_url(url).render_as_string(hide_password=True)
+    except DatabaseURLError:
+        return "(PMF_DATABASE_URL, which cannot be read)"
+
+
+def redact(text: str, url: str | URL) -> str:
+    """`text` (a driver's error message, say) with the URL's password blanked out, as
+    written and URL-encoded, wherever it appears."""
+    try:
+        password = make_url(url).password
+    except (ArgumentError, ValueError):
+        return text
+    if not password:
+        return text
+    secret = str(password)
+    for form in sorted({secret, quote(secret, safe=""), quote_plus(secret)}, key=len, reverse=True):
+        text = text.replace(form, "***")
+    return text
+
+
+def make_engine(url: str | URL, *, audit_keys: AuditKeys | None = None, **kwargs: Any) -> Engine:
+    """An engine for `url` (PMF_DATABASE_URL), with the per-database settings applied.
+
+    `audit_keys` (PMF_AUDIT_KEY) travel with the engine, so every audit append made through
+    it is signed; raises `DatabaseURLError` for a URL that cannot be used.
+    """
+    parsed = parse_url(url)
+    if audit_keys is not None:
+        options = {**kwargs.pop("execution_options", {}), AUDIT_KEYS_OPTION: audit_keys}
+        kwargs["execution_options"] = options
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            database = parsed.database
+            if database and database != ":memory:":
+                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+            engine = create_engine(parsed, connect_args=connect_args, **kwargs)
+            _tune_sqlite(engine)
+            return engine
+        return create_engine(parsed, pool_pre_ping=True, **kwargs)
+    except (NoSuchModuleError, ImportError):  # a driver SQLAlchemy or this install lacks
+        raise _unusable(parsed) from None
 
 
 def _tune_sqlite(engine: Engine) -> None:

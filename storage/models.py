@@ -221,7 +221,8 @@ class AuditEvent(SQLModel, table=True):
     before: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
     after: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
     prev_hash: str = Field(max_length=64)
-    hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)  # SHA-256, or HMAC-SHA256 under the key named by key_id
+    key_id: str | None = Field(default=None, max_length=16)  # None: written without a key
 
 
 class AuditHead(SQLModel, table=True):
