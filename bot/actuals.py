@@ -17,7 +17,7 @@ from typing import Any
 from bot.errors import InputRejected, LocatedError
 from bot.measures import MeasureInfo, ValueProblem, check_value
 from bot.periods import Period, PeriodError
-from bot.register import read_csv_rows, read_xlsx_rows
+from bot.register import check_file, read_csv_rows, read_xlsx_rows
 
 COLUMNS = ("ref", "period", "value", "commentary")
 _KIND_EXAMPLE = {
@@ -38,26 +38,17 @@ class Actual:
 
 
 def read_rows(path: Path) -> tuple[str, list[list[Any]]]:
-    """The file's rows and the prefix for locations ("" or "sheet actuals, ")."""
+    """The file's rows and the prefix for locations ("" or "sheet actuals, "). Size-capped
+    like a register file."""
+    what = "actuals file"
+    check_file(path, what)
     suffix = path.suffix.lower()
-    if not path.is_file():
-        raise InputRejected(
-            [LocatedError(str(path), None, None, "there is no such file")], "actuals file"
-        )
     if suffix == ".csv":
-        return "", [list(row) for row in read_csv_rows(path, "actuals file")]
+        return "", [list(row) for row in read_csv_rows(path, what)]
     if suffix == ".xlsx":
-        try:
-            title, rows = read_xlsx_rows(path, ("actuals", "values"))
-        except Exception as error:  # a damaged workbook can raise many kinds
-            raise InputRejected(
-                [LocatedError(path.name, None, None, f"cannot be opened as a workbook ({error})")],
-                "actuals file",
-            ) from None
+        title, rows = read_xlsx_rows(path, ("actuals", "values"), what)
         return f"sheet {title}, ", rows
-    raise InputRejected(
-        [LocatedError(path.name, None, None, "use a .csv or .xlsx file")], "actuals file"
-    )
+    raise InputRejected([LocatedError(path.name, None, None, "use a .csv or .xlsx file")], what)
 
 
 def parse_actuals(path: Path, measures: Mapping[str, MeasureInfo], today: date) -> list[Actual]:

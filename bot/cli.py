@@ -174,6 +174,13 @@ def import_register(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check and report; change nothing.")
     ] = False,
+    retire_missing: Annotated[
+        bool,
+        typer.Option(
+            "--retire-missing",
+            help="Retire measures the file leaves out (without it, such a file is refused).",
+        ),
+    ] = False,
     by: ByOption = None,
 ) -> None:
     """Load the measure register; every problem is listed and nothing is written if any."""
@@ -181,7 +188,12 @@ def import_register(
     engine = _engine(settings)
     report = _guard(
         lambda: services.import_register(
-            engine, file, actor=_actor(by), now=_now(settings), dry_run=dry_run
+            engine,
+            file,
+            actor=_actor(by),
+            now=_now(settings),
+            dry_run=dry_run,
+            retire_missing=retire_missing,
         )
     )
     verb = "Would import" if dry_run else "Imported"

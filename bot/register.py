@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -107,13 +107,28 @@ def _period_label(value: Any) -> str:
         raise ValueError(str(error)) from None
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _text(value: Any) -> str:
     if value is None:
         raise ValueError("must not be empty")
     text = str(value).strip()
     if not text:
         raise ValueError("must not be empty")
+    control = _CONTROL.search(text)
+    if control:
+        raise ValueError(
+            f"holds an invisible control character (U+{ord(control.group()):04X}) at character "
+            f"{control.start() + 1}: retype the text there"
+        )
     return text
+
+
+# What the database keeps exactly (NUMERIC(30, 10) on PostgreSQL).
+MAX_INTEGER_DIGITS = 20
+MAX_DECIMAL_PLACES = 10
+_WIDE = Context(prec=MAX_INTEGER_DIGITS + MAX_DECIMAL_PLACES + 10)
 
 
 def _decimal(value: Any) -> Decimal:
@@ -127,6 +142,15 @@ def _decimal(value: Any) -> Decimal:
         raise ValueError(f"'{value}' is not a number") from None
     if not number.is_finite():
         raise ValueError(f"'{value}' is not a number")
+    if number and number.adjusted() >= MAX_INTEGER_DIGITS:
+        raise ValueError(
+            f"'{value}' is too large: at most {MAX_INTEGER_DIGITS} digits before the decimal point"
+        )
+    if number and (
+        number.adjusted() < -MAX_DECIMAL_PLACES
+        or int(number.normalize(_WIDE).as_tuple().exponent) < -MAX_DECIMAL_PLACES
+    ):
+        raise ValueError(f"'{value}' has more than {MAX_DECIMAL_PLACES} decimal places")
     return number
 
 
@@ -377,25 +401,122 @@ class _Constructor(yaml.constructor.SafeConstructor):
     pass
 
 
-# libyaml's parser when PyYAML was built with it (about 2.5× faster); marks are the same.
-_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_DEPTH = 30  # a register nests about 8 deep; anything far deeper is not a register
+
+
+class _Refused(Exception):
+    """A YAML construct a register must not use, found at `mark`."""
+
+    def __init__(self, mark: Any, message: str) -> None:
+        super().__init__(message)
+        self.mark = mark
+        self.message = message
+
+
+class _PlainComposer(yaml.composer.Composer):
+    """PyYAML's composer, refusing anchors (&name) and aliases (*name) as soon as the parser
+    meets them, before any node is built, and nesting deeper than MAX_DEPTH.
+
+    An alias repeats another part of the file; walking a tree of repeats of repeats is how a
+    few hundred bytes ("billion laughs") become gigabytes. A register never needs one.
+    """
+
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[attr-defined]  # from the parser mixed in
+        if isinstance(event, yaml.AliasEvent):
+            raise _Refused(
+                event.start_mark,
+                f"'*{event.anchor}' repeats another part of the file (a YAML alias); a register "
+                "does not allow aliases: write the value out in full",
+            )
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise _Refused(
+                event.start_mark,
+                f"'&{anchor}' names part of the file for repeating (a YAML anchor); a register "
+                f"does not allow anchors or aliases: remove '&{anchor}' and write values in full",
+            )
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _Refused(
+                    event.start_mark,
+                    f"the file nests lists and sections more than {MAX_DEPTH} deep; a register "
+                    "is much flatter: check the indentation",
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+try:  # libyaml's parser when PyYAML was built with it (much faster); marks are the same
+    from yaml._yaml import CParser as _CParser
+
+    class _Loader(_PlainComposer, _CParser, yaml.resolver.Resolver):
+        def __init__(self, stream: str) -> None:
+            _CParser.__init__(self, stream)
+            _PlainComposer.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+
+except ImportError:  # pragma: no cover - PyYAML without libyaml
+
+    class _Loader(  # type: ignore[no-redef]
+        yaml.reader.Reader,
+        yaml.scanner.Scanner,
+        yaml.parser.Parser,
+        _PlainComposer,
+        yaml.resolver.Resolver,
+    ):
+        def __init__(self, stream: str) -> None:
+            yaml.reader.Reader.__init__(self, stream)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+            _PlainComposer.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
 
 
 def read_yaml(text: str, file: str) -> Document:
-    """Parse YAML keeping the line of every key and value; duplicate keys are errors."""
+    """Parse YAML keeping the line of every key and value; duplicate keys are errors, and so
+    are anchors, aliases and very deep nesting."""
     locator = Locator(file, "line")
     try:
-        loader = _LOADER(text)
+        loader = _Loader(text)
         try:
             node = loader.get_single_node()
         finally:
             loader.dispose()
+    except _Refused as refused:
+        where = f"line {refused.mark.line + 1}" if refused.mark else None
+        raise InputRejected(
+            [LocatedError(file, where, None, refused.message)], "register"
+        ) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f"line {mark.line + 1}" if mark else None
         problem = error.problem or "the file is not valid YAML"
         raise InputRejected(
             [LocatedError(file, where, None, f"not valid YAML: {problem}")], "register"
+        ) from None
+    except yaml.reader.ReaderError as error:
+        character: Any = error.character
+        if isinstance(character, int):  # libyaml: a code point, at a byte offset of the UTF-8
+            before = text.encode("utf-8")[: max(error.position, 0)].count(b"\n")
+        else:
+            before = text.count("\n", 0, max(error.position, 0))
+            character = ord(character) if isinstance(character, str) and character else 0
+        raise InputRejected(
+            [
+                LocatedError(
+                    file,
+                    f"line {before + 1}",
+                    None,
+                    f"not valid YAML: the invisible character U+{character:04X} is not allowed; "
+                    "delete it or retype the text around it",
+                )
+            ],
+            "register",
         ) from None
     except yaml.YAMLError as error:
         raise InputRejected(
@@ -640,46 +761,167 @@ def _target_cell(value: Any) -> Any:
     return value
 
 
-def read_csv_rows(path: Path, what: str = "register") -> list[list[str]]:
-    raw = path.read_bytes()
+# -- reading files safely ---------------------------------------------------------------------
+
+MAX_FILE_BYTES = 10 * 1024 * 1024  # a 1,000-measure register is under 1 MB
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024  # what a workbook (a zip) may unpack to
+MAX_ROWS = 100_000
+MAX_COLUMNS = 200
+
+_WIDE_BOMS = {
+    b"\xff\xfe\x00\x00": "UTF-32",
+    b"\x00\x00\xfe\xff": "UTF-32",
+    b"\xff\xfe": "UTF-16",
+    b"\xfe\xff": "UTF-16",
+}
+
+
+def _a(what: str) -> str:
+    return f"{'an' if what[:1] in 'aeiou' else 'a'} {what}"
+
+
+def _refuse(file: str, message: str, what: str, where: str | None = None) -> InputRejected:
+    return InputRejected([LocatedError(file, where, None, message)], what)
+
+
+def check_file(path: Path, what: str) -> None:
+    """The file exists and is not too large to be what it claims (checked before reading)."""
+    if not path.is_file():
+        raise _refuse(str(path), "there is no such file", what)
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise _refuse(
+            path.name,
+            f"is {size / 1024 / 1024:.1f} MB, more than the {MAX_FILE_BYTES // 1024 // 1024} MB "
+            f"{_a(what)} may be: check it is the right file, or split it",
+            what,
+        )
+
+
+def decode_text(raw: bytes, file: str, what: str, *, windows: bool) -> str:
+    """UTF-8 (with or without a byte order mark); with `windows`, Windows-1252 too (Excel's
+    "CSV" on Windows). UTF-16 and other encodings are refused with what to do."""
+    wide = next((name for bom, name in _WIDE_BOMS.items() if raw.startswith(bom)), None)
+    if wide is None and b"\x00" in raw[:4096]:
+        wide = "UTF-16"  # ASCII text in UTF-16 without a byte order mark is half zero bytes
+    if wide:
+        save = "'CSV UTF-8 (Comma delimited)'" if windows else "UTF-8"
+        raise _refuse(file, f"is {wide} text, which pmf-bot does not read: save it as {save}", what)
+    if b"\x00" in raw:
+        raise _refuse(file, "has zero bytes in it, so it is not a text file", what)
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = raw.decode("cp1252")  # Excel's "CSV" on Windows
-        except UnicodeDecodeError as error:
-            raise InputRejected(
-                [
-                    LocatedError(
-                        path.name,
-                        None,
-                        None,
-                        f"is not UTF-8 or Windows-1252 text (byte {error.start + 1}); "
-                        "save it from Excel as 'CSV UTF-8'",
-                    )
-                ],
-                what,
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        if not windows:
+            line = raw.count(b"\n", 0, error.start) + 1
+            raise _refuse(
+                file, f"is not UTF-8 text ({error.reason}): save it as UTF-8", what, f"line {line}"
             ) from None
+    try:
+        return raw.decode("cp1252")
+    except UnicodeDecodeError as error:
+        raise _refuse(
+            file,
+            f"is not UTF-8 or Windows-1252 text (byte {error.start + 1}); "
+            "save it from Excel as 'CSV UTF-8 (Comma delimited)'",
+            what,
+        ) from None
+
+
+def read_csv_rows(path: Path, what: str = "register") -> list[list[str]]:
+    check_file(path, what)
+    text = decode_text(path.read_bytes(), path.name, what, windows=True)
     sample = text[:4096]
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return [list(row) for row in csv.reader(io.StringIO(text), dialect)]
+    reader = csv.reader(io.StringIO(text), dialect)
+    rows: list[list[str]] = []
+    try:
+        for row in reader:
+            if len(rows) >= MAX_ROWS:
+                raise _refuse(path.name, _too_many_rows(what), what, f"row {MAX_ROWS + 1}")
+            rows.append(list(row))
+    except csv.Error as error:
+        raise _refuse(
+            path.name,
+            f"cannot be read as CSV ({error}); save it again from Excel as 'CSV UTF-8'",
+            what,
+            f"row {reader.line_num}",
+        ) from None
+    return rows
 
 
-def read_xlsx_rows(path: Path, preferred: Sequence[str]) -> tuple[str, list[list[Any]]]:
-    """The rows of the first sheet named in `preferred` (case-insensitive), else the first."""
+def _too_many_rows(what: str) -> str:
+    return f"has more than {MAX_ROWS:,} rows, more than {_a(what)} may have: split it"
+
+
+def read_xlsx_rows(
+    path: Path, preferred: Sequence[str], what: str = "register"
+) -> tuple[str, list[list[Any]]]:
+    """The rows of the first sheet named in `preferred` (case-insensitive), else the first.
+
+    A workbook is a zip: its declared unpacked size is checked before anything is unpacked
+    (zip reads stop at the declared size), and at most MAX_ROWS rows of MAX_COLUMNS columns are
+    read, whatever the sheet claims its size is.
+    """
+    import zipfile
+
     from openpyxl import load_workbook
 
-    workbook = load_workbook(path, read_only=True, data_only=True)
+    check_file(path, what)
     try:
-        names = {name.lower(): name for name in workbook.sheetnames}
-        title = next((names[p] for p in preferred if p in names), workbook.sheetnames[0])
-        sheet = workbook[title]
-        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise _refuse(path.name, f"cannot be opened as a workbook ({error})", what) from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise _refuse(
+            path.name,
+            f"unpacks to {unpacked / 1024 / 1024:,.0f} MB, far more than {_a(what)} needs: "
+            "check it is the right file",
+            what,
+        )
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a damaged workbook
+        raise _refuse(path.name, f"cannot be opened as a workbook ({error})", what) from None
+    rows: list[list[Any]] = []
+    try:
+        try:
+            names = {name.lower(): name for name in workbook.sheetnames}
+            title = next((names[p] for p in preferred if p in names), workbook.sheetnames[0])
+            prefix = f"sheet {title}, "
+            sheet = workbook[title]
+            for number, row in enumerate(
+                sheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True), start=1
+            ):
+                if number > MAX_ROWS:
+                    if row.count(None) != len(row) and any(c not in (None, "") for c in row):
+                        raise _refuse(
+                            path.name, _too_many_rows(what), what, f"{prefix}row {number}"
+                        )
+                    continue  # padding up to the sheet's declared size, not data
+                cells = list(row)
+                while cells and cells[-1] in (None, ""):
+                    cells.pop()  # a sheet's declared size pads every row with empty cells
+                if len(cells) > MAX_COLUMNS:
+                    raise _refuse(
+                        path.name,
+                        f"has more than {MAX_COLUMNS} columns, more than {_a(what)} may have",
+                        what,
+                        f"{prefix}row {number}",
+                    )
+                rows.append(cells)
+        except InputRejected:
+            raise
+        except Exception as error:  # a damaged sheet inside a sound zip
+            raise _refuse(path.name, f"cannot be read as a workbook ({error})", what) from None
     finally:
         workbook.close()
+    while rows and not rows[-1]:
+        rows.pop()
     return title, rows
 
 
@@ -953,18 +1195,10 @@ def load_register(path: Path | str) -> RegisterSpec:
     """Read and validate a register file (.yaml/.yml, .csv or .xlsx)."""
     path = Path(path)
     file = path.name
-    if not path.is_file():
-        raise InputRejected(
-            [LocatedError(str(path), None, None, "there is no such file")], "register"
-        )
+    check_file(path, "register")
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise InputRejected(
-                [LocatedError(file, None, None, f"is not UTF-8 text ({error.reason})")], "register"
-            ) from None
+        text = decode_text(path.read_bytes(), file, "register", windows=False)
         document = read_yaml(text, file)
         if not isinstance(document.data, dict):
             raise InputRejected(
@@ -982,13 +1216,7 @@ def load_register(path: Path | str) -> RegisterSpec:
     if suffix == ".csv":
         return validate(read_table(read_csv_rows(path), file))
     if suffix == ".xlsx":
-        try:
-            title, rows = read_xlsx_rows(path, ("measures", "register"))
-        except Exception as error:  # openpyxl raises many kinds for a damaged workbook
-            raise InputRejected(
-                [LocatedError(file, None, None, f"cannot be opened as a workbook ({error})")],
-                "register",
-            ) from None
+        title, rows = read_xlsx_rows(path, ("measures", "register"))
         return validate(read_table(rows, file, prefix=f"sheet {title}, "))
     raise InputRejected(
         [LocatedError(file, None, None, "use a .yaml, .yml, .csv or .xlsx file")], "register"

@@ -19,7 +19,13 @@ from bot.register import load_register
 from bot.status import CouncilInfo, StatusReport, build_report, resolve_scope, wanted_periods
 from storage import queries
 from storage.engine import read_session, write_session
-from storage.register_store import ActualsReport, ImportReport, apply_register, store_actuals
+from storage.register_store import (
+    ActualsReport,
+    ImportReport,
+    active_refs,
+    apply_register,
+    store_actuals,
+)
 
 
 class DryRun(Exception):
@@ -27,13 +33,29 @@ class DryRun(Exception):
 
 
 def import_register(
-    engine: Engine, path: Path, *, actor: str, now: datetime, dry_run: bool = False
+    engine: Engine,
+    path: Path,
+    *,
+    actor: str,
+    now: datetime,
+    dry_run: bool = False,
+    retire_missing: bool = False,
 ) -> ImportReport:
-    """Validate a register file and apply it all-or-nothing (PRODUCT §3)."""
+    """Validate a register file and apply it all-or-nothing (PRODUCT §3).
+
+    A measure the database has but the file leaves out is retired only when the importer says
+    so (`retire_missing`): a file cut short, filtered in a spreadsheet or holding only its
+    header would otherwise retire measures without anyone meaning to.
+    """
     spec = load_register(path)
     report = ImportReport()
     try:
         with write_session(engine) as session:
+            if not retire_missing:
+                listed = {measure.ref for _, _, measure in spec.measures()}
+                left_out = sorted(active_refs(session) - listed)
+                if left_out:
+                    raise InputRejected([_would_retire(path.name, left_out, listed)], "register")
             report = apply_register(
                 session=session, spec=spec, actor=actor, at=now, source=path.name
             )
@@ -42,6 +64,27 @@ def import_register(
     except DryRun:
         pass
     return report
+
+
+def _would_retire(file: str, left_out: list[str], listed: set[str]) -> LocatedError:
+    count = len(left_out)
+    if not listed:
+        what = (
+            f"the file lists no measures, so importing it would retire all {count} measures "
+            "in the database"
+        )
+    else:
+        names = ", ".join(left_out[:10]) + (f" and {count - 10} more" if count > 10 else "")
+        noun = "measure is" if count == 1 else "measures are"
+        what = f"{count} {noun} in the database but not in this file ({names})"
+    return LocatedError(
+        file,
+        None,
+        None,
+        f"{what}. If they should no longer be reported, import it again with --retire-missing "
+        "(retired measures keep their history and come back when imported again); otherwise "
+        "add them to the file",
+    )
 
 
 def import_actuals(

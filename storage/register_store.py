@@ -73,13 +73,19 @@ def _name_from_email(email: str) -> str:
     return " ".join(part.capitalize() for part in local.replace("_", ".").split(".") if part)
 
 
+def active_refs(session: Session) -> set[str]:
+    """The refs of every measure still reported (not retired)."""
+    return set(session.exec(select(Measure.ref).where(col(Measure.active))))
+
+
 def apply_register(
     *, session: Session, spec: RegisterSpec, actor: str, at: datetime, source: str
 ) -> ImportReport:
     """Create or update everything in `spec`, keyed by e-mail, code and ref (PRODUCT §3).
 
     Measures that the database has but the file no longer lists are retired (kept, with their
-    history, but no longer reported); importing them again brings them back.
+    history, but no longer reported); importing them again brings them back. The caller decides
+    whether retiring is wanted (`import register --retire-missing`).
     """
     report = ImportReport()
 

@@ -482,7 +482,7 @@ def test_a_file_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "register.yaml"
     path.write_bytes(register_yaml().replace("Test District", "Café District").encode("latin-1"))
     error = only_error(path)
-    assert (error.file, error.where) == ("register.yaml", None)
+    assert (error.file, error.where) == ("register.yaml", "line 1")  # the line with the é
     assert error.message.startswith("is not UTF-8 text")
 
 
@@ -784,8 +784,12 @@ def stored_measure(engine: Engine, ref: str) -> Measure:
         return session.exec(select(Measure).where(Measure.ref == ref)).one()
 
 
-def import_file(engine: Engine, path: Path, *, dry_run: bool = False) -> Any:
-    return services.import_register(engine, path, actor=ACTOR, now=NOW, dry_run=dry_run)
+def import_file(
+    engine: Engine, path: Path, *, dry_run: bool = False, retire_missing: bool = False
+) -> Any:
+    return services.import_register(
+        engine, path, actor=ACTOR, now=NOW, dry_run=dry_run, retire_missing=retire_missing
+    )
 
 
 def two_measures(**second: str | None) -> str:
@@ -858,7 +862,9 @@ def test_a_dry_run_reports_what_it_would_do_and_changes_nothing(
     import_file(engine, write(tmp_path, two_measures()))
     before = counts(engine)
     changed = register_yaml(measure(title="A changed title"))
-    report = import_file(engine, write(tmp_path, changed, "changed.yaml"), dry_run=True)
+    report = import_file(
+        engine, write(tmp_path, changed, "changed.yaml"), dry_run=True, retire_missing=True
+    )
     assert (report.updated, report.retired) == (["SE1.1"], ["SE1.2"])
     assert counts(engine) == before
     assert stored_measure(engine, "SE1.1").title == MEASURE["title"]
@@ -918,7 +924,8 @@ def test_a_measure_dropped_from_the_file_is_retired_and_comes_back(
     both = write(tmp_path, two_measures())
     import_file(engine, both)
     original = stored_measure(engine, "SE1.2")
-    report = import_file(engine, write(tmp_path, register_yaml(measure()), "one.yaml"))
+    one = write(tmp_path, register_yaml(measure()), "one.yaml")
+    report = import_file(engine, one, retire_missing=True)
     assert (report.retired, report.unchanged) == (["SE1.2"], 1)
     assert not stored_measure(engine, "SE1.2").active
     status = services.status(engine, None, None, today=TODAY)
