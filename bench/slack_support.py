@@ -312,10 +312,8 @@ def serve_role() -> None:
     The first stdin line is the configuration: database_url, api_url, threads, breakdown.
     Then each line is a command: figures, stages (with since/until), stop.
     """
-    from waitress.server import create_server
-
     from bot.settings import load_settings
-    from handlers.slack.app import build_app, wsgi_app
+    from handlers.slack.app import build_app, http_server
     from storage.engine import make_engine
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -335,7 +333,7 @@ def serve_role() -> None:
     deps.directory.warm_up()  # as `pmf-bot run` does in the background at start
     bare = build_bare_app(config["api_url"], SECRET)
     servers = {
-        name: create_server(wsgi_app(app), host="127.0.0.1", port=0, threads=int(config["threads"]))
+        name: http_server(app, SECRET, host="127.0.0.1", port=0, threads=int(config["threads"]))
         for name, app in (("pmf", pmf), ("bare", bare))
     }
     threads = [

@@ -362,8 +362,9 @@ def run(
         serve_socket_mode(bolt, settings.slack_app_token.get_secret_value())
         return
     chosen = port or settings.port
+    assert settings.slack_signing_secret is not None  # build_app refuses HTTP mode without it
     typer.echo(f"pmf-bot is listening on http://{host}:{chosen}/slack/events")
-    serve_http(bolt, host=host, port=chosen)
+    serve_http(bolt, settings.slack_signing_secret.get_secret_value(), host=host, port=chosen)
 
 
 # -- summaries and exports -----------------------------------------------------------------------

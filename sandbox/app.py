@@ -27,12 +27,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from waitress.server import create_server
-
 from bot import reminder_service, services, summaries
 from bot.periods import Period, PeriodKind
 from bot.settings import load_settings
-from handlers.slack.app import build_app, stop_http, wsgi_app
+from handlers.slack.app import build_app, http_server, stop_http
 from handlers.slack.context import Deps
 from handlers.slack.reminders import SlackReminderSender
 from handlers.slack.summaries import SlackSummaryPoster
@@ -150,7 +148,7 @@ class Sandbox:
         )
         app, deps = build_app(settings, engine, clock=self.clock)
         self.deps = deps
-        self._server = create_server(wsgi_app(app), host="127.0.0.1", port=0, threads=8)
+        self._server = http_server(app, secret, host="127.0.0.1", port=0, threads=8)
         self._thread = threading.Thread(target=self._server.run, daemon=True, name="sandbox-bot")
         self._thread.start()
         bot_url = f"http://127.0.0.1:{self._server.effective_port}/slack/events"

@@ -6,7 +6,8 @@
   PMF_TEST_POSTGRES (default postgresql://postgres@127.0.0.1:5432/test) is unreachable, unless
   PMF_REQUIRE_POSTGRES=1 (as in .ci/run), when that is a failure instead.
 * `db_url` / `engine`: parametrised over both databases; tests that need no PostgreSQL
-  behaviour use `sqlite_url` directly.
+  behaviour use `sqlite_url` directly. `module_db_url` is the same, one per test module, for
+  tests that share one running bot.
 * `cli`: runs the installed `pmf-bot` console script in a subprocess, as a user would.
 """
 
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,16 +83,22 @@ def postgres_template() -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture
-def postgres_url(postgres_template: str) -> Iterator[str]:
+@contextmanager
+def _cloned(template: str) -> Iterator[str]:
     name = f"pmf_t_{uuid.uuid4().hex[:10]}"
     with _admin_connect() as admin:  # type: ignore[attr-defined]
-        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"')
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     try:
         yield _database_url(name)
     finally:
         with _admin_connect() as admin:  # type: ignore[attr-defined]
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def postgres_url(postgres_template: str) -> Iterator[str]:
+    with _cloned(postgres_template) as url:
+        yield url
 
 
 @pytest.fixture
@@ -103,6 +111,20 @@ def db_url(request: pytest.FixtureRequest) -> str:
     """Each test using this runs once on SQLite and once on PostgreSQL."""
     name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
     return str(request.getfixturevalue(name))
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def module_db_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """Like `db_url`, but one database per test module: for tests that share a running bot."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('module_db') / 'pmf.db'}"
+        return
+    with _cloned(str(request.getfixturevalue("postgres_template"))) as url:
+        yield url
 
 
 @pytest.fixture

@@ -17,11 +17,10 @@ from zoneinfo import ZoneInfo
 
 import yaml
 from sqlalchemy import Engine
-from waitress.server import create_server
 
 from bot import services
 from bot.settings import load_settings
-from handlers.slack.app import build_app, stop_http, wsgi_app
+from handlers.slack.app import build_app, http_server, stop_http
 from handlers.slack.context import Deps
 from sandbox.slack_api import SlackStandIn
 from sandbox.slack_client import SlackClientSimulator
@@ -92,8 +91,8 @@ def running_bot(database_url: str, *, actuals: bool = True, threads: int = 8) ->
             }
         )
         app, deps = build_app(settings, engine, clock=clock)
-        server = create_server(
-            wsgi_app(app), host="127.0.0.1", port=0, threads=threads, asyncore_loop_timeout=0.1
+        server = http_server(
+            app, SECRET, host="127.0.0.1", port=0, threads=threads, asyncore_loop_timeout=0.1
         )
         port = server.effective_port
         thread = threading.Thread(target=server.run, daemon=True)

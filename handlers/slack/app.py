@@ -1,8 +1,10 @@
 """The composition root for the Slack app: client, Bolt app, listeners and servers.
 
 `pmf-bot run` serves Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP on PMF_PORT at
-/slack/events, where Bolt verifies Slack's request signature (401 when it is wrong or more
-than five minutes old). Every Web API call goes to SLACK_API_URL.
+/slack/events. There the gate (handlers/slack/gate.py) caps the body at 1 MiB and checks
+Slack's signature before anything is parsed (401 when it is missing, malformed, wrong or more
+than five minutes old); then Bolt checks it again, and payloads.py refuses a signed payload
+whose shape is wrong (400). Every Web API call goes to SLACK_API_URL.
 """
 
 from __future__ import annotations
@@ -12,18 +14,20 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine
 
 from bot.settings import Settings
-from handlers.slack import commands, events, interactions, replies
+from handlers.slack import commands, events, interactions, payloads, replies
 from handlers.slack.context import Deps, Directory
+from handlers.slack.gate import MAX_BODY, SlackGate, is_verified
 
 log = logging.getLogger(__name__)
 
@@ -74,30 +78,34 @@ def build_app(
         signing_secret=secret,
         token_verification_enabled=False,
         request_verification_enabled=not socket_mode,
+        before_authorize=payloads.PayloadCheck(deps),
     )
+    verifier = SignatureVerifier(secret) if secret else None
+
+    def verified(request: BoltRequest) -> bool:
+        if request.mode == "socket_mode":
+            return True  # it came over Slack's authenticated socket
+        return verifier is not None and is_verified(verifier, request.raw_body, request.headers)
 
     @app.error
-    def on_error(error: Exception, body: dict[str, Any], logger: logging.Logger) -> BoltResponse:
+    def on_error(
+        error: Exception, request: BoltRequest, body: dict[str, Any], logger: logging.Logger
+    ) -> BoltResponse:
+        # Nothing in a request that failed Slack's signature check is believed: no event is
+        # forgotten and no URL it names is called.
+        if not verified(request):
+            logger.warning("refused a request that failed Slack's signature check (%r)", error)
+            return BoltResponse(status=401, body="Unauthorized")
         logger.exception("unhandled error in a listener", exc_info=error)
-        if body.get("type") == "event_callback" and body.get("event_id"):
+        event_id = body.get("event_id")
+        if body.get("type") == "event_callback" and isinstance(event_id, str) and event_id:
             try:
-                deps.forget_event(str(body["event_id"]))
+                deps.forget_event(event_id)
             except Exception:
-                logger.exception("could not forget event %s", body["event_id"])
+                logger.exception("could not forget event %s", event_id)
         response_url = body.get("response_url")
-        if response_url:
-            try:
-                from slack_sdk.webhook import WebhookClient
-
-                WebhookClient(response_url).send(
-                    text=":warning: Sorry, something went wrong on our side. Nothing you entered "
-                    "was lost; please try again in a minute, and tell the Performance & Policy "
-                    "Officer if it keeps happening.",
-                    response_type="ephemeral",
-                    replace_original=False,
-                )
-            except Exception:
-                logger.exception("could not tell the user about the error")
+        if deps.is_slack_url(response_url):
+            deps.later(_sorry, str(response_url))
         return BoltResponse(status=500, body="")
 
     events.register(app, deps)
@@ -107,18 +115,49 @@ def build_app(
     return app, deps
 
 
-def wsgi_app(app: App) -> Any:
-    from slack_bolt.adapter.wsgi import SlackRequestHandler
+def _sorry(response_url: str) -> None:
+    from slack_sdk.webhook import WebhookClient
 
-    return SlackRequestHandler(app, path=EVENTS_PATH)
+    try:
+        WebhookClient(response_url, timeout=10).send(
+            text=":warning: Sorry, something went wrong on our side. Nothing you entered "
+            "was lost; please try again in a minute, and tell the Performance & Policy "
+            "Officer if it keeps happening.",
+            response_type="ephemeral",
+            replace_original=False,
+        )
+    except Exception:
+        log.exception("could not tell the person about the error")
 
 
-def serve_http(app: App, *, host: str, port: int, threads: int = 16) -> None:
+def wsgi_app(app: App, signing_secret: str) -> SlackGate:
+    """Bolt's WSGI adapter behind the gate: body capped, signature checked before parsing."""
+    return SlackGate(app, signing_secret, path=EVENTS_PATH, max_body=MAX_BODY)
+
+
+def http_server(
+    app: App, signing_secret: str, *, host: str, port: int, threads: int = 16, **options: Any
+) -> Any:
+    """The waitress server for the app (`pmf-bot run`, the sandbox, tests, benchmarks): it
+    refuses a body over MAX_BODY with 413 before reading it. Call `.run()` to serve."""
+    from waitress.server import create_server
+
+    return create_server(
+        wsgi_app(app, signing_secret),
+        host=host,
+        port=port,
+        threads=threads,
+        ident="pmf-bot",
+        max_request_body_size=MAX_BODY + 1,  # waitress refuses a body of this size or more
+        **options,
+    )
+
+
+def serve_http(app: App, signing_secret: str, *, host: str, port: int, threads: int = 16) -> None:
     """A threaded production WSGI server (waitress) in front of Bolt."""
-    from waitress import serve
-
+    server = http_server(app, signing_secret, host=host, port=port, threads=threads)
     log.info("pmf-bot listening on http://%s:%s%s", host, port, EVENTS_PATH)
-    serve(wsgi_app(app), host=host, port=port, threads=threads, ident="pmf-bot")
+    server.run()
 
 
 def stop_http(server: Any, thread: Any, timeout: float = 5.0) -> None:

@@ -274,8 +274,17 @@ class ModalMeta:
 
     @classmethod
     def load(cls, text: str) -> ModalMeta:
-        data = json.loads(text or "{}")
-        return cls(str(data.get("ref", "")), str(data.get("period", "")), data.get("channel"))
+        """What `dump` wrote; ValueError when the text is anything else (a damaged form)."""
+        try:
+            data = json.loads(text or "{}")
+        except RecursionError as error:
+            raise ValueError("private_metadata is nested too deeply") from error
+        if not isinstance(data, dict):
+            raise ValueError("private_metadata is not an object")
+        ref, period, channel = data.get("ref", ""), data.get("period", ""), data.get("channel")
+        if not isinstance(ref, str) or not isinstance(period, str):
+            raise ValueError("private_metadata names no measure and period")
+        return cls(ref, period, channel if isinstance(channel, str) else None)
 
 
 def _input(

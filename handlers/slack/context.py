@@ -21,6 +21,7 @@ from sqlmodel import col, select
 from bot import services
 from bot.settings import Settings
 from bot.status import CouncilInfo
+from handlers.slack.gate import is_slack_url
 from storage.engine import read_session, write_session
 from storage.models import InboundEvent, Person
 
@@ -168,7 +169,9 @@ class Deps:
             except Exception:
                 log.exception("work after the ack failed")
                 respond = kwargs.get("respond")
-                if respond is not None:
+                # Bolt builds `respond` from the payload's response_url: only ever Slack's.
+                url = getattr(respond, "response_url", None)
+                if respond is not None and self.is_slack_url(url):
                     try:
                         respond(
                             text=":warning: Sorry, something went wrong on our side. "
@@ -180,6 +183,10 @@ class Deps:
                         log.exception("could not tell the person about the error")
 
         self.work.submit(run)
+
+    def is_slack_url(self, url: object) -> bool:
+        """Whether the bot may post to `url`: Slack's own hosts, or SLACK_API_URL's."""
+        return is_slack_url(url, self.settings.slack_api_url)
 
     def forget_event(self, event_id: str) -> None:
         """Handling failed: forget the event, so that Slack's retry of it is handled."""

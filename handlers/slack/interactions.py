@@ -33,6 +33,7 @@ from handlers.slack import blocks, ids
 from handlers.slack.commands import NOT_IN_REGISTER, open_submission_modal
 from handlers.slack.context import Deps
 from handlers.slack.notify import Notifier, card_recipients
+from handlers.slack.payloads import row_id
 from handlers.slack.reminders import close_reminders
 from handlers.slack.summaries import correct_posted
 
@@ -60,27 +61,27 @@ def _clicked(
 ) -> tuple[str, int] | None:
     """(who clicked, the submission the card names), or None after telling them why not."""
     someone = deps.directory.who(body["user"]["id"])
-    submission_id = _submission_id(action.get("value"))
+    submission_id = row_id(action.get("value"))
     if someone.email is None:
         tell(deps, body, respond, NOT_IN_REGISTER.format(what=what))
         return None
     if submission_id is None:
-        tell(
-            deps,
-            body,
-            respond,
-            "That button does not name a submission; please use the "
-            "card in your messages or `/pmf due`.",
-        )
+        _damaged_button(deps, body, action, respond)
         return None
     return someone.email, submission_id
 
 
-def _submission_id(value: Any) -> int | None:
-    try:
-        return int(str(value))
-    except (TypeError, ValueError):
-        return None
+def _damaged_button(
+    deps: Deps, body: dict[str, Any], action: dict[str, Any], respond: Respond
+) -> None:
+    log.warning("a %s button came back naming no submission", action.get("action_id"))
+    tell(
+        deps,
+        body,
+        respond,
+        "That button does not name a submission; please use the "
+        "card in your messages or `/pmf due`.",
+    )
 
 
 def _state_value(view: dict[str, Any], block: str, action: str) -> str | None:
@@ -96,8 +97,12 @@ def _reason_form(
     the form with an error on its reason field."""
     someone = deps.directory.who(body["user"]["id"])
     try:
-        submission_id = int(json.loads(view.get("private_metadata") or "{}")["submission"])
-    except (ValueError, KeyError, TypeError):
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except (ValueError, RecursionError):
+        meta = None
+    submission_id = row_id(meta.get("submission")) if isinstance(meta, dict) else None
+    if submission_id is None:
+        log.warning("a %s form came back without a submission it names", button_word)
         problem = f"This form is damaged; please click {button_word} on the card again."
         ack(response_action="errors", errors={ids.REASON_BLOCK: problem})
         return None
@@ -262,8 +267,11 @@ def register(app: App, deps: Deps) -> None:
     ) -> None:
         ack()
         someone = deps.directory.who(body["user"]["id"])
-        submission_id = _submission_id(action.get("value"))
-        if someone.email is None or submission_id is None:
+        submission_id = row_id(action.get("value"))
+        if submission_id is None:
+            _damaged_button(deps, body, action, respond)
+            return
+        if someone.email is None:
             tell(
                 deps,
                 body,
@@ -316,7 +324,18 @@ def register(app: App, deps: Deps) -> None:
     @app.view(ids.SUBMIT_VIEW)
     def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         someone = deps.directory.who(body["user"]["id"])
-        meta = blocks.ModalMeta.load(view.get("private_metadata", ""))
+        try:
+            meta = blocks.ModalMeta.load(view.get("private_metadata", ""))
+        except ValueError as error:
+            log.warning("a submission form came back damaged: %s", error)
+            ack(
+                response_action="errors",
+                errors={
+                    ids.VALUE_BLOCK: "This form reached me damaged, so nothing was saved. "
+                    "Please close it and open it again with `/pmf submit`."
+                },
+            )
+            return
         values = view.get("state", {}).get("values", {})
 
         def value(block: str, action: str) -> str | None:

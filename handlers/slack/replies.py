@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 FIGURE_FIRST = re.compile(r"^\s*([-+]?£?[\d,]*\.?\d+%?)(?:\s*[-–—:,]\s*|\s+|$)(.*)$", re.DOTALL)
 MAX_BUTTON_VALUE = 1900
+MAX_REPLY_KEY = 100  # "channel:ts" of the reply; the submission's request_key holds 120
 
 
 def read_reply(text: str) -> tuple[str, str] | None:
@@ -171,7 +172,10 @@ def register(app: App, deps: Deps) -> None:
             data = json.loads(action.get("value") or "{}")
             ref, period, figure = str(data["r"]), str(data["p"]), str(data["v"])
             overview, key = str(data.get("o", "")), str(data["k"])
-        except (ValueError, KeyError, TypeError):
+            if len(key) > MAX_REPLY_KEY:
+                raise ValueError("the reply it names is too long to be Slack's")
+        except (ValueError, KeyError, TypeError, RecursionError) as error:
+            log.warning("a Confirm button came back damaged: %r", error)
             tell(deps, body, respond, "That button is damaged; please use `/pmf submit`.")
             return
         if someone.email is None:
@@ -220,7 +224,8 @@ def register(app: App, deps: Deps) -> None:
             data = json.loads(action.get("value") or "{}")
             ref, period = str(data["r"]), str(data["p"])
             prefill = (str(data.get("v", "")), str(data.get("o", "")))
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
+            log.warning("an Edit button came back damaged: %r", error)
             tell(deps, body, respond, "That button is damaged; please use `/pmf submit`.")
             return
         if someone.email is None:
