@@ -289,7 +289,7 @@ class Workload:
 
     def import_actuals(self, engine: Engine) -> None:
         report = services.import_actuals(
-            engine, self.files.actuals, actor=ACTOR, now=NOW, today=TODAY
+            engine, self.files.actuals, actor=services.admins(engine)[0], now=NOW, today=TODAY
         )
         if report.stored != self.files.actual_rows:
             raise RuntimeError(f"actuals import stored {report.stored} values")

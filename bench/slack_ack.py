@@ -494,7 +494,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         upgrade(engine)
         t0 = time.perf_counter()
         services.import_register(engine, files.register, actor=ACTOR, now=NOW)
-        services.import_actuals(engine, files.actuals, actor=ACTOR, now=NOW, today=NOW.date())
+        admin = services.admins(engine)[0]
+        services.import_actuals(engine, files.actuals, actor=admin, now=NOW, today=NOW.date())
         load_s = time.perf_counter() - t0
         log(
             f"loaded {files.measures} measures, {files.actual_rows} actuals, "

@@ -44,7 +44,8 @@ def load(url: str, folder: Path, measures: int) -> Any:
     engine = make_engine(url)
     upgrade(engine)
     services.import_register(engine, data.register, actor="bench", now=NOW)
-    services.import_actuals(engine, data.actuals, actor="bench", now=NOW, today=TODAY)
+    admin = services.admins(engine)[0]
+    services.import_actuals(engine, data.actuals, actor=admin, now=NOW, today=TODAY)
     return engine
 
 

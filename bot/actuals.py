@@ -1,14 +1,19 @@
-"""Historical and bulk values ("actuals") from CSV or XLSX (PRODUCT §3).
+"""Historical and bulk values ("actuals") from CSV or XLSX (PRODUCT §3, §4).
 
-Columns `ref, period, value, commentary`. Every row is checked against its measure exactly as a
-submission would be; any problem rejects the whole file, with every problem located.
+Columns `ref, period, value, commentary`, and optionally `actions` and `evidence`. Every row is
+checked against its measure exactly as a submission would be; any problem rejects the whole
+file, with every problem located.
+
+Review cannot be skipped (seed 002 §10.5): only figures for periods whose Performance Board
+date has passed are history, stored as approved. A row for a later period is a submission from
+the person importing, and goes to its reviewer like one made in chat (`sort_actuals`).
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -16,10 +21,14 @@ from typing import Any
 
 from bot.errors import InputRejected, LocatedError
 from bot.measures import MeasureInfo, ValueProblem, check_value
-from bot.periods import Period, PeriodError
+from bot.periods import Period, PeriodError, PeriodKind
+from bot.permissions import Absence, may_submit
+from bot.ragg import ragg_status, target_for
 from bot.register import check_file, read_csv_rows, read_xlsx_rows
+from bot.status import CouncilInfo
 
-COLUMNS = ("ref", "period", "value", "commentary")
+COLUMNS = ("ref", "period", "value", "commentary", "actions", "evidence")
+MAX_TEXT = 2900  # as in a submission: a Block Kit text is at most 3000 characters
 _KIND_EXAMPLE = {
     "month": "a month such as 2025-07",
     "quarter": "a quarter such as 2025-26 Q1",
@@ -35,6 +44,9 @@ class Actual:
     value: Decimal
     commentary: str
     where: str  # "row 7"
+    actions: str = ""
+    evidence: str = ""
+    on_behalf: bool = False  # imported by an admin for a measure that is not theirs
 
 
 def read_rows(path: Path) -> tuple[str, list[list[Any]]]:
@@ -68,7 +80,8 @@ def parse_actuals(path: Path, measures: Mapping[str, MeasureInfo], today: date) 
         problem(
             f"{prefix}row 1",
             None,
-            f"the header must name the columns {', '.join(COLUMNS)}; missing: {', '.join(missing)}",
+            f"the header must name the columns {', '.join(COLUMNS[:3])} (and may name "
+            f"{', '.join(COLUMNS[3:])}); missing: {', '.join(missing)}",
         )
         raise InputRejected(errors, "actuals file")
     column = {name: header.index(name) for name in COLUMNS if name in header}
@@ -120,8 +133,29 @@ def parse_actuals(path: Path, measures: Mapping[str, MeasureInfo], today: date) 
         if key in seen:
             problem(where, None, f"{ref} {period} is already given at {seen[key]}; keep one row")
             continue
+        text_problem = False
+        for name in ("commentary", "actions", "evidence"):
+            if len(cells.get(name, "")) > MAX_TEXT:
+                problem(where, name, f"is too long: keep it under {MAX_TEXT} characters")
+                text_problem = True
+        evidence = cells.get("evidence", "")
+        if evidence and not evidence.lower().startswith(("https://", "http://")):
+            problem(where, "evidence", "must be a web address starting https://")
+            text_problem = True
+        if text_problem:
+            continue
         seen[key] = where
-        found.append(Actual(ref, period, value, cells.get("commentary", ""), where))
+        found.append(
+            Actual(
+                ref,
+                period,
+                value,
+                cells.get("commentary", ""),
+                where,
+                actions=cells.get("actions", ""),
+                evidence=evidence,
+            )
+        )
     if errors:
         raise InputRejected(errors, "actuals file")
     if not found:
@@ -129,6 +163,83 @@ def parse_actuals(path: Path, measures: Mapping[str, MeasureInfo], today: date) 
             [LocatedError(file, None, None, "the file has no values in it")], "actuals file"
         )
     return found
+
+
+@dataclass(frozen=True)
+class Sorted:
+    """An actuals file sorted by the rule that review cannot be skipped."""
+
+    history: list[Actual]  # the period's Performance Board date has passed: approved
+    for_review: list[Actual]  # still open: a submission from the importer, sent for review
+
+
+def board_date(council: CouncilInfo, period: Period) -> date:
+    """The Performance Board date at which a period's figure is published: that of the
+    quarter the period ends in."""
+    quarter = Period.containing(PeriodKind.QUARTER, period.end)
+    return council.calendar.performance_board_date(quarter, council.performance_board_weeks)
+
+
+def sort_actuals(
+    actuals: list[Actual],
+    measures: Mapping[str, MeasureInfo],
+    council: CouncilInfo,
+    *,
+    file: str,
+    importer: str,
+    admins: frozenset[str],
+    absences: Mapping[str, list[Absence]],
+    today: date,
+) -> Sorted:
+    """History or review, for each row; raise `InputRejected` listing every problem.
+
+    The importer must be allowed to submit the measure's figures, as in chat: its collector,
+    their cover while away, or an admin (recorded as on behalf of the collector). A row for a
+    period still open (its Performance Board date not yet passed on `today`) is a submission
+    from the importer and goes to review; one that is Red (or Amber, where the council asks
+    for exception reports on Amber) needs actions to improve, as the submission form does.
+    """
+    errors: list[LocatedError] = []
+    history: list[Actual] = []
+    for_review: list[Actual] = []
+    for actual in actuals:
+        measure = measures[actual.ref]
+        verdict = may_submit(importer, measure, admins=admins, absences=absences, today=today)
+        if not verdict.allowed:
+            errors.append(
+                LocatedError(
+                    file,
+                    actual.where,
+                    "ref",
+                    f"{importer} may not import figures for {actual.ref}: only its data "
+                    "collector, their cover while they are away, or an admin can",
+                )
+            )
+            continue
+        actual = replace(actual, on_behalf=verdict.on_behalf)
+        board = board_date(council, actual.period)
+        if today > board:
+            history.append(actual)
+            continue
+        target = target_for(measure.targets, actual.period, cumulative=measure.rule.cumulative)
+        status = ragg_status(actual.value, target, measure.rule)
+        if status in council.exception_reports and not actual.actions.strip():
+            errors.append(
+                LocatedError(
+                    file,
+                    actual.where,
+                    "actions",
+                    f"{actual.ref} {actual.period} is {status.word} against its target and "
+                    f"still open for review (its Performance Board is on {board:%a %d %b %Y}), "
+                    "so the exception report needs actions to improve performance: fill in "
+                    "the 'actions' column",
+                )
+            )
+            continue
+        for_review.append(actual)
+    if errors:
+        raise InputRejected(errors, "actuals file")
+    return Sorted(history, for_review)
 
 
 def _cell(row: list[Any], index: int) -> str:

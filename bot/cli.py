@@ -219,24 +219,50 @@ def import_register(
 def import_actuals(
     file: Annotated[
         Path,
-        typer.Argument(help="Values: .csv or .xlsx with columns ref, period, value, commentary."),
+        typer.Argument(
+            help="Values: .csv or .xlsx with columns ref, period, value, commentary "
+            "(and optionally actions, evidence)."
+        ),
     ],
-    by: ByOption = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            help="Your e-mail as the register gives it (required): figures for periods still "
+            "open are your submissions, sent for review.",
+        ),
+    ] = None,
     today: TodayOption = None,
 ) -> None:
-    """Load historical values; they are stored as approved, with an audit event."""
+    """Load values. Periods whose Performance Board date has passed are stored as approved
+    history; later ones go to their reviewers as submissions, as in chat."""
     settings = _settings()
+    if by is None or not by.strip():
+        fail(
+            "Say who is importing: add --by with your e-mail as the register gives it, such "
+            "as --by policy.officer@council.gov.uk. Figures for periods still open for review "
+            "become your submissions, so they must come from a named person."
+        )
     engine = _engine(settings)
     day = _today(settings, today)
     report = _guard(
-        lambda: services.import_actuals(
-            engine, file, actor=_actor(by), now=_now(settings), today=day
-        )
+        lambda: services.import_actuals(engine, file, actor=by, now=_now(settings), today=day)
     )
     typer.echo(
         f"Imported {file.name}: {report.stored} values stored, {report.replaced} replaced "
         f"with a new version, {report.unchanged} unchanged."
     )
+    if report.for_review:
+        count = len(report.for_review)
+        noun = "figure is" if count == 1 else "figures are"
+        typer.echo(
+            f"{count} {noun} for periods still open, so they went to review as your "
+            "submissions (the running bot sends each review card):"
+        )
+        for key, names in report.for_review.items():
+            typer.echo(f"  {key} — to {', '.join(names) or 'its reviewer'}")
+    if report.pending_unchanged:
+        typer.echo(f"{report.pending_unchanged} already waiting for review with the same figure.")
 
 
 # -- calendar and status ------------------------------------------------------------------------

@@ -2,9 +2,10 @@
 
 Seed 001 §3.7–3.8: progress against every measure is captured in a Performance Board within
 three weeks of the quarter's end and reported to the committees. Seed 002 §6.1.8 and
-Appendix 1: every under-performing (Red) measure needs an exception report with its priority,
-aim, definition, baseline, benchmarking, out turn against target, the quarterly overview and
-the actions to improve performance.
+Appendix 1: every under-performing (Red) measure — and Amber too where the council's register
+asks for it — needs an exception report with its priority, aim, definition, baseline,
+benchmarking, out turn against target, the quarterly overview and the actions to improve
+performance. People are named, never shown by e-mail.
 
 Two forms from one `Summary`: an Excel workbook (`board_workbook`) for officers who edit the
 papers, and a printable, self-contained HTML page (`board_html`) for A4 landscape print or PDF.
@@ -25,6 +26,7 @@ from bot.chart import RAGG_COLOURS, ragg_chart, text_colour
 from bot.ragg import Direction, Ragg
 from bot.status import StatusRow
 from bot.summary import ORDER, SignOffState, Summary, Tally, committee_words
+from bot.text import restated_words
 
 if TYPE_CHECKING:
     from openpyxl.cell.cell import Cell
@@ -46,9 +48,10 @@ HEADERS = (
     "Direction",
     "Direction (year)",
     "State",
+    "Note",
 )
-WIDTHS = (26, 42, 8, 46, 11, 12, 16, 16, 10, 15, 12, 15, 24)
-WRAPPED = {"Aim", "Measure"}
+WIDTHS = (26, 42, 8, 46, 11, 12, 16, 16, 10, 15, 12, 15, 24, 40)
+WRAPPED = {"Aim", "Measure", "Note"}
 SUMMARY_HEADERS = (
     "Priority",
     "Name",
@@ -63,7 +66,7 @@ SUMMARY_HEADERS = (
     "Declining",
     "No change",
 )
-SIGNOFF_HEADERS = ("Head of Service", "E-mail", "Measures", "Sign-off")
+SIGNOFF_HEADERS = ("Head of Service", "Measures", "Sign-off")
 NONE_RECORDED = "None recorded"
 _DIRECTION_WORDS = {
     Direction.IMPROVING: "Improving",
@@ -84,6 +87,17 @@ def title(summary: Summary) -> str:
     return f"{summary.council} — Performance Board {summary.quarter}"
 
 
+def published_words(summary: Summary) -> str:
+    """'; figures as published on …' for a paper reproduced as published, else ''."""
+    published = summary.published
+    if published is None:
+        return ""
+    return (
+        f"; figures as published on {_signed_at(published.at)} by {published.by} "
+        f"({published.occasion})"
+    )
+
+
 def _direction(direction: Direction | None) -> str:
     return "—" if direction is None else _DIRECTION_WORDS[direction]
 
@@ -102,14 +116,25 @@ def board_cells(row: StatusRow) -> list[str]:
         measure.title,
         measure.committee or "",
         row.period.label,
-        measure.format_target(row.target),
-        measure.format_value(row.value),
+        row.shown_target,
+        row.shown_value,
         row.status.word,
         committee_words(row.committee).capitalize(),
         _direction(row.direction),
         _direction(row.direction_year),
         row.state.words.capitalize(),
+        note(row),
     ]
+
+
+def note(row: StatusRow) -> str:
+    """Why a row is Grey or missing data, and whether it was restated since publication."""
+    parts = [row.reason.capitalize()] if row.reason else []
+    if row.measure.rule.cumulative and row.direction_year is not None:
+        parts.append("Year to date: direction compares with the same period last year")
+    if row.restated is not None:
+        parts.append(restated_words(row))
+    return ". ".join(parts)
 
 
 def exception_fields(row: StatusRow) -> list[tuple[str, str]]:
@@ -130,8 +155,8 @@ def exception_fields(row: StatusRow) -> list[tuple[str, str]]:
         ("Definition", measure.definition or NONE_RECORDED),
         ("Baseline Data", baseline),
         ("Benchmarking Information", measure.benchmarking or NONE_RECORDED),
-        (f"{year} Out turn{cumulative}", f"{measure.format_value(row.value)}{when}"),
-        (f"{year} Target", f"{measure.format_target(row.target)}{when}"),
+        (f"{year} Out turn{cumulative}", f"{row.shown_value}{when}"),
+        (f"{year} Target", f"{row.shown_target}{when}"),
         ("Performance Overview - Quarterly Update", row.commentary or NONE_RECORDED),
         ("Actions to improve performance", row.actions or NONE_RECORDED),
     ]
@@ -143,15 +168,17 @@ def exception_heading(row: StatusRow) -> str:
 
 def signoff_states(summary: Summary) -> list[SignOffState]:
     """The sign-offs given, then every other Head of Service with measures in the summary
-    (not signed off; named by e-mail, which is all a status row knows of them)."""
+    (not signed off), each by name."""
     listed = {state.head_of_service.strip().lower() for state in summary.signoffs}
-    owners = Counter(
-        row.measure.head_of_service.strip().lower()
-        for row in summary.rows
-        if row.measure.head_of_service
-    )
+    owners: Counter[str] = Counter()
+    names: dict[str, str] = {}
+    for row in summary.rows:
+        email = (row.measure.head_of_service or "").strip().lower()
+        if email:
+            owners[email] += 1
+            names[email] = row.measure.head_of_service_name or "Head of Service (name not known)"
     missing = [
-        SignOffState(email, email, count, None)
+        SignOffState(email, names[email], count, None)
         for email, count in owners.items()
         if email not in listed
     ]
@@ -215,7 +242,7 @@ def board_workbook(summary: Summary, out: Path) -> None:
     board.title = BOARD_SHEET
     _fill_board(board, summary)
     _fill_summary(workbook.create_sheet(SUMMARY_SHEET), summary)
-    for row in summary.reds:
+    for row in summary.exceptions:
         name = exception_sheet_name(row.measure.ref, workbook.sheetnames)
         _fill_exception(workbook.create_sheet(name), row)
     workbook.save(out)
@@ -262,7 +289,7 @@ def _fill_board(sheet: Worksheet, summary: Summary) -> None:
         1,
         1,
         f"{summary.council} — Performance Board {summary.quarter} — "
-        f"board date {_long_date(summary.board_date)}",
+        f"board date {_long_date(summary.board_date)}{published_words(summary)}",
         font=Font(bold=True, size=14),
     )
     header_fill = PatternFill(fill_type="solid", start_color="FFF3F2F1", end_color="FFF3F2F1")
@@ -327,12 +354,7 @@ def _fill_summary(sheet: Worksheet, summary: Summary) -> None:
         _put(sheet, number, column, header, font=bold)
     for state in signoff_states(summary):
         number += 1
-        values: list[str | int] = [
-            state.name,
-            state.head_of_service,
-            state.measures,
-            signoff_words(state),
-        ]
+        values: list[str | int] = [state.name, state.measures, signoff_words(state)]
         for column, value in enumerate(values, start=1):
             _put(sheet, number, column, value)
     widths = (24, 30, 9, 9, 9, 9, 9, 9, 12, 11, 11, 11)
@@ -438,7 +460,7 @@ def _signoff_table(summary: Summary) -> str:
     lines = ['<table class="signoff">', _head(SIGNOFF_HEADERS, ("Measures",)), "<tbody>"]
     for state in states:
         lines.append(
-            f'<tr><th scope="row">{_e(state.name)}</th><td>{_e(state.head_of_service)}</td>'
+            f'<tr><th scope="row">{_e(state.name)}</th>'
             f'<td class="num">{state.measures}</td><td>{_e(signoff_words(state))}</td></tr>'
         )
     lines.append("</tbody></table>")
@@ -504,7 +526,8 @@ def board_html(summary: Summary, *, chart: bool = True) -> str:
         "<header>",
         f"<h1>{_e(heading)}</h1>",
         f'<p class="lead">Performance Board date: {_e(_long_date(summary.board_date))}. '
-        f"{len(summary.rows)} measures; {len(summary.reds)} with an exception report.</p>",
+        f"{len(summary.rows)} measures; {len(summary.exceptions)} with an exception report"
+        f"{_e(published_words(summary))}.</p>",
         "</header>",
         "<main>",
         '<section class="summary" id="summary">',
@@ -529,7 +552,7 @@ def board_html(summary: Summary, *, chart: bool = True) -> str:
         f"<h2>Performance Board {_e(summary.quarter)}</h2>",
         _board_table(summary),
         "</section>",
-        *(_exception_section(row) for row in summary.reds),
+        *(_exception_section(row) for row in summary.exceptions),
         "</main>",
         "</body>",
         "</html>",

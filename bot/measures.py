@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from bot.periods import Interval, Period
-from bot.ragg import Polarity, Rule, Target
+from bot.ragg import Polarity, Ragg, Rule, Target
 from bot.register import Format
 
 
@@ -30,12 +30,15 @@ class MeasureInfo:
     rule: Rule
     targets: Mapping[Period, Target] = field(default_factory=dict)
     committee: str | None = None
-    units: str | None = None
+    units: str | None = None  # plural, as the register gives it: "homes"
+    units_one: str | None = None  # singular, when the register gives it: "home"
     definition: str = ""
     collector: str | None = None
     cover: str | None = None
     reviewer: str | None = None
     head_of_service: str | None = None
+    head_of_service_name: str | None = None  # people are shown by name, never by e-mail
+    collector_name: str | None = None
     priority_name: str = ""
     aim_title: str = ""
     baseline_period: str | None = None
@@ -49,15 +52,28 @@ class MeasureInfo:
         return self.rule.polarity
 
     def format_value(self, value: Decimal | None) -> str:
-        return format_value(value, self.format, self.decimals, self.units)
+        return format_value(value, self.format, self.decimals, self.units, self.units_one)
 
-    def format_target(self, target: Target | None) -> str:
+    def format_target(
+        self,
+        target: Target | None,
+        value: Decimal | None = None,
+        status: Ragg | None = None,
+    ) -> str:
+        """The target as every surface shows it (PRODUCT §4, rounding).
+
+        To the measure's decimals, half-up; but where the figure shown would equal the target
+        shown while the status says the target was missed (8 against a pro-rata 8.33 is
+        Amber), the target is shown to the precision that explains the status.
+        """
         if target is None:
             return "no target"
-        low = self.format_value(target.low)
+        places = target_places(target, value, status, self.decimals)
+        low = format_value(target.low, self.format, places, self.units, self.units_one)
         if target.high is None:
             return low
-        return f"{low} to {self.format_value(target.high)}"
+        high = format_value(target.high, self.format, places, self.units, self.units_one)
+        return f"{low} to {high}"
 
 
 LARGEST = Decimal(10) ** 15  # the database keeps 20 digits before the point; stay well inside
@@ -108,20 +124,73 @@ def check_value(text: str | int | Decimal, *, format: Format, decimals: int) -> 
     return value
 
 
+def round_half_up(value: Decimal, decimals: int) -> Decimal:
+    """`value` to `decimals` places, halves away from zero, as Excel's ROUND does (8.5 → 9,
+    −8.5 → −9; Python's own rounding would give 8)."""
+    try:
+        return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # too many digits for the context: show it as it is
+        return value
+
+
+MOST_PLACES = 6  # the most decimals a register allows
+
+
+def target_places(target: Target, value: Decimal | None, status: Ragg | None, decimals: int) -> int:
+    """How many decimals to show `target` with: the measure's own, unless the figure shown
+    would then equal a bound shown while `status` (Red or Amber) says it missed; then the
+    fewest places (at least 2) at which they differ."""
+    if value is None or status not in (Ragg.RED, Ragg.AMBER):
+        return decimals
+    shown = round_half_up(value, decimals)
+    bounds = [target.low] if target.high is None else [target.low, target.high]
+    if all(round_half_up(bound, decimals) != shown for bound in bounds):
+        return decimals
+    for places in range(max(decimals + 1, 2), MOST_PLACES + 1):
+        if all(round_half_up(bound, places) != shown for bound in bounds):
+            return places
+    return decimals
+
+
+def singular(units: str) -> str:
+    """A simple English singular of a plural unit, first word only: incidents → incident,
+    businesses → business, enquiries → enquiry, "days per FTE" → "day per FTE"; "kg per
+    household" stays. A register can give the singular itself: units: {one: …, other: …}."""
+    first, _, rest = units.partition(" ")
+    word = first
+    lower = first.lower()
+    if lower.endswith("ies") and len(lower) > 4:
+        word = first[:-3] + ("Y" if first.isupper() else "y")
+    elif lower.endswith(("sses", "shes", "ches", "xes", "zzes")):
+        word = first[:-2]
+    elif lower.endswith("s") and not lower.endswith(("ss", "us", "is")) and len(lower) > 2:
+        word = first[:-1]
+    return f"{word} {rest}" if rest else word
+
+
 def format_value(
-    value: Decimal | None, format: Format, decimals: int, units: str | None = None
+    value: Decimal | None,
+    format: Format,
+    decimals: int,
+    units: str | None = None,
+    units_one: str | None = None,
 ) -> str:
-    """A figure as officers write it: 87.5%, £12,400.00, 1,250 homes."""
+    """A figure as officers write it: 87.5%, £12,400.00, 1,250 homes, 1 incident.
+
+    Rounded half-up to `decimals` (Excel's ROUND). A unit is singular only for exactly 1
+    shown without decimals ("1 incident", but "1.0 days", as English writes them)."""
     if value is None:
         return "—"
-    quantum = Decimal(1).scaleb(-decimals)
-    try:
-        shown = value.quantize(quantum)
-    except InvalidOperation:
-        shown = value
+    shown = round_half_up(value, decimals)
+    if shown == 0:
+        shown = abs(shown)  # never "-0"
     text = f"{shown:,.{decimals}f}"
     if format is Format.PERCENTAGE:
         return f"{text}%"
     if format is Format.CURRENCY:
         return f"-£{text[1:]}" if text.startswith("-") else f"£{text}"
-    return f"{text} {units}" if units else text
+    if not units:
+        return text
+    if decimals == 0 and abs(shown) == 1:
+        return f"{text} {units_one or singular(units)}"
+    return f"{text} {units}"

@@ -188,6 +188,18 @@ class Period:
     def year_earlier(self) -> Period:
         return Period(self.kind, self.fy - 1, self.index)
 
+    def as_at(self, interval: Interval) -> Period | None:
+        """The period of `interval` that a report *as at* this period uses (PRODUCT §4).
+
+        It is the interval's period that ends in or with this one: at a quarter, a monthly
+        measure reports the quarter's last month, a biannual one H1 at Q2 and H2 at Q4, an
+        annual one the year at Q4. None when the interval has no period ending then (a
+        half-yearly measure at Q1 or Q3, an annual one before Q4): a later period's figure must
+        never stand in for it.
+        """
+        candidate = Period.containing(interval.kind, self.end)
+        return candidate if candidate.end == self.end else None
+
     def in_interval(self, interval: Interval) -> Period:
         """The period of `interval` that a report for this period uses (PRODUCT §4).
 

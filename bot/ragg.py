@@ -171,9 +171,13 @@ def ragg_status(
     return Ragg.AMBER if value >= t - _margin(t, rule) else Ragg.RED
 
 
-def committee_view(status: Ragg) -> Committee:
-    """Seed 002 §6.1.7: Amber and Grey are reported to committees as on target."""
-    if status is Ragg.NONE:
+def committee_view(status: Ragg, *, target_set: bool = True) -> Committee:
+    """Seed 002 §6.1.7: Amber and Grey are reported to committees as on target.
+
+    A measure with no target for the year (and not monitoring only) is Grey, but it is
+    missing data to a committee, never on target (PRODUCT §4): `target_set` False.
+    """
+    if status is Ragg.NONE or not target_set:
         return Committee.MISSING
     return Committee.OFF_TARGET if status is Ragg.RED else Committee.ON_TARGET
 

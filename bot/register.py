@@ -207,6 +207,36 @@ TargetValue = Annotated[
 ]
 
 
+class UnitsSpec(Spec):
+    """A unit in both numbers: units: {one: incident, other: incidents}."""
+
+    one: Annotated[Text, _at_most(40)]
+    other: Annotated[Text, _at_most(40)]
+
+
+def _units(value: Any) -> Any:
+    """units: a plural word ("homes"), or both numbers ({one: home, other: homes})."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, UnitsSpec):
+        return value
+    if isinstance(value, Mapping):
+        given = {str(key).strip().lower(): item for key, item in value.items()}
+        if set(given) != {"one", "other"}:
+            raise ValueError(
+                "write units as a word such as incidents, or as {one: incident, other: incidents}"
+            )
+        words = {key: _text(item) for key, item in given.items()}
+        for word in words.values():
+            if len(word) > 40:
+                raise ValueError(f"is too long: at most 40 characters (found {len(word)})")
+        return UnitsSpec(one=words["one"], other=words["other"])
+    text = _text(value)
+    if len(text) > 40:
+        raise ValueError(f"is too long: at most 40 characters (found {len(text)})")
+    return text
+
+
 class MeasureSpec(Spec):
     """One methodology statement (seed 002 Appendix 2)."""
 
@@ -233,8 +263,17 @@ class MeasureSpec(Spec):
     cover: OptionalEmail = None
     reviewer: Email
     head_of_service: Email
-    units: Annotated[OptionalText, _at_most(40)] = None
+    # Plural, as in "homes"; the singular is derived ("1 home"), or given as {one:, other:}.
+    units: Annotated[str | UnitsSpec | None, BeforeValidator(_units)] = None
     benchmarking: OptionalText = None
+
+    @property
+    def units_other(self) -> str | None:
+        return self.units.other if isinstance(self.units, UnitsSpec) else self.units
+
+    @property
+    def units_one(self) -> str | None:
+        return self.units.one if isinstance(self.units, UnitsSpec) else None
 
     def target_map(self) -> dict[Period, Target]:
         return {Period.parse(key): _as_target(value) for key, value in self.targets.items()}
@@ -279,6 +318,21 @@ class RemindersSpec(Spec):
     escalate: bool = True
 
 
+class ExceptionStatus(StrEnum):
+    RED = "red"
+    AMBER = "amber"
+
+
+def _exception_reports(value: Any) -> Any:
+    value = _list(value)
+    if isinstance(value, list) and "red" not in [str(item).strip().lower() for item in value]:
+        raise ValueError(
+            "exception reports are always written for Red measures: write [red], or "
+            "[red, amber] to have them for Amber measures too"
+        )
+    return [str(item).strip().lower() for item in value] if isinstance(value, list) else value
+
+
 class CalendarSpec(Spec):
     region: Region = Region.ENG
     closure_days: Annotated[list[Day], BeforeValidator(_list)] = Field(default_factory=list)
@@ -287,6 +341,11 @@ class CalendarSpec(Spec):
         default_factory=dict
     )
     reminders: RemindersSpec = Field(default_factory=RemindersSpec)
+    # Which measures need an exception report with actions to improve (seed 002 §6.1.8: Red;
+    # some councils ask for Amber too, seed 000).
+    exception_reports: Annotated[list[ExceptionStatus], BeforeValidator(_exception_reports)] = (
+        Field(default_factory=lambda: [ExceptionStatus.RED])
+    )
 
 
 class ChannelsSpec(Spec):
@@ -1230,11 +1289,13 @@ __all__ = [
     "CalendarSpec",
     "ChannelsSpec",
     "Confidence",
+    "ExceptionStatus",
     "Format",
     "MeasureSpec",
     "PersonSpec",
     "PrioritySpec",
     "RegisterSpec",
+    "UnitsSpec",
     "load_register",
     "validate",
 ]

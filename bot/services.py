@@ -6,18 +6,24 @@ reads the clock.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
-from bot.actuals import parse_actuals
+from bot.actuals import Actual, parse_actuals, sort_actuals
 from bot.errors import InputRejected, LocatedError
+from bot.measures import MeasureInfo
 from bot.periods import Period, periods_of_year
 from bot.register import load_register
+from bot.reminders import Kind, Reminder
 from bot.status import CouncilInfo, StatusReport, build_report, resolve_scope, wanted_periods
-from storage import queries
+from bot.submissions import card_recipients
+from bot.workflow import State
+from storage import queries, reminder_store, workflow_store
 from storage.engine import read_session, write_session
 from storage.register_store import (
     ActualsReport,
@@ -26,6 +32,8 @@ from storage.register_store import (
     apply_register,
     store_actuals,
 )
+
+CARD_KEPT = timedelta(days=60)  # as long as a review card waits in the outbox from chat
 
 
 class DryRun(Exception):
@@ -90,23 +98,148 @@ def _would_retire(file: str, left_out: list[str], listed: set[str]) -> LocatedEr
 def import_actuals(
     engine: Engine, path: Path, *, actor: str, now: datetime, today: date
 ) -> ActualsReport:
-    """Store historical values as approved, with an audit event naming the importer."""
+    """Load values from a file without skipping review (PRODUCT §3–4, seed 002 §10.5).
+
+    `actor` is the person importing, by their e-mail in the register. Periods whose
+    Performance Board date has passed (on `today`) are history, stored as approved with an
+    audit event naming the importer. A row for a later period becomes a submission from the
+    importer, exactly as if made in chat: it must carry actions when Red (or Amber, where the
+    council asks), it may not replace an approved figure, and its review card is queued in the
+    outbox, which the running bot delivers. Admins may import for any measure, recorded as
+    on behalf of the collector. All or nothing: any problem refuses the whole file.
+    """
+    file = path.name
+    actor = actor.strip().lower()
     with read_session(engine) as session:
         measures = queries.load_measures(session, active_only=False)
+        council = queries.load_council(session) or CouncilInfo(name="The council")
+        importer = queries.person(session, actor)
+        admins = workflow_store.admins(session)
+        away = workflow_store.absences(session, None, today)
     if not measures:
+        raise InputRejected(
+            [LocatedError(file, None, None, "the register is empty: import the register first")],
+            "actuals file",
+        )
+    if importer is None:
         raise InputRejected(
             [
                 LocatedError(
-                    path.name, None, None, "the register is empty: import the register first"
+                    file,
+                    None,
+                    None,
+                    f"'{actor}' is not a person in the register. Whoever imports figures is "
+                    "named by their e-mail as the register gives it (with --by), so that "
+                    "figures still open for review are their submissions",
                 )
             ],
             "actuals file",
         )
     actuals = parse_actuals(path, measures, today)
+    found = sort_actuals(
+        actuals,
+        measures,
+        council,
+        file=file,
+        importer=actor,
+        admins=admins,
+        absences=away,
+        today=today,
+    )
     with write_session(engine) as session:
-        return store_actuals(
-            session=session, actuals=actuals, actor=actor, at=now, source=path.name
+        report = store_actuals(
+            session=session, actuals=found.history, actor=actor, at=now, source=file
         )
+        _submit_for_review(
+            session, found.for_review, measures, council, actor, now, report, file=file
+        )
+    return report
+
+
+def _submit_for_review(
+    session: Session,
+    rows: list[Actual],
+    measures: Mapping[str, MeasureInfo],
+    council: CouncilInfo,
+    actor: str,
+    now: datetime,
+    report: ActualsReport,
+    *,
+    file: str,
+) -> None:
+    """Each open-period row as a new submission version from `actor`, its review card queued
+    in the outbox (storage reminder outbox, kind CARD) for the running bot to send."""
+    today = now.date()
+    errors: list[LocatedError] = []
+    cards: list[Reminder] = []
+    names = {email: name for email, name in queries.names(session)}
+    for row in rows:
+        measure = measures[row.ref]
+        locked = workflow_store.lock_period_value(session, measure, row.period, now)
+        if locked.state == State.APPROVED.value and locked.latest_submission_id is not None:
+            if locked.approved_value == row.value:
+                report.unchanged += 1
+                continue
+            errors.append(
+                LocatedError(
+                    file,
+                    row.where,
+                    "value",
+                    f"{row.ref} {row.period} is already approved at "
+                    f"{measure.format_value(locked.approved_value)}; to change it, ask its "
+                    "reviewer to reopen it first",
+                )
+            )
+            continue
+        if locked.state == State.SUBMITTED.value and locked.latest_submission_id is not None:
+            pending = workflow_store.view(session, locked.latest_submission_id, council)
+            if (pending.value, pending.overview) == (row.value, row.commentary):
+                report.pending_unchanged += 1
+                continue
+        deadline = council.calendar.deadline(row.period, measure.reporting_lag)
+        submission_id = workflow_store.add_submission(
+            session,
+            measure=measure,
+            period=row.period,
+            locked=locked,
+            value=row.value,
+            overview=row.commentary,
+            actions=row.actions or None,
+            evidence_url=row.evidence or None,
+            actor=actor,
+            on_behalf=row.on_behalf,
+            late=today > deadline,
+            now=now,
+            request_key=None,
+            source="import",
+        )
+        view = workflow_store.view(session, submission_id, council)
+        recipients = card_recipients(view)
+        report.for_review[f"{row.ref} {row.period}"] = [
+            names.get(email, email) for email in recipients
+        ]
+        cards += [
+            Reminder(
+                Kind.CARD,
+                measure.ref,
+                row.period,
+                email,
+                now,
+                now + CARD_KEPT,
+                deadline,
+                version=view.version,
+            )
+            for email in recipients
+        ]
+    if errors:
+        raise InputRejected(errors, "actuals file")
+    reminder_store.enqueue(session, cards, now)
+
+
+def admins(engine: Engine) -> list[str]:
+    """The register's admins (Performance & Policy Officers), by e-mail."""
+    with read_session(engine) as session:
+        return sorted(workflow_store.admins(session))
 
 
 def council_info(engine: Engine) -> CouncilInfo:

@@ -9,15 +9,15 @@ from __future__ import annotations
 import difflib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from bot.calendar import DEFAULT_PERFORMANCE_BOARD_WEEKS, Region, WorkingCalendar
 from bot.errors import NotFound
 from bot.measures import MeasureInfo
-from bot.periods import Period, latest_ended
+from bot.periods import Interval, Period, PeriodKind, latest_ended
 from bot.ragg import (
     Committee,
     Direction,
@@ -42,7 +42,10 @@ JSON_KEYS = (
     "state",
     "direction",
     "direction_year",
+    "reason",  # added to PRODUCT §8's keys: why a row is Grey or missing data, else null
 )
+
+DEFAULT_EXCEPTIONS = frozenset({Ragg.RED})
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,9 @@ class CouncilInfo:
     committee_dates: Mapping[str, Sequence[date]] = field(default_factory=dict)
     channels: Mapping[str, Any] = field(default_factory=dict)
     reminders: Policy = field(default_factory=Policy)
+    # Which statuses need an exception report with actions to improve (seed 002 §6.1.8: Red;
+    # a council may ask for Amber too, the register's calendar.exception_reports).
+    exception_reports: frozenset[Ragg] = DEFAULT_EXCEPTIONS
 
     @property
     def calendar(self) -> WorkingCalendar:
@@ -78,6 +84,19 @@ class Recorded:
 
 
 @dataclass(frozen=True)
+class Restatement:
+    """A figure changed after the quarter's figures were published (PRODUCT §4): what was
+    published, and who changed it, when and why."""
+
+    published_at: datetime
+    published_value: Decimal | None
+    published_status: Ragg
+    by: str  # a name
+    at: datetime
+    why: str
+
+
+@dataclass(frozen=True)
 class StatusRow:
     measure: MeasureInfo
     period: Period
@@ -91,6 +110,25 @@ class StatusRow:
     direction_year: Direction | None
     commentary: str | None = None
     actions: str | None = None
+    reason: str | None = None  # why Grey or missing data: not due, monitoring only, no target
+    restated: Restatement | None = None
+
+    @property
+    def shown_value(self) -> str:
+        return self.measure.format_value(self.value)
+
+    @property
+    def shown_target(self) -> str:
+        """The one rule for showing a target beside this row's figure (PRODUCT §4)."""
+        return self.measure.format_target(self.target, self.value, self.status)
+
+    @property
+    def compared_with(self) -> Period:
+        """The period `direction` compares with: the previous one, or for a cumulative
+        (year-to-date) measure the same period a year earlier (PRODUCT §4)."""
+        if self.measure.rule.cumulative:
+            return self.period.year_earlier()
+        return self.period.previous()
 
     def as_json(self) -> dict[str, Any]:
         """PRODUCT §8's `status --json` object."""
@@ -108,23 +146,50 @@ class StatusRow:
             "state": self.state.value,
             "direction": self.direction.value if self.direction else None,
             "direction_year": self.direction_year.value if self.direction_year else None,
+            "reason": self.reason,
         }
 
 
-def report_period(measure: MeasureInfo, requested: Period | None, today: date) -> Period:
-    """The period of the measure's interval that a report uses.
+_EVERY = {
+    Interval.MONTHLY: "monthly",
+    Interval.QUARTERLY: "quarterly",
+    Interval.BIANNUAL: "half-yearly",
+    Interval.ANNUAL: "annually",
+}
 
-    With a requested period: the interval's period containing its last day (PRODUCT §4: at a
-    quarter, monthly → the quarter's last month, biannual → H1 at Q2 and H2 at Q4, annual → the
-    year). Without: the measure's most recent ended period (PRODUCT §8).
+
+def not_due_reason(interval: Interval, upcoming: Period) -> str:
+    """Why a measure has no figure as at a period: it is next reported later."""
+    if interval is Interval.ANNUAL:
+        return "annual outturn reported at Q4"
+    quarter = Period.containing(PeriodKind.QUARTER, upcoming.end)
+    return f"reported {_EVERY[interval]}; next at {quarter}"
+
+
+def report_period(
+    measure: MeasureInfo, requested: Period | None, today: date
+) -> tuple[Period, str | None]:
+    """The period of the measure's interval that a report uses, and why it is not due.
+
+    With a requested period: the interval's period that ends in or with it (PRODUCT §4, "as
+    at": at a quarter, monthly → the quarter's last month, biannual → H1 at Q2 and H2 at Q4,
+    annual → the year at Q4). When there is none (a half-yearly measure at Q1), the period in
+    progress, with the reason it is not due — never a later period's figure. Without a
+    requested period: the measure's most recent ended period (PRODUCT §8).
     """
-    if requested is not None:
-        return requested.in_interval(measure.interval)
-    return latest_ended(measure.interval, today)
+    if requested is None:
+        return latest_ended(measure.interval, today), None
+    found = requested.as_at(measure.interval)
+    if found is not None:
+        return found, None
+    upcoming = Period.containing(measure.interval.kind, requested.end)
+    return upcoming, not_due_reason(measure.interval, upcoming)
 
 
-def periods_needed(period: Period) -> tuple[Period, Period, Period]:
-    """The period, and the two it is compared with for direction of travel."""
+def periods_needed(period: Period, *, cumulative: bool = False) -> tuple[Period, ...]:
+    """The period, and those it is compared with for direction of travel."""
+    if cumulative:
+        return period, period.year_earlier()
     return period, period.previous(), period.year_earlier()
 
 
@@ -135,18 +200,54 @@ def measure_status(
     *,
     today: date,
     calendar: WorkingCalendar,
+    not_due: str | None = None,
 ) -> StatusRow:
-    """One measure's status for `period` (PRODUCT §4–5)."""
+    """One measure's status for `period` (PRODUCT §4–5).
+
+    `not_due` (a reason) when the report is as at a period in which this measure reports
+    nothing: Grey, no value, state `not_due`. A measure with no target for the year is Grey
+    (or, without a value, none) and missing data to committees, never on target. Direction of
+    travel compares with the previous period and a year earlier; for a cumulative
+    (year-to-date) measure both compare with the same period a year earlier.
+    """
     deadline = calendar.deadline(period, measure.reporting_lag)
+    target = target_for(measure.targets, period, cumulative=measure.rule.cumulative)
+    if not_due is not None:
+        return StatusRow(
+            measure=measure,
+            period=period,
+            deadline=deadline,
+            value=None,
+            target=target,
+            status=Ragg.GREY,
+            committee=committee_view(Ragg.GREY),
+            state=State.NOT_DUE,
+            direction=None,
+            direction_year=None,
+            reason=not_due,
+        )
     here = recorded.get((measure.ref, period))
     state = period_state(
         here.state if here else None, period_end=period.end, deadline=deadline, today=today
     )
     value = here.approved if here else None
-    target = target_for(measure.targets, period, cumulative=measure.rule.cumulative)
     status = ragg_status(value, target, measure.rule, outturn_due=today > deadline)
-    previous = recorded.get((measure.ref, period.previous()))
+    target_set = target is not None or measure.rule.monitoring_only
+    reason = None
+    if not target_set:
+        reason = f"no target set for {period.financial_year}"
+    elif measure.rule.monitoring_only and status is Ragg.GREY:
+        reason = "monitoring only"
+    elif status is Ragg.GREY and value is None:
+        reason = f"outturn not yet due (deadline {deadline:%d %b %Y})"
     year_ago = recorded.get((measure.ref, period.year_earlier()))
+    year_ago_value = year_ago.approved if year_ago else None
+    if measure.rule.cumulative:
+        # Year to date grows through the year: only the same point a year earlier compares.
+        previous_value = year_ago_value
+    else:
+        previous = recorded.get((measure.ref, period.previous()))
+        previous_value = previous.approved if previous else None
     return StatusRow(
         measure=measure,
         period=period,
@@ -154,17 +255,29 @@ def measure_status(
         value=value,
         target=target,
         status=status,
-        committee=committee_view(status),
+        committee=committee_view(status, target_set=target_set),
         state=state,
-        direction=direction_of_travel(
-            value, previous.approved if previous else None, measure.polarity, target
-        ),
-        direction_year=direction_of_travel(
-            value, year_ago.approved if year_ago else None, measure.polarity, target
-        ),
+        direction=direction_of_travel(value, previous_value, measure.polarity, target),
+        direction_year=direction_of_travel(value, year_ago_value, measure.polarity, target),
         commentary=here.commentary if here and value is not None else None,
         actions=here.actions if here and value is not None else None,
+        reason=reason,
     )
+
+
+def with_restatements(
+    report: StatusReport, restated: Mapping[tuple[str, Period], Restatement]
+) -> StatusReport:
+    """The report with each restated row marked."""
+    if not restated:
+        return report
+    rows = [
+        replace(row, restated=restated[(row.measure.ref, row.period)])
+        if (row.measure.ref, row.period) in restated
+        else row
+        for row in report.rows
+    ]
+    return replace(report, rows=rows)
 
 
 @dataclass(frozen=True)
@@ -222,25 +335,25 @@ def build_report(
     today: date,
 ) -> StatusReport:
     calendar = council.calendar
-    rows = [
-        measure_status(
-            measure,
-            report_period(measure, requested, today),
-            recorded,
-            today=today,
-            calendar=calendar,
+    rows = []
+    for measure in scope.measures:
+        period, not_due = report_period(measure, requested, today)
+        rows.append(
+            measure_status(
+                measure, period, recorded, today=today, calendar=calendar, not_due=not_due
+            )
         )
-        for measure in scope.measures
-    ]
     return StatusReport(council.name, scope, requested, rows)
 
 
 def wanted_periods(
     measures: Iterable[MeasureInfo], requested: Period | None, today: date
 ) -> dict[str, set[Period]]:
-    """For each measure, the periods whose records a report needs (the period and its two
+    """For each measure, the periods whose records a report needs (the period and its
     comparisons): what storage should load, and nothing more."""
-    return {
-        measure.ref: set(periods_needed(report_period(measure, requested, today)))
-        for measure in measures
-    }
+    wanted: dict[str, set[Period]] = {}
+    for measure in measures:
+        period, not_due = report_period(measure, requested, today)
+        if not_due is None:
+            wanted[measure.ref] = set(periods_needed(period, cumulative=measure.rule.cumulative))
+    return wanted

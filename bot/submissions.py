@@ -114,6 +114,14 @@ class SubmissionForm:
     pending: SubmissionView | None = None
     on_behalf: bool = False
     notes: list[str] = field(default_factory=list)
+    actions_needed_for: str = "Red"  # or "Red or Amber" (the register's exception_reports)
+
+
+def card_recipients(view: SubmissionView) -> list[str]:
+    """Who gets a version's review card: the reviewer (or their cover while away); the Head
+    of Service when the reviewer is the one who submitted (an admin acting on behalf)."""
+    people = [email for email in view.deciders if email != view.submitted_by]
+    return people[:1] or [email for email in view.deciders[1:] if email != view.submitted_by][:1]
 
 
 def _clean(text: str | None) -> str:
@@ -123,6 +131,20 @@ def _clean(text: str | None) -> str:
 def would_be(measure: MeasureInfo, period: Period, value: Decimal) -> tuple[Target | None, Ragg]:
     target = target_for(measure.targets, period, cumulative=measure.rule.cumulative)
     return target, ragg_status(value, target, measure.rule)
+
+
+def needs_actions(
+    council: CouncilInfo, measure: MeasureInfo, period: Period, value: Decimal
+) -> Ragg | None:
+    """The status that makes actions to improve required (the exception report, seed 002
+    §6.1.8 and Appendix 1): Red, and Amber where the council's register asks for it."""
+    _, status = would_be(measure, period, value)
+    return status if status in council.exception_reports else None
+
+
+def exception_words(council: CouncilInfo) -> str:
+    """'Red' or 'Red or Amber'."""
+    return " or ".join(s.word for s in (Ragg.RED, Ragg.AMBER) if s in council.exception_reports)
 
 
 def parse_period(measure: MeasureInfo, text: str | None, today: date) -> Period:
@@ -177,11 +199,21 @@ def submission_form(
     target = target_for(measure.targets, period, cumulative=measure.rule.cumulative)
     notes = []
     if verdict.on_behalf:
-        notes.append(f"You are submitting on behalf of {measure.collector}; this is recorded.")
+        collector = measure.collector_name or "the data collector"
+        notes.append(f"You are submitting on behalf of {collector}; this is recorded.")
     if today > deadline:
         notes.append(f"The deadline was {deadline:%a %d %b}; this submission will be marked late.")
     return SubmissionForm(
-        measure, period, deadline, target, facts.state, recent, pending, verdict.on_behalf, notes
+        measure,
+        period,
+        deadline,
+        target,
+        facts.state,
+        recent,
+        pending,
+        verdict.on_behalf,
+        notes,
+        exception_words(council),
     )
 
 
@@ -235,10 +267,10 @@ def submit(
         if len(actions_text) > MAX_TEXT:
             problems["actions"] = f"Please keep the actions under {MAX_TEXT} characters."
         if value is not None and not actions_text:
-            _, status = would_be(measure, period, value)
-            if status is Ragg.RED:
+            status = needs_actions(council, measure, period, value)
+            if status is not None:
                 problems["actions"] = (
-                    "This figure is Red against its target, so the "
+                    f"This figure is {status.word} against its target, so the "
                     "exception report needs actions to improve performance."
                 )
         link = _clean(evidence_url)
@@ -445,9 +477,12 @@ __all__ = [
     "SubmitResult",
     "Superseded",
     "WorkflowError",
+    "card_recipients",
     "check_decidable",
     "check_reopenable",
     "decide",
+    "exception_words",
+    "needs_actions",
     "reopen",
     "submission_form",
     "submit",

@@ -1,10 +1,12 @@
 """The quarterly RAGG summary (PRODUCT §4, §7; seed 002 §6.1.6–6.1.8, §9, §11).
 
 What managers, the Leadership Team and councillors read: counts of Red, Amber, Green, Grey
-and missing per priority and overall; the committee view (Amber and Grey on target); every Red
-measure with its commentary and actions to improve (the exception reports); direction of
-travel against the previous quarter; what is still unapproved; and which Heads of Service have
-signed off. Built from one status report, so it costs the same few queries as `status`.
+and missing per priority and overall; the committee view (Amber and Grey on target, a measure
+without a target missing data); every Red measure (and Amber, where the council asks for it)
+with its commentary and actions to improve (the exception reports); direction of travel; what
+is still unapproved or has no target; figures restated since publication; and which Heads of
+Service have signed off. Built from one status report, so it costs the same few queries as
+`status`.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 
-from bot.periods import Period
+from bot.periods import Period, PeriodKind
 from bot.ragg import Committee, Direction, Ragg
-from bot.status import StatusReport, StatusRow
+from bot.status import DEFAULT_EXCEPTIONS, StatusReport, StatusRow
 from bot.workflow import State
 
 ORDER = (Ragg.RED, Ragg.AMBER, Ragg.GREEN, Ragg.GREY, Ragg.NONE)
@@ -29,6 +32,7 @@ class Tally:
     name: str
     counts: dict[Ragg, int]
     directions: dict[Direction, int]
+    committee: dict[Committee, int] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -36,21 +40,27 @@ class Tally:
 
     @property
     def on_target(self) -> int:
-        return self.counts[Ragg.AMBER] + self.counts[Ragg.GREEN] + self.counts[Ragg.GREY]
+        return self.committee.get(Committee.ON_TARGET, 0)
 
     @property
     def off_target(self) -> int:
-        return self.counts[Ragg.RED]
+        return self.committee.get(Committee.OFF_TARGET, 0)
 
     @property
     def missing(self) -> int:
-        return self.counts[Ragg.NONE]
+        """Missing data: no approved figure, or no target to judge it by (never a measure
+        that is simply not due in the quarter)."""
+        return self.committee.get(Committee.MISSING, 0)
 
     @property
     def on_target_share(self) -> int | None:
-        """Whole per cent of reported measures on target (committee view), None if none."""
+        """Whole per cent of reported measures on target (committee view), None if none;
+        halves rounded up, as everywhere figures are shown."""
         reported = self.on_target + self.off_target
-        return None if reported == 0 else round(self.on_target * 100 / reported)
+        if reported == 0:
+            return None
+        share = Decimal(self.on_target * 100) / Decimal(reported)
+        return int(share.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 @dataclass(frozen=True)
@@ -70,10 +80,23 @@ class Summary:
     overall: Tally
     priorities: list[Tally]
     signoffs: list[SignOffState] = field(default_factory=list)
+    exception_statuses: frozenset[Ragg] = DEFAULT_EXCEPTIONS
+    published: Publication | None = None  # the figures as last published, if they were
 
     @property
     def reds(self) -> list[StatusRow]:
         return [row for row in self.rows if row.status is Ragg.RED]
+
+    @property
+    def exceptions(self) -> list[StatusRow]:
+        """Rows that need an exception report: Red, and Amber where the council asks for it
+        (the register's calendar.exception_reports)."""
+        return [row for row in self.rows if row.status in self.exception_statuses]
+
+    @property
+    def exception_words(self) -> str:
+        """'Red' or 'Red and Amber': which measures have exception reports."""
+        return " and ".join(s.word for s in (Ragg.RED, Ragg.AMBER) if s in self.exception_statuses)
 
     @property
     def unapproved(self) -> list[StatusRow]:
@@ -82,15 +105,39 @@ class Summary:
             row for row in self.rows if row.status is Ragg.NONE and row.state is not State.NOT_DUE
         ]
 
+    @property
+    def no_target(self) -> list[StatusRow]:
+        """Reported figures with no target to judge them by: missing data, not on target."""
+        return [
+            row
+            for row in self.rows
+            if row.committee is Committee.MISSING and row.status is not Ragg.NONE
+        ]
+
+    @property
+    def restated(self) -> list[StatusRow]:
+        return [row for row in self.rows if row.restated is not None]
+
+
+@dataclass(frozen=True)
+class Publication:
+    """When and by whom a quarter's figures were last published (PRODUCT §4)."""
+
+    at: datetime
+    by: str  # a name
+    occasion: str  # "posted to #performance", "signed off"
+
 
 def tally(code: str, name: str, rows: list[StatusRow]) -> Tally:
     counts = Counter(row.status for row in rows)
     directions = Counter(row.direction for row in rows if row.direction is not None)
+    committee = Counter(row.committee for row in rows)
     return Tally(
         code,
         name,
         {status: counts.get(status, 0) for status in ORDER},
         {d: directions.get(d, 0) for d in Direction},
+        {view: committee.get(view, 0) for view in Committee},
     )
 
 
@@ -99,6 +146,9 @@ def build_summary(
     quarter: Period,
     board_date: date,
     signoffs: list[SignOffState] | None = None,
+    *,
+    exception_statuses: frozenset[Ragg] = DEFAULT_EXCEPTIONS,
+    published: Publication | None = None,
 ) -> Summary:
     priorities: dict[str, list[StatusRow]] = {}
     names: dict[str, str] = {}
@@ -113,6 +163,8 @@ def build_summary(
         overall=tally("ALL", report.council, report.rows),
         priorities=[tally(code, names[code], rows) for code, rows in priorities.items()],
         signoffs=signoffs or [],
+        exception_statuses=exception_statuses,
+        published=published,
     )
 
 
@@ -137,12 +189,12 @@ def for_priority(summary: Summary, code: str) -> Summary:
         overall=tally(code, name, rows),
         priorities=[tally(code, name, rows)],
         signoffs=[s for s in summary.signoffs if s.head_of_service in emails],
+        exception_statuses=summary.exception_statuses,
+        published=summary.published,
     )
 
 
 def quarter_for(period: Period) -> Period:
     """The quarter whose summary shows a figure for `period` (PRODUCT §4): the quarter it ends
     in, so a month shows in its quarter, H1 at Q2, H2 and the year at Q4."""
-    from bot.periods import PeriodKind
-
     return Period.containing(PeriodKind.QUARTER, period.end)

@@ -6,11 +6,13 @@ Colour is never the only signal (PRODUCT §7): every status is also written as a
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from itertools import groupby
 
-from bot.ragg import Committee, Direction, Ragg
+from bot.ragg import Direction, Ragg
 from bot.status import StatusReport, StatusRow
-from bot.summary import Summary
+from bot.summary import Summary, tally
+from bot.workflow import State
 
 _ARROWS = {
     Direction.IMPROVING: "improving",
@@ -21,18 +23,15 @@ _ORDER = (Ragg.RED, Ragg.AMBER, Ragg.GREEN, Ragg.GREY, Ragg.NONE)
 
 
 def counts_line(rows: Iterable[StatusRow]) -> str:
-    rows = list(rows)
-    counts = {status: sum(1 for row in rows if row.status is status) for status in _ORDER}
-    parts = [f"{status.word} {counts[status]}" for status in _ORDER]
-    on = sum(1 for row in rows if row.committee is Committee.ON_TARGET)
-    off = sum(1 for row in rows if row.committee is Committee.OFF_TARGET)
-    missing = counts[Ragg.NONE]
-    reported = on + off
+    counted = tally("", "", list(rows))
+    parts = [f"{status.word} {counted.counts[status]}" for status in _ORDER]
+    reported = counted.on_target + counted.off_target
     share = (
-        f"{on} of {reported} on target ({round(on * 100 / reported)}%)"
+        f"{counted.on_target} of {reported} on target ({counted.on_target_share}%)"
         if reported
         else ("nothing reported yet")
     )
+    missing = counted.missing
     return (
         " · ".join(parts)
         + f"\nCommittee view: {share}"
@@ -42,11 +41,50 @@ def counts_line(rows: Iterable[StatusRow]) -> str:
 
 def direction_words(row: StatusRow) -> str:
     parts = []
+    if row.measure.rule.cumulative:
+        # Year to date: both directions compare with the same period a year earlier.
+        if row.direction_year:
+            parts.append(
+                f"{_ARROWS[row.direction_year]} on {row.period.year_earlier()} "
+                "(year to date, same period last year)"
+            )
+        return "; ".join(parts) or "no value for the same period last year to compare"
     if row.direction:
         parts.append(f"{_ARROWS[row.direction]} on {row.period.previous()}")
     if row.direction_year:
         parts.append(f"{_ARROWS[row.direction_year]} on {row.period.year_earlier()}")
     return "; ".join(parts) or "no earlier value to compare"
+
+
+def restated_words(row: StatusRow) -> str:
+    """'Restated since publication on 21 Jul 2025: …' or ''."""
+    found = row.restated
+    if found is None:
+        return ""
+    was = row.measure.format_value(found.published_value)
+    if found.published_value is None:
+        was = "no value"
+    return (
+        f"Restated since publication on {_utc(found.published_at)}: published as {was} "
+        f"({found.published_status.word}); {found.why} — {found.by}, {_utc(found.at)}"
+    )
+
+
+def _utc(moment: datetime) -> str:
+    """Stored times are UTC (PRODUCT §2); say so rather than guess the local zone."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return f"{moment:%d %b %Y %H:%M} UTC"
+
+
+def state_words(row: StatusRow) -> str:
+    """The workflow state, with why a row is Grey or missing data, and any restatement."""
+    words = row.state.words
+    if row.reason:
+        words += f" — {row.reason}"
+    if row.restated is not None:
+        words += " — restated since publication"
+    return words
 
 
 def render_report(report: StatusReport) -> str:
@@ -78,7 +116,7 @@ def render_report(report: StatusReport) -> str:
                 lines.append(
                     f"    {row.measure.ref:<8} {_clip(row.measure.title, 48):<48}  "
                     f"{period:<{widths[0]}}  {figure:>{widths[1]}}  "
-                    f"{target:<{widths[2]}}  {status:<{widths[3]}}  {row.state.words}"
+                    f"{target:<{widths[2]}}  {status:<{widths[3]}}  {state_words(row)}"
                 )
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
@@ -90,7 +128,7 @@ def _cells(row: StatusRow) -> tuple[str, str, str, str]:
     return (
         row.period.label,
         figure,
-        f"target {measure.format_target(row.target)}",
+        f"target {row.shown_target}",
         row.status.word.upper(),
     )
 
@@ -104,11 +142,12 @@ def render_measure(row: StatusRow) -> str:
         f"Definition: {measure.definition}" if measure.definition else "",
         f"Period: {row.period} (ended {row.period.end:%a %d %b %Y}; "
         f"deadline {row.deadline:%a %d %b %Y})",
-        f"Value: {figure}   Target: {measure.format_target(row.target)}",
-        f"Status: {row.status.word.upper()} — {row.status.meaning}",
+        f"Value: {figure}   Target: {row.shown_target}",
+        f"Status: {row.status.word.upper()} — {row.reason or row.status.meaning}",
         f"Committee view: {row.committee.value.replace('_', ' ')}",
         f"Direction of travel: {direction_words(row)}",
         f"Workflow: {row.state.words}",
+        restated_words(row),
     ]
     if row.commentary:
         lines.append(f"Performance overview: {row.commentary}")
@@ -131,27 +170,34 @@ def render_summary(summary: Summary) -> str:
         "",
         "By priority:",
     ]
-    for tally in summary.priorities:
-        share = tally.on_target_share
+    for priority in summary.priorities:
+        share = priority.on_target_share
         lines.append(
-            f"  {tally.code:<4} {_clip(tally.name, 40):<40} "
-            + " ".join(f"{status.word} {tally.counts[status]}" for status in _ORDER)
+            f"  {priority.code:<4} {_clip(priority.name, 40):<40} "
+            + " ".join(f"{status.word} {priority.counts[status]}" for status in _ORDER)
             + (f"   on target {share}%" if share is not None else "")
         )
     travel = overall.directions
     lines += [
         "",
-        "Direction of travel on the previous quarter: "
-        f"{travel[Direction.IMPROVING]} improving, {travel[Direction.DECLINING]} "
-        f"declining, {travel[Direction.SAME]} no change.",
+        "Direction of travel (on the previous period; year-to-date measures on the same "
+        f"period last year): {travel[Direction.IMPROVING]} improving, "
+        f"{travel[Direction.DECLINING]} declining, {travel[Direction.SAME]} no change.",
     ]
-    if summary.reds:
-        lines += ["", f"Red measures ({len(summary.reds)}):"]
-        for row in summary.reds:
+    not_due = [row for row in summary.rows if row.state is State.NOT_DUE and row.reason]
+    if not_due:
+        lines += ["", f"Not due this quarter ({len(not_due)}):"]
+        by_reason: dict[str, list[str]] = {}
+        for row in not_due:
+            by_reason.setdefault(row.reason or "", []).append(row.measure.ref)
+        lines += [f"  {', '.join(refs)} — {reason}" for reason, refs in by_reason.items()]
+    if summary.exceptions:
+        lines += ["", f"{summary.exception_words} measures ({len(summary.exceptions)}):"]
+        for row in summary.exceptions:
             measure = row.measure
             lines.append(
-                f"  {measure.ref}  {measure.title} — {measure.format_value(row.value)} "
-                f"against {measure.format_target(row.target)} ({row.period})"
+                f"  {measure.ref}  {measure.title} — {row.status.word}, {row.shown_value} "
+                f"against {row.shown_target} ({row.period})"
             )
             lines.append(f"      Performance overview: {row.commentary or 'none recorded'}")
             lines.append(f"      Actions to improve: {row.actions or 'none recorded'}")
@@ -160,6 +206,25 @@ def render_summary(summary: Summary) -> str:
         lines += [
             f"  {row.measure.ref}  {row.period} — {row.state.words}" for row in summary.unapproved
         ]
+    if summary.no_target:
+        lines += ["", f"Missing data — no target ({len(summary.no_target)}):"]
+        lines += [
+            f"  {row.measure.ref}  {row.period} — {row.shown_value}, {row.reason}"
+            for row in summary.no_target
+        ]
+    if summary.published is not None:
+        published = summary.published
+        lines += [
+            "",
+            f"Published {_utc(published.at)} by {published.by} ({published.occasion}).",
+        ]
+    if summary.restated:
+        lines += ["", f"Restated since publication ({len(summary.restated)}):"]
+        for row in summary.restated:
+            lines.append(
+                f"  {row.measure.ref}  {row.period} — {row.shown_value}, {row.status.word}"
+            )
+            lines.append(f"      {restated_words(row)}")
     if summary.signoffs:
         lines += ["", "Sign-off:"]
         lines += [

@@ -39,6 +39,8 @@ class Council(SQLModel, table=True):
     )
     channels: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     reminders: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=True))
+    # Statuses that need an exception report ("red", "amber"); None means Red only.
+    exception_reports: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     register_version: int = 0  # +1 whenever a register import changes anything
     updated_at: datetime = _when()
 
@@ -91,7 +93,8 @@ class Measure(SQLModel, table=True):
     data_source: str | None = Field(default=None, sa_column=Column(Text))
     baseline_period: str | None = Field(default=None, max_length=12)
     baseline_value: Decimal | None = _decimal()
-    units: str | None = Field(default=None, max_length=40)
+    units: str | None = Field(default=None, max_length=40)  # plural: "homes"
+    units_one: str | None = Field(default=None, max_length=40)  # singular, when given
     benchmarking: str | None = Field(default=None, sa_column=Column(Text))
     collector_id: int = Field(foreign_key="person.id", index=True)
     cover_id: int | None = Field(default=None, foreign_key="person.id")
@@ -295,3 +298,19 @@ class SummaryPost(SQLModel, table=True):
     message_ts: str | None = Field(default=None, max_length=40)
     thread_ts: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     posted_at: datetime | None = _when(nullable=True)
+
+
+class PublishedFigures(SQLModel, table=True):
+    """A quarter's figures as they were published (PRODUCT §4): posted on the Board date or by
+    an admin, or when a Head of Service signed off. Never changed, so a paper can be
+    reproduced exactly however the figures change later."""
+
+    __tablename__ = "published_figures"
+    __table_args__ = (Index("ix_published_figures_quarter", "quarter", "published_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    quarter: str = Field(max_length=12)
+    published_at: datetime = _when()
+    published_by: str = Field(max_length=254)  # an e-mail, or "pmf-bot" for the schedule
+    occasion: str = Field(max_length=300)  # "posted to #performance", "signed off"
+    rows: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

@@ -15,11 +15,11 @@ from sqlmodel import Session, col, select
 from bot.calendar import Region
 from bot.measures import MeasureInfo
 from bot.periods import Interval, Period
-from bot.ragg import Polarity, Rule
+from bot.ragg import Polarity, Ragg, Rule
 from bot.ragg import Target as TargetValue
 from bot.register import Format
 from bot.reminders import Policy
-from bot.status import CouncilInfo, Recorded
+from bot.status import DEFAULT_EXCEPTIONS, CouncilInfo, Recorded
 from storage.models import (
     Aim,
     Council,
@@ -47,6 +47,9 @@ def load_council(session: Session) -> CouncilInfo | None:
         },
         channels=council.channels,
         reminders=policy_from(council.reminders or {}),
+        exception_reports=frozenset(Ragg(status) for status in council.exception_reports)
+        if council.exception_reports
+        else DEFAULT_EXCEPTIONS,
     )
 
 
@@ -102,7 +105,9 @@ def load_measures(
 def _load_measures(
     session: Session, *, active_only: bool, refs: Collection[str] | None
 ) -> dict[str, MeasureInfo]:
-    people = {person.id: person.email for person in session.exec(select(Person))}
+    everyone = list(session.exec(select(Person)))
+    people = {person.id: person.email for person in everyone}
+    names = {person.id: person.name for person in everyone}
     aims = {aim.id: aim for aim in session.exec(select(Aim))}
     priorities = {priority.id: priority for priority in session.exec(select(Priority))}
     query = select(Measure).order_by(col(Measure.position))
@@ -149,11 +154,14 @@ def _load_measures(
             targets=targets.get(row.id, {}),
             committee=row.committee,
             units=row.units,
+            units_one=row.units_one,
             definition=row.definition,
             collector=people.get(row.collector_id),
             cover=people.get(row.cover_id) if row.cover_id else None,
             reviewer=people.get(row.reviewer_id),
             head_of_service=people.get(row.head_of_service_id),
+            head_of_service_name=names.get(row.head_of_service_id),
+            collector_name=names.get(row.collector_id),
         )
     return found
 
@@ -195,3 +203,8 @@ def load_recorded(
 
 def person(session: Session, email: str) -> Person | None:
     return session.exec(select(Person).where(Person.email == email.strip().lower())).first()
+
+
+def names(session: Session) -> list[tuple[str, str]]:
+    """(e-mail, name) of everyone in the register: people are shown by name."""
+    return [(email, name) for email, name in session.exec(select(Person.email, Person.name))]

@@ -63,7 +63,8 @@ def _measure_fields(spec: MeasureSpec) -> dict[str, Any]:
         "data_source": spec.data_source,
         "baseline_period": spec.baseline.period if spec.baseline else None,
         "baseline_value": spec.baseline.value if spec.baseline else None,
-        "units": spec.units,
+        "units": spec.units_other,
+        "units_one": spec.units_one,
         "benchmarking": spec.benchmarking,
     }
 
@@ -253,6 +254,9 @@ def _apply_council(session: Session, spec: RegisterSpec, at: datetime, log: Any)
         },
         "channels": channels,
         "reminders": calendar.reminders.model_dump(mode="json") if calendar else {},
+        "exception_reports": [status.value for status in calendar.exception_reports]
+        if calendar
+        else None,
     }
     if council is None:
         session.add(Council(**values, updated_at=at))
@@ -401,12 +405,16 @@ class ActualsReport:
     stored: int = 0
     replaced: int = 0
     unchanged: int = 0
+    # "SE1.1 2025-26 Q1" → the names its review card goes to (periods still open)
+    for_review: dict[str, list[str]] = field(default_factory=dict)
+    pending_unchanged: int = 0  # already waiting for review with the same figure
 
 
 def store_actuals(
     *, session: Session, actuals: Iterable[Actual], actor: str, at: datetime, source: str
 ) -> ActualsReport:
-    """Store each actual as an approved submission version, with its audit event.
+    """Store each actual as an approved submission version, with its audit event. Only for
+    history: periods whose Performance Board date has passed (bot.actuals.sort_actuals).
 
     A row identical to the approved value and commentary already held changes nothing, so an
     actuals file can be imported again safely; a different figure becomes a new version.
@@ -414,6 +422,7 @@ def store_actuals(
     rows = list(actuals)
     report = ActualsReport()
     ids = {m.ref: m.id for m in session.exec(select(Measure))}
+    actor_id = session.exec(select(Person.id).where(Person.email == actor)).first()
     labels = sorted({row.period.label for row in rows})
     current: dict[tuple[int, str], PeriodValue] = {}
     for chunk in _chunks(labels, 500):
@@ -460,11 +469,11 @@ def store_actuals(
                 "version": version,
                 "value": row.value,
                 "overview": row.commentary,
-                "actions": None,
-                "evidence_url": None,
-                "submitted_by_id": None,
+                "actions": row.actions or None,
+                "evidence_url": row.evidence or None,
+                "submitted_by_id": actor_id,
                 "submitted_by": actor,
-                "on_behalf_of": False,
+                "on_behalf_of": row.on_behalf,
                 "source": "import",
                 "late": False,  # history, not a submission against a deadline
                 "submitted_at": at,
@@ -486,7 +495,7 @@ def store_actuals(
                 "submission_id": sid,
                 "decision": "approved",
                 "reason": None,
-                "decided_by_id": None,
+                "decided_by_id": actor_id,
                 "decided_by": actor,
                 "decided_at": at,
             }
@@ -496,7 +505,17 @@ def store_actuals(
     inserts: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
     for sid, (measure_id, period, row, existing) in zip(submission_ids, keys, strict=True):
-        after = {"value": row.value, "commentary": row.commentary, "state": "approved"}
+        after: dict[str, Any] = {
+            "value": row.value,
+            "commentary": row.commentary,
+            "state": "approved",
+        }
+        if row.actions:
+            after["actions"] = row.actions
+        if row.evidence:
+            after["evidence_url"] = row.evidence
+        if row.on_behalf:
+            after["on_behalf_of"] = True
         if existing is None:
             inserts.append(
                 {

@@ -177,6 +177,7 @@ def add_submission(
     late: bool,
     now: datetime,
     request_key: str | None,
+    source: str = "slack",
 ) -> int:
     versions = session.exec(
         select(Submission.version).where(
@@ -200,7 +201,7 @@ def add_submission(
         submitted_by_id=person_id,
         submitted_by=actor,
         on_behalf_of=on_behalf,
-        source="slack",
+        source=source,
         late=late,
         submitted_at=now,
         request_key=request_key,
@@ -229,6 +230,7 @@ def add_submission(
             "evidence_url": evidence_url,
             "late": late,
             "on_behalf_of": on_behalf,
+            **({"source": source} if source != "slack" else {}),
         },
     )
     session.flush()

@@ -29,8 +29,10 @@ from sqlalchemy.engine import make_url
 
 from storage.engine import make_engine
 from storage.migrate import upgrade
-from tests.slack_harness import Bot, running_bot
+from tests.slack_harness import ADMIN, Bot, running_bot
 from tests.test_slack_support import settle
+
+__all__ = ["ADMIN", "EXAMPLES", "Cli"]
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

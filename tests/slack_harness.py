@@ -30,6 +30,7 @@ from storage.migrate import upgrade
 LONDON = ZoneInfo("Europe/London")
 SECRET = "test-signing-secret"
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+ADMIN = "policy.officer@example.gov.uk"  # the example register's admin, who imports history
 
 
 @dataclass
@@ -78,7 +79,7 @@ def running_bot(database_url: str, *, actuals: bool = True, threads: int = 8) ->
     services.import_register(engine, EXAMPLES / "register.yaml", actor="setup", now=clock())
     if actuals:
         services.import_actuals(
-            engine, EXAMPLES / "actuals.csv", actor="setup", now=clock(), today=clock().date()
+            engine, EXAMPLES / "actuals.csv", actor=ADMIN, now=clock(), today=clock().date()
         )
     with SlackStandIn() as slack:
         people = {email: slack.add_user(email, name) for email, name in register_people().items()}

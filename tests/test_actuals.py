@@ -476,7 +476,9 @@ def test_values_are_stored_as_approved_with_an_audit_event_naming_the_importer(
         "value": "45.5",
         "commentary": "Ahead of profile",
         "state": "approved",
+        "on_behalf_of": True,  # an admin importing a collector's figures
     }
+    assert submission.on_behalf_of
     assert events[-1].after == {"stored": 3, "replaced": 0, "unchanged": 0}
     assert audit.verify(loaded).ok
 
@@ -487,11 +489,11 @@ def test_importing_the_same_file_twice_changes_nothing_the_second_time(
     path = write_csv(tmp_path / "actuals.csv", ROWS)
     import_actuals(loaded, path)
     before, seq = counts(loaded), last_seq(loaded)
-    report = import_actuals(loaded, path, actor="someone.else@example.gov.uk")
+    report = import_actuals(loaded, path)
     assert (report.stored, report.replaced, report.unchanged) == (0, 0, 3)
     assert counts(loaded) == {**before, "AuditEvent": before["AuditEvent"] + 1}
     [summary] = events_after(loaded, seq)
-    assert (summary.action, summary.actor) == ("actuals.import", "someone.else@example.gov.uk")
+    assert (summary.action, summary.actor) == ("actuals.import", IMPORTER)
     assert summary.after == {"stored": 0, "replaced": 0, "unchanged": 3}
 
 
@@ -515,7 +517,12 @@ def test_a_changed_value_becomes_version_2_with_before_and_after(
     [event, summary] = events_after(loaded, seq)
     assert (event.action, event.entity_key) == ("value.import", "SE1.1 2025-26 Q1")
     assert event.before == {"value": "45.5", "state": "approved", "commentary": "Ahead of profile"}
-    assert event.after == {"value": "47.5", "commentary": "Corrected invoice", "state": "approved"}
+    assert event.after == {
+        "value": "47.5",
+        "commentary": "Corrected invoice",
+        "state": "approved",
+        "on_behalf_of": True,
+    }
     assert summary.after == {"stored": 0, "replaced": 1, "unchanged": 2}
 
 
@@ -569,7 +576,7 @@ def test_the_example_actuals_import_and_reimport(loaded: Engine) -> None:
 def test_cli_import_of_bad_actuals_exits_1_and_stores_nothing(cli: Cli, tmp_path: Path) -> None:
     assert cli("import", "register", str(EXAMPLES / "register.yaml")).code == 0
     bad = write_csv(tmp_path / "bad.csv", [*ROWS, ["SE1.7", "2025-26 Q1", "4"]])
-    result = cli("import", "actuals", str(bad), "--today", TODAY.isoformat())
+    result = cli("import", "actuals", str(bad), "--today", TODAY.isoformat(), "--by", IMPORTER)
     assert result.code == 1
     assert "The actuals file was not imported: 1 problem to fix. Nothing was changed." in result.err
     assert "bad.csv, row 5, ref: there is no measure 'SE1.7'; did you mean SE1." in result.err

@@ -29,7 +29,7 @@ def loaded(cli: Cli) -> Cli:
         "actuals",
         str(EXAMPLES / "actuals.csv"),
         "--by",
-        "tester@example.gov.uk",
+        "policy.officer@example.gov.uk",
         "--today",
         TODAY,
     )
@@ -62,6 +62,7 @@ def test_status_json_has_the_product_keys(loaded: Cli) -> None:
         "state": "approved",
         "direction": "declining",
         "direction_year": "improving",
+        "reason": None,
     }
 
 

@@ -29,7 +29,7 @@ from bot.ragg import Ragg
 from bot.summary import SignOffState, Summary, build_summary, tally
 from storage.engine import make_engine
 from storage.migrate import upgrade
-from tests.conftest import EXAMPLES
+from tests.conftest import ADMIN, EXAMPLES
 
 NOW = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -44,7 +44,7 @@ def summary(sqlite_url: str) -> Iterator[Summary]:
     engine = make_engine(sqlite_url)
     upgrade(engine)
     services.import_register(engine, EXAMPLES / "register.yaml", actor="tester", now=NOW)
-    services.import_actuals(engine, EXAMPLES / "actuals.csv", actor="tester", now=NOW, today=TODAY)
+    services.import_actuals(engine, EXAMPLES / "actuals.csv", actor=ADMIN, now=NOW, today=TODAY)
     yield build_summary(services.status(engine, None, Q4, today=TODAY), Q4, BOARD_DATE)
     engine.dispose()
 
@@ -114,13 +114,14 @@ def test_board_sheet_has_the_header_and_one_row_per_measure_in_register_order(
         "Direction",
         "Direction (year)",
         "State",
+        "Note",
     ]
     refs = [row[2].value for row in sheet.iter_rows(min_row=3)]
     assert refs == [row.measure.ref for row in summary.rows]
     assert len(refs) == 22
     assert sheet.freeze_panes == "A3"
-    assert sheet.auto_filter.ref == "A2:M24"
-    assert all((sheet.column_dimensions[c].width or 0) >= 8 for c in "ABCDEFGHIJKLM")
+    assert sheet.auto_filter.ref == "A2:N24"
+    assert all((sheet.column_dimensions[c].width or 0) >= 8 for c in "ABCDEFGHIJKLMN")
 
 
 def test_board_cells_are_words_with_ragg_fills(summary: Summary, tmp_path: Path) -> None:
@@ -146,6 +147,7 @@ def test_board_cells_are_words_with_ragg_fills(summary: Summary, tmp_path: Path)
         "Direction": "Declining",
         "Direction (year)": "Improving",
         "State": "Approved",
+        "Note": None,
     }
     amber = rows["SE1.2"]["RAGG"]
     assert amber.fill.fill_type == "solid"
@@ -163,6 +165,7 @@ def test_board_cells_are_words_with_ragg_fills(summary: Summary, tmp_path: Path)
     grey = rows["SE2.2"]["RAGG"]
     assert (grey.value, grey.fill.fgColor.rgb) == ("Grey", "FFB1B4B6")
     assert values("SE2.2")["Target"] == "no target"
+    assert values("SE2.2")["Note"] == "Monitoring only"
 
     missing = rows["SC2.1"]["RAGG"]
     assert missing.value == "No data"
@@ -236,7 +239,7 @@ def test_one_exception_sheet_per_red_measure_laid_out_like_appendix_1(
     assert fields["Actions to improve performance"] == "None recorded"
     tc22 = workbook["Exception TC2.2"]
     assert isinstance(tc22, Worksheet)
-    assert _exception(tc22)["2025-26 Out turn"] == "1 incidents (2025-26 H2)"
+    assert _exception(tc22)["2025-26 Out turn"] == "1 incident (2025-26 H2)"
 
 
 def test_summary_sheet_counts_and_sign_off(summary: Summary, tmp_path: Path) -> None:
@@ -272,11 +275,13 @@ def test_summary_sheet_counts_and_sign_off(summary: Summary, tmp_path: Path) -> 
     assert overall[8] == 86  # 18 of 21 reported measures on target
     assert [by_code[code][7] for code in ("SE", "DE", "SC", "TC")] == [6, 5, 5, 6]
     assert by_code["SE"][2:7] == [0, 1, 4, 1, 0]
-    signoffs = {row[1]: row for row in rows if row[1] and "@" in str(row[1])}
-    assert signoffs["hos.environment@example.gov.uk"][0] == "Helen Carter"
-    assert signoffs["hos.environment@example.gov.uk"][3] == "Signed off 20 April 2026 14:05 UTC"
-    assert signoffs["hos.planning@example.gov.uk"][3] == "Not signed off"
-    assert len(signoffs) == 4
+    heads = rows.index(["Head of Service", "Measures", "Sign-off", *[None] * 9])
+    signoffs = {row[0]: row for row in rows[heads + 1 :] if row[0]}
+    # People by name, never by e-mail (the register's names, also for those not signed off).
+    assert signoffs["Helen Carter"][1:3] == [6, "Signed off 20 April 2026 14:05 UTC"]
+    assert signoffs["David Okafor"][2] == "Not signed off"
+    assert set(signoffs) == {"Helen Carter", "David Okafor", "Fiona Grant", "Martin Hughes"}
+    assert not any("@" in str(cell) for row in rows for cell in row if cell)
 
 
 # ---------------------------------------------------------------------------- HTML

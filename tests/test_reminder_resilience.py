@@ -13,7 +13,7 @@ from bot.reminder_service import MAX_WAITS_PER_REMINDER, DeliveryError, Reminder
 from storage.engine import make_engine, read_session
 from storage.migrate import upgrade
 from storage.models import Reminder
-from tests.conftest import EXAMPLES
+from tests.conftest import ADMIN, EXAMPLES
 
 LONDON = ZoneInfo("Europe/London")
 MONDAY = datetime(2026, 7, 6, 9, 5, tzinfo=LONDON)  # 15 collector reminders fall due
@@ -43,7 +43,7 @@ def _loaded(url: str) -> Engine:
     upgrade(engine)
     services.import_register(engine, EXAMPLES / "register.yaml", actor="t", now=MONDAY)
     services.import_actuals(
-        engine, EXAMPLES / "actuals.csv", actor="t", now=MONDAY, today=MONDAY.date()
+        engine, EXAMPLES / "actuals.csv", actor=ADMIN, now=MONDAY, today=MONDAY.date()
     )
     return engine
 

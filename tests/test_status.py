@@ -25,7 +25,7 @@ from bot.workflow import State
 from storage import queries
 from storage.engine import read_session, write_session
 from storage.models import PeriodValue
-from tests.conftest import EXAMPLES
+from tests.conftest import ADMIN, EXAMPLES
 
 NOW = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -35,7 +35,7 @@ Q4 = Period.parse("2025-26 Q4")
 @pytest.fixture
 def loaded(engine: Engine) -> Engine:
     services.import_register(engine, EXAMPLES / "register.yaml", actor="tester", now=NOW)
-    services.import_actuals(engine, EXAMPLES / "actuals.csv", actor="tester", now=NOW, today=TODAY)
+    services.import_actuals(engine, EXAMPLES / "actuals.csv", actor=ADMIN, now=NOW, today=TODAY)
     return engine
 
 

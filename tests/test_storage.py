@@ -32,6 +32,7 @@ TABLES = {
     "inbound_event",
     "signoff",
     "summary_post",
+    "published_figures",
     "audit_event",
     "audit_head",
     "alembic_version",

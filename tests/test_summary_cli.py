@@ -16,7 +16,7 @@ from bot import services
 from sandbox.slack_api import SlackStandIn
 from storage.engine import make_engine
 from storage.migrate import upgrade
-from tests.conftest import EXAMPLES, Cli
+from tests.conftest import ADMIN, EXAMPLES, Cli
 
 TODAY = "2026-05-01"
 NOW = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
@@ -31,7 +31,7 @@ def load_examples(database_url: str) -> None:
         upgrade(engine)
         services.import_register(engine, EXAMPLES / "register.yaml", actor="tester", now=NOW)
         services.import_actuals(
-            engine, EXAMPLES / "actuals.csv", actor="tester", now=NOW, today=NOW.date()
+            engine, EXAMPLES / "actuals.csv", actor=ADMIN, now=NOW, today=NOW.date()
         )
     finally:
         engine.dispose()
@@ -79,7 +79,7 @@ def test_summary_prints_counts_priorities_reds_unapproved_and_sign_off(pmf: Cli)
     assert "Red 0 Amber 1 Green 4 Grey 1 No data 0" in by_priority["SE"]
     assert "Red 1 Amber 0 Green 3 Grey 0 No data 1" in by_priority["SC"]
     assert by_priority["SC"].endswith("on target 75%")
-    assert "Direction of travel on the previous quarter: " in out
+    assert "Direction of travel (on the previous period; year-to-date measures on the same" in out
     assert "Red measures (3):" in out
     for ref in ("DE2.3", "SC1.2", "TC2.2"):
         assert f"\n  {ref}  " in out

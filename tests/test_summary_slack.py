@@ -31,7 +31,7 @@ from handlers.slack.summaries import SlackSummaryPoster, correct_posted, summary
 from sandbox.slack_blocks import MESSAGE_BLOCK_LIMIT, block_errors
 from storage.engine import make_engine, read_session
 from storage.models import AuditEvent, SummaryPost
-from tests.slack_harness import LONDON, Bot, running_bot
+from tests.slack_harness import ADMIN, LONDON, Bot, running_bot
 from tests.test_slack_support import (
     CHRIS,
     HOS,
@@ -262,7 +262,7 @@ def test_a_300_measure_register_stays_within_block_kit_limits(bot: Bot, tmp_path
     services.import_actuals(
         bot.engine,
         write_actuals(tmp_path / "big.csv", actuals),
-        actor="t",
+        actor=ADMIN,
         now=MAY_DAY,
         today=MAY_DAY.date(),
     )

@@ -20,7 +20,7 @@ from bot.measures import MeasureInfo
 from bot.ragg import Committee, Direction, Ragg
 from bot.status import StatusReport, StatusRow
 from bot.submissions import SubmissionForm, SubmissionView
-from bot.text import counts_line
+from bot.text import counts_line, direction_words, restated_words, state_words
 from bot.workflow import State
 from handlers.slack import ids
 
@@ -161,11 +161,10 @@ def error_blocks(message: str, hint: str | None = None) -> list[Block]:
 def _status_line(row: StatusRow) -> str:
     measure = row.measure
     figure = measure_value(measure, row.value)
-    target = measure.format_target(row.target)
     travel = f" · {ARROWS[row.direction]}" if row.direction else ""
     return (
         f"{badge(row.status)} `{measure.ref}` {clip(measure.title, 80)} — {figure} "
-        f"(target {target}){travel} · _{row.state.words}_"
+        f"(target {row.shown_target}){travel} · _{state_words(row)}_"
     )
 
 
@@ -234,22 +233,19 @@ def measure_status_blocks(row: StatusRow) -> list[Block]:
         Committee.OFF_TARGET: "off target",
         Committee.MISSING: "missing data",
     }[row.committee]
-    travel = []
-    if row.direction:
-        travel.append(f"{ARROWS[row.direction]} on {row.period.previous()}")
-    if row.direction_year:
-        travel.append(f"{ARROWS[row.direction_year]} on {row.period.year_earlier()}")
     blocks: list[Block] = [
         header(clip(f"{measure.ref} {measure.title}", 150)),
         fields(
             ("Period", f"{row.period} (deadline {day(row.deadline)})"),
-            ("Status", f"{badge(row.status)} — {row.status.meaning}"),
+            ("Status", f"{badge(row.status)} — {row.reason or row.status.meaning}"),
             ("Value", measure_value(measure, row.value)),
-            ("Target", measure.format_target(row.target)),
-            ("Direction of travel", "\n".join(travel) or "no earlier value to compare"),
+            ("Target", row.shown_target),
+            ("Direction of travel", direction_words(row)),
             ("Workflow", row.state.words),
         ),
     ]
+    if row.restated is not None:
+        blocks.append(section(f":pencil2: {clip(restated_words(row), 2800)}"))
     if row.commentary:
         blocks.append(section(f"*Performance overview*\n{clip(row.commentary, 2800)}"))
     if row.actions:
@@ -383,7 +379,7 @@ def submission_modal(
             multiline=True,
             optional=True,
             initial=pending.actions if pending else None,
-            hint="Required when the figure is Red (the exception report).",
+            hint=f"Required when the figure is {form.actions_needed_for} (the exception report).",
         ),
         _input(
             ids.EVIDENCE_BLOCK,
@@ -449,7 +445,7 @@ def _submission_summary(view: SubmissionView, zone: ZoneInfo) -> list[Block]:
         fields(
             ("Period", f"{view.period} · version {view.version}"),
             ("Value", measure.format_value(view.value)),
-            ("Target", measure.format_target(view.target)),
+            ("Target", measure.format_target(view.target, view.value, view.ragg)),
             ("Status if approved", f"{badge(view.ragg)}"),
             ("Submitted by", f"{view.submitted_by_name}{behalf}"),
             ("Submitted", f"{when(view.submitted_at, zone)}{late}"),

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from datetime import timedelta
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -16,7 +15,8 @@ from sqlmodel import col, select
 
 from bot.inbox import inbox
 from bot.reminders import Kind, Reminder
-from bot.submissions import SubmissionView
+from bot.services import CARD_KEPT
+from bot.submissions import SubmissionView, card_recipients
 from handlers.slack import blocks, ids
 from handlers.slack.context import Deps
 from storage import reminder_store
@@ -28,13 +28,6 @@ log = logging.getLogger(__name__)
 
 def _card_key(submission_id: int, email: str) -> str:
     return f"{submission_id}/{email}"
-
-
-def card_recipients(view: SubmissionView) -> list[str]:
-    """The reviewer (or their cover while away); the Head of Service when the reviewer is the
-    one who submitted (an admin acting on behalf)."""
-    people = [email for email in view.deciders if email != view.submitted_by]
-    return people[:1] or [email for email in view.deciders[1:] if email != view.submitted_by][:1]
 
 
 class Notifier:
@@ -94,7 +87,7 @@ class Notifier:
                     view.period,
                     email,
                     now,
-                    now + timedelta(days=60),
+                    now + CARD_KEPT,
                     view.deadline,
                     version=view.version,
                 )

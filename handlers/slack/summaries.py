@@ -20,6 +20,8 @@ from bot.chart import ragg_chart
 from bot.periods import Period
 from bot.ragg import Direction, Ragg
 from bot.summary import ORDER, Summary, Tally, for_priority, quarter_for
+from bot.text import restated_words
+from bot.workflow import State
 from handlers.slack.blocks import (
     ARROWS,
     EMOJI,
@@ -66,30 +68,50 @@ def _travel(tally: Tally) -> str:
 
 
 def summary_messages(summary: Summary, zone: ZoneInfo) -> list[Message]:
-    """The first message, then the thread replies (exception details, unapproved figures)."""
+    """The first message, then the thread replies (exception details, unapproved figures,
+    measures without a target, figures restated since publication)."""
     overall = summary.overall
     first: list[Block] = [
         header(clip(f"{summary.council} — {summary.quarter} performance", 150)),
         context(
             f"Performance Board {day(summary.board_date)}. Committee view: Amber and Grey "
-            "count as on target. Only approved figures are counted."
+            "count as on target; a measure without a target is missing data. Only approved "
+            "figures are counted."
         ),
         section(
             f"*Overall:* {_counts(overall)}\nCommittee view: {_share(overall)}"
             f"{f', {overall.missing} missing' if overall.missing else ''}\n"
-            f"Direction of travel on the previous quarter: {_travel(overall)}"
+            f"Direction of travel (on the previous period; year-to-date measures on the same "
+            f"period last year): {_travel(overall)}"
         ),
     ]
     for tally in summary.priorities[:30]:
         first.append(
             section(f"*{tally.code} {clip(tally.name, 120)}* — {_counts(tally)} · {_share(tally)}")
         )
-    reds, unapproved = summary.reds, summary.unapproved
+    exceptions, unapproved = summary.exceptions, summary.unapproved
+    no_target, restated = summary.no_target, summary.restated
+    not_due: dict[str, list[str]] = {}
+    for row in summary.rows:
+        if row.state is State.NOT_DUE and row.reason:
+            not_due.setdefault(row.reason, []).append(row.measure.ref)
     lines = []
-    if reds:
-        lines.append(f":red_circle: *{len(reds)} Red* — exception reports in the thread.")
+    if exceptions:
+        lines.append(
+            f":red_circle: *{len(exceptions)} {summary.exception_words}* — exception reports "
+            "in the thread."
+        )
     if unapproved:
         lines.append(f":hourglass: *{len(unapproved)} not yet approved* — listed in the thread.")
+    if no_target:
+        lines.append(
+            f":grey_question: *{len(no_target)} without a target* — missing data, listed in the "
+            "thread."
+        )
+    if restated:
+        lines.append(
+            f":pencil2: *{len(restated)} restated since publication* — listed in the thread."
+        )
     if summary.signoffs:
         signed = [s for s in summary.signoffs if s.signed_at is not None]
         names = ", ".join(s.name for s in signed) or "none yet"
@@ -99,17 +121,29 @@ def summary_messages(summary: Summary, zone: ZoneInfo) -> list[Message]:
         )
     if lines:
         first.append(section("\n".join(lines)))
+    if not_due:
+        first.append(
+            context(
+                clip(
+                    "Not due this quarter: "
+                    + "; ".join(
+                        f"{', '.join(refs)} ({reason})" for reason, refs in not_due.items()
+                    ),
+                    MAX_TEXT - 100,
+                )
+            )
+        )
     text = f"{summary.council} {summary.quarter}: " + ", ".join(
         f"{overall.counts[s]} {s.word}" for s in ORDER
     )
     messages: list[Message] = [(text, first[:MAX_MESSAGE_BLOCKS])]
     details: list[Block] = []
-    for row in reds:
+    for row in exceptions:
         measure = row.measure
         details.append(
             section(
-                f"{badge(Ragg.RED)} *{measure.ref}* {clip(measure.title, 200)} — "
-                f"{measure.format_value(row.value)} against {measure.format_target(row.target)} "
+                f"{badge(row.status)} *{measure.ref}* {clip(measure.title, 200)} — "
+                f"{row.shown_value} against {row.shown_target} "
                 f"({row.period})\n*Performance overview:* {_text(row.commentary)}"
                 f"\n*Actions to improve:* {_text(row.actions)}"
             )
@@ -120,6 +154,18 @@ def summary_messages(summary: Summary, zone: ZoneInfo) -> list[Message]:
         for row in unapproved
     ]
     messages += _paged([section(text) for text in _joined(lines, 25)], "Not yet approved")
+    lines = [
+        f"• `{row.measure.ref}` {clip(row.measure.title, 80)} — {row.period}, "
+        f"{row.shown_value}: {row.reason}"
+        for row in no_target
+    ]
+    messages += _paged([section(text) for text in _joined(lines, 25)], "No target set")
+    lines = [
+        f"• `{row.measure.ref}` {row.period} — now {row.shown_value}, {row.status.word}. "
+        f"{clip(restated_words(row), 600)}"
+        for row in restated
+    ]
+    messages += _paged([section(text) for text in _joined(lines, 10)], "Restated since publication")
     return messages
 
 
