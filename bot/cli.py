@@ -415,9 +415,16 @@ def summary(
     post: Annotated[
         str | None, typer.Option("--post", help="Post it to this Slack channel (#name or id).")
     ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by", help="Who posts it, for the record of published figures (default: your login)."
+        ),
+    ] = None,
     today: TodayOption = None,
 ) -> None:
-    """Print the quarter's RAGG summary, or post it to a Slack channel."""
+    """Print the quarter's RAGG summary, or post it to a Slack channel (which records the
+    quarter's figures as published)."""
     from bot.text import render_summary
 
     settings = _settings()
@@ -452,10 +459,16 @@ def summary(
             ts=posted.ts,
             thread=posted.thread,
             now=_now(settings),
-            by=_actor(None),
+            by=_actor(by),
         )
+    from bot import summaries
+
+    summaries.publish(
+        engine, built, by=_actor(by), occasion=f"posted to {post}", now=_now(settings)
+    )
     typer.echo(
-        f"Posted the {built.quarter} summary to {post} ({len(posted.thread)} thread messages)."
+        f"Posted the {built.quarter} summary to {post} ({len(posted.thread)} thread messages). "
+        "Its figures are recorded as published."
     )
 
 
@@ -469,14 +482,30 @@ def export_board(
     out: Annotated[
         Path, typer.Option("--out", help="FILE.xlsx (Excel) or FILE.html (printable page).")
     ],
+    as_published: Annotated[
+        bool,
+        typer.Option(
+            "--as-published",
+            help="Exactly the figures last published for the quarter (posted or signed off), "
+            "whatever has changed since.",
+        ),
+    ] = False,
     today: TodayOption = None,
 ) -> None:
     """The Performance Board and an exception report per Red measure (seed 002 Appendix 1)."""
+    from bot import summaries
     from bot.export import write_board
 
     settings = _settings()
     engine = _engine(settings)
-    built = _summary(settings, engine, period, today)
+    if as_published:
+        quarter = _guard(lambda: summaries.quarter_of(period, _today(settings, today)))
+        try:
+            built = summaries.as_published(engine, services.council_info(engine), quarter)
+        except summaries.NotPublished as error:
+            fail(str(error))
+    else:
+        built = _summary(settings, engine, period, today)
     try:
         write_board(built, out)
     except ValueError as error:
@@ -485,7 +514,8 @@ def export_board(
         fail(f"Cannot write {out}: {error.strerror}.")
     typer.echo(
         f"Wrote the {built.quarter} Performance Board ({len(built.rows)} measures, "
-        f"{len(built.reds)} exception reports) to {out}."
+        f"{len(built.exceptions)} exception reports"
+        f"{', as published' if as_published else ''}) to {out}."
     )
 
 

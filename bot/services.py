@@ -17,13 +17,22 @@ from sqlmodel import Session
 from bot.actuals import Actual, parse_actuals, sort_actuals
 from bot.errors import InputRejected, LocatedError
 from bot.measures import MeasureInfo
-from bot.periods import Period, periods_of_year
+from bot.periods import Period, PeriodKind, periods_of_year
+from bot.published import RESTATING, Change, restatements
 from bot.register import load_register
 from bot.reminders import Kind, Reminder
-from bot.status import CouncilInfo, StatusReport, build_report, resolve_scope, wanted_periods
+from bot.status import (
+    CouncilInfo,
+    Publication,
+    StatusReport,
+    build_report,
+    resolve_scope,
+    wanted_periods,
+    with_restatements,
+)
 from bot.submissions import card_recipients
 from bot.workflow import State
-from storage import queries, reminder_store, workflow_store
+from storage import queries, reminder_store, summary_store, workflow_store
 from storage.engine import read_session, write_session
 from storage.register_store import (
     ActualsReport,
@@ -172,7 +181,7 @@ def _submit_for_review(
     today = now.date()
     errors: list[LocatedError] = []
     cards: list[Reminder] = []
-    names = {email: name for email, name in queries.names(session)}
+    names = queries.names(session)
     for row in rows:
         measure = measures[row.ref]
         locked = workflow_store.lock_period_value(session, measure, row.period, now)
@@ -248,13 +257,49 @@ def council_info(engine: Engine) -> CouncilInfo:
 
 
 def status(engine: Engine, ref: str | None, period: Period | None, *, today: date) -> StatusReport:
-    """Status of a measure, aim, priority or the whole council (PRODUCT §4, §8)."""
+    """Status of a measure, aim, priority or the whole council (PRODUCT §4, §8).
+
+    As at a quarter whose figures were published, figures changed since are marked restated,
+    with who, when and why.
+    """
     with read_session(engine) as session:
         council = queries.load_council(session) or CouncilInfo(name="The council")
         measures = queries.load_measures(session)
         scope = resolve_scope(measures, ref)
         recorded = queries.load_recorded(session, wanted_periods(scope.measures, period, today))
-    return build_report(council, scope, period, recorded, today=today)
+        report = build_report(council, scope, period, recorded, today=today)
+        if period is not None and Period.containing(PeriodKind.QUARTER, period.end).end == (
+            period.end
+        ):
+            report = _mark_restated(
+                session, report, Period.containing(PeriodKind.QUARTER, period.end)
+            )
+    return report
+
+
+def _mark_restated(session: Session, report: StatusReport, quarter: Period) -> StatusReport:
+    stored = summary_store.latest_published(session, quarter.label)
+    if stored is None:
+        return report
+    keys = [f"{row.measure.ref} {row.period}" for row in report.rows]
+    events = summary_store.changes_since(session, keys, stored.published_at, RESTATING)
+    names = queries.names(session, [stored.published_by, *(event.actor for event in events)])
+    changes = [
+        Change(
+            key=event.entity_key,
+            action=event.action,
+            by=names.get(event.actor, event.actor),
+            at=event.at,
+            reason=(event.after or {}).get("reason") if isinstance(event.after, dict) else None,
+        )
+        for event in events
+    ]
+    published = Publication(
+        stored.published_at, names.get(stored.published_by, stored.published_by), stored.occasion
+    )
+    return with_restatements(
+        report, published, restatements(stored.published_at, stored.rows, changes)
+    )
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,15 @@ class Recorded:
 
 
 @dataclass(frozen=True)
+class Publication:
+    """When and by whom a quarter's figures were last published (PRODUCT §4)."""
+
+    at: datetime
+    by: str  # a name
+    occasion: str  # "posted to #performance", "signed off by Helen Carter"
+
+
+@dataclass(frozen=True)
 class Restatement:
     """A figure changed after the quarter's figures were published (PRODUCT §4): what was
     published, and who changed it, when and why."""
@@ -266,18 +275,18 @@ def measure_status(
 
 
 def with_restatements(
-    report: StatusReport, restated: Mapping[tuple[str, Period], Restatement]
+    report: StatusReport,
+    published: Publication,
+    restated: Mapping[tuple[str, Period], Restatement],
 ) -> StatusReport:
-    """The report with each restated row marked."""
-    if not restated:
-        return report
+    """The report with its publication, and each row changed since marked restated."""
     rows = [
         replace(row, restated=restated[(row.measure.ref, row.period)])
-        if (row.measure.ref, row.period) in restated
+        if (row.measure.ref, row.period) in restated and row.state is not State.NOT_DUE
         else row
         for row in report.rows
     ]
-    return replace(report, rows=rows)
+    return replace(report, rows=rows, published=published)
 
 
 @dataclass(frozen=True)
@@ -315,6 +324,7 @@ class StatusReport:
     scope: Scope
     requested: Period | None
     rows: list[StatusRow]
+    published: Publication | None = None  # the quarter's figures as last published
 
     def counts(self) -> Counter[Ragg]:
         return Counter(row.status for row in self.rows)

@@ -7,21 +7,22 @@ quarterly basis"; seed 001 §3.7: the Performance Board "within three weeks of t
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from bot import services
 from bot.periods import Period, PeriodError, PeriodKind
+from bot.published import row_from_snapshot, snapshot
 from bot.ragg import Ragg
-from bot.status import CouncilInfo, StatusRow
+from bot.status import CouncilInfo, Publication, Scope, StatusReport, StatusRow
 from bot.summary import SignOffState, Summary, build_summary, for_priority
 from bot.workflow import State
-from storage import audit, summary_store, workflow_store
+from storage import audit, queries, summary_store, workflow_store
 from storage.engine import read_session, write_session
 from storage.models import Measure, Person, SignOff
 from storage.summary_store import Due
@@ -72,10 +73,82 @@ def signoff_states(engine: Engine, quarter: Period) -> list[SignOffState]:
 
 
 def summary(engine: Engine, council: CouncilInfo, quarter: Period, *, today: date) -> Summary:
-    """The quarter's summary: a fixed number of queries whatever the register's size."""
+    """The quarter's summary: a fixed number of queries whatever the register's size. Figures
+    changed since the quarter was last published are marked restated."""
     report = services.status(engine, None, quarter, today=today)
     board = council.calendar.performance_board_date(quarter, council.performance_board_weeks)
-    return build_summary(report, quarter, board, signoff_states(engine, quarter))
+    return build_summary(
+        report,
+        quarter,
+        board,
+        signoff_states(engine, quarter),
+        exception_statuses=council.exception_reports,
+    )
+
+
+def record_published(
+    session: Session, whole: Summary, *, by: str, occasion: str, at: datetime
+) -> None:
+    """Keep the quarter's figures as published (PRODUCT §4): every row of the whole council
+    as shown, whoever the post or sign-off was for."""
+    summary_store.record_published(
+        session,
+        quarter=whole.quarter.label,
+        rows=snapshot(whole.rows),
+        by=by,
+        occasion=occasion,
+        at=at,
+    )
+
+
+def publish(engine: Engine, whole: Summary, *, by: str, occasion: str, now: datetime) -> None:
+    """Record `whole` (the summary just posted) as the quarter's published figures."""
+    with write_session(engine) as session:
+        record_published(session, whole, by=by, occasion=occasion, at=now)
+        audit.record(
+            session,
+            actor=by,
+            action="figures.publish",
+            entity="summary",
+            entity_key=whole.quarter.label,
+            at=now,
+            after={"occasion": occasion, "measures": len(whole.rows)},
+        )
+
+
+class NotPublished(Exception):
+    """A quarter whose figures have not been published yet."""
+
+
+def as_published(engine: Engine, council: CouncilInfo, quarter: Period) -> Summary:
+    """The quarter exactly as last published (`export board --as-published`): the same
+    figures, statuses and words, whatever has changed since; sign-offs given by then."""
+    with read_session(engine) as session:
+        stored = summary_store.latest_published(session, quarter.label)
+        if stored is None:
+            raise NotPublished(
+                f"The {quarter} figures have not been published yet. They are recorded as "
+                "published when the summary is posted on the Performance Board date (or by an "
+                "admin), or when a Head of Service signs off."
+            )
+        current = queries.load_measures(session, active_only=False)
+        names = queries.names(session, [stored.published_by])
+    rows = [row_from_snapshot(data, current.get(data["ref"])) for data in stored.rows]
+    published = Publication(
+        stored.published_at, names.get(stored.published_by, stored.published_by), stored.occasion
+    )
+    scope = Scope("council", None, [row.measure for row in rows])
+    report = StatusReport(council.name, scope, quarter, rows, published)
+    board = council.calendar.performance_board_date(quarter, council.performance_board_weeks)
+    signoffs = [
+        state
+        if state.signed_at is not None and state.signed_at <= stored.published_at
+        else replace(state, signed_at=None)
+        for state in signoff_states(engine, quarter)
+    ]
+    return build_summary(
+        report, quarter, board, signoffs, exception_statuses=council.exception_reports
+    )
 
 
 def outstanding_for(rows: list[StatusRow]) -> list[StatusRow]:
@@ -143,6 +216,14 @@ def sign_off(
         session.add(
             SignOff(person_id=person.id, quarter=quarter.label, measures=len(mine), signed_at=now)
         )
+        # Signed-off figures are published figures (PRODUCT §4): keep the whole quarter's.
+        whole = build_summary(
+            report,
+            quarter,
+            council.calendar.performance_board_date(quarter, council.performance_board_weeks),
+            exception_statuses=council.exception_reports,
+        )
+        record_published(session, whole, by=email, occasion=f"signed off by {person.name}", at=now)
         audit.record(
             session,
             actor=email,
@@ -236,6 +317,7 @@ def summary_tick(
     with write_session(engine) as session:
         claimed = summary_store.claim(session, now=now)
     built: dict[str, Summary] = {}
+    published: set[str] = set()
     sent = 0
     for item in claimed:
         quarter = Period.parse(item.quarter)
@@ -265,5 +347,15 @@ def summary_tick(
                 at=now,
                 after={"channel": channel, "ts": ts},
             )
+            if item.kind == "post" and item.quarter not in published:
+                # Posted on the Board date: these are the quarter's published figures.
+                record_published(
+                    session,
+                    whole,
+                    by="pmf-bot",
+                    occasion=f"posted to {item.target} on the Performance Board date",
+                    at=now,
+                )
+                published.add(item.quarter)
         sent += 1
     return sent

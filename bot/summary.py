@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from bot.periods import Period, PeriodKind
 from bot.ragg import Committee, Direction, Ragg
-from bot.status import DEFAULT_EXCEPTIONS, StatusReport, StatusRow
+from bot.status import DEFAULT_EXCEPTIONS, Publication, StatusReport, StatusRow
 from bot.workflow import State
 
 ORDER = (Ragg.RED, Ragg.AMBER, Ragg.GREEN, Ragg.GREY, Ragg.NONE)
@@ -119,15 +119,6 @@ class Summary:
         return [row for row in self.rows if row.restated is not None]
 
 
-@dataclass(frozen=True)
-class Publication:
-    """When and by whom a quarter's figures were last published (PRODUCT §4)."""
-
-    at: datetime
-    by: str  # a name
-    occasion: str  # "posted to #performance", "signed off"
-
-
 def tally(code: str, name: str, rows: list[StatusRow]) -> Tally:
     counts = Counter(row.status for row in rows)
     directions = Counter(row.direction for row in rows if row.direction is not None)
@@ -150,6 +141,8 @@ def build_summary(
     exception_statuses: frozenset[Ragg] = DEFAULT_EXCEPTIONS,
     published: Publication | None = None,
 ) -> Summary:
+    """The quarter's summary from its status report; `published` defaults to the report's
+    (the figures as last published, whose later changes are marked restated)."""
     priorities: dict[str, list[StatusRow]] = {}
     names: dict[str, str] = {}
     for row in report.rows:
@@ -164,7 +157,7 @@ def build_summary(
         priorities=[tally(code, names[code], rows) for code, rows in priorities.items()],
         signoffs=signoffs or [],
         exception_statuses=exception_statuses,
-        published=published,
+        published=published or report.published,
     )
 
 

@@ -128,7 +128,7 @@ def _cells(row: StatusRow) -> tuple[str, str, str, str]:
     return (
         row.period.label,
         figure,
-        f"target {row.shown_target}",
+        f"target {row.shown_target}" if row.target is not None else "no target",
         row.status.word.upper(),
     )
 

@@ -205,6 +205,12 @@ def person(session: Session, email: str) -> Person | None:
     return session.exec(select(Person).where(Person.email == email.strip().lower())).first()
 
 
-def names(session: Session) -> list[tuple[str, str]]:
-    """(e-mail, name) of everyone in the register: people are shown by name."""
-    return [(email, name) for email, name in session.exec(select(Person.email, Person.name))]
+def names(session: Session, emails: Iterable[str] | None = None) -> dict[str, str]:
+    """E-mail → name, of these people (everyone when None): people are shown by name."""
+    query = select(Person.email, Person.name)
+    if emails is not None:
+        wanted = sorted({email for email in emails if email})
+        if not wanted:
+            return {}
+        query = query.where(col(Person.email).in_(wanted))
+    return {email: name for email, name in session.exec(query)}

@@ -4,16 +4,17 @@ processes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from storage.engine import is_postgres
-from storage.models import SummaryPost
+from storage.models import AuditEvent, PublishedFigures, SummaryPost
 
 STALE_CLAIM = timedelta(minutes=5)
 
@@ -156,3 +157,53 @@ def record_manual_post(
             last_error=f"posted by {by}",
         )
     )
+
+
+# -- published figures (PRODUCT §4) -------------------------------------------------------------
+
+
+def record_published(
+    session: Session,
+    *,
+    quarter: str,
+    rows: list[dict[str, Any]],
+    by: str,
+    occasion: str,
+    at: datetime,
+) -> None:
+    """Keep a quarter's figures as they were published; never changed afterwards."""
+    session.add(
+        PublishedFigures(
+            quarter=quarter, published_at=at, published_by=by, occasion=occasion, rows=rows
+        )
+    )
+
+
+def latest_published(session: Session, quarter: str) -> PublishedFigures | None:
+    return session.exec(
+        select(PublishedFigures)
+        .where(PublishedFigures.quarter == quarter)
+        .order_by(col(PublishedFigures.published_at).desc(), col(PublishedFigures.id).desc())
+        .limit(1)
+    ).first()
+
+
+def changes_since(
+    session: Session, keys: Collection[str], since: datetime, actions: Collection[str]
+) -> list[AuditEvent]:
+    """Audit events of these actions on figures ("SE1.1 2025-26 Q1") after `since`, oldest
+    first."""
+    wanted = sorted(set(keys))
+    found: list[AuditEvent] = []
+    for start in range(0, len(wanted), 1000):
+        found += session.exec(
+            select(AuditEvent)
+            .where(
+                AuditEvent.entity == "value",
+                col(AuditEvent.at) > since,
+                col(AuditEvent.action).in_(sorted(actions)),
+                col(AuditEvent.entity_key).in_(wanted[start : start + 1000]),
+            )
+            .order_by(col(AuditEvent.seq))
+        ).all()
+    return found

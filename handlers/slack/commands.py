@@ -384,6 +384,9 @@ def _summary(
             at=deps.now(),
             after={"channel": posted.channel, "ts": posted.ts},
         )
+        summaries.record_published(
+            session, whole, by=someone.email, occasion=f"posted to {channels[0]}", at=deps.now()
+        )
     respond(
         response_type="ephemeral",
         text=f":white_check_mark: Posted the {quarter} summary to <#{posted.channel}>.",
