@@ -152,7 +152,8 @@ def test_post_sends_the_summary_thread_and_chart_to_slack(lite: Cli, slack: Slac
     )
     assert result.code == 0, result.err
     assert result.out.strip() == (
-        "Posted the 2025-26 Q4 summary to #performance (2 thread messages)."
+        "Posted the 2025-26 Q4 summary to #performance (2 thread messages). Its figures are "
+        "recorded as published."
     )
     messages = slack.messages(channel)
     [first] = [m for m in messages if "thread_ts" not in m or m["thread_ts"] == m["ts"]]
