@@ -504,7 +504,7 @@ def test_export_as_published_reproduces_the_paper_after_a_late_approval(
 
     def board_row(path: Path, ref: str) -> dict[str, Any]:
         sheet = load_workbook(path)["Performance Board"]
-        header = [cell.value for cell in sheet[2]]
+        header = [str(cell.value) for cell in sheet[2]]
         for cells in sheet.iter_rows(min_row=3, values_only=True):
             if cells[2] == ref:
                 return dict(zip(header, cells, strict=True))
