@@ -223,7 +223,7 @@ def test_status_uses_a_fixed_number_of_queries(loaded: Engine) -> None:
         single = statements_for("SE1.1")
     finally:
         event.remove(loaded, "before_cursor_execute", count)
-    assert cold <= 9
+    assert cold <= 10  # one of them: whether the quarter's figures were published
     # Later answers reuse the register read while the audit trail's head is unchanged.
     assert whole == single < cold
 
