@@ -130,6 +130,7 @@ def import_actuals(
             [LocatedError(file, None, None, "the register is empty: import the register first")],
             "actuals file",
         )
+    actuals = parse_actuals(path, measures, today)
     if importer is None:
         raise InputRejected(
             [
@@ -144,7 +145,6 @@ def import_actuals(
             ],
             "actuals file",
         )
-    actuals = parse_actuals(path, measures, today)
     found = sort_actuals(
         actuals,
         measures,

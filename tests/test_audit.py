@@ -479,7 +479,14 @@ def test_cli_anchor_and_verify_with_a_key(cli: Cli) -> None:
     keyed = {"PMF_AUDIT_KEY": KEY}
     assert cli("import", "register", str(EXAMPLES / "register.yaml")).code == 0  # unkeyed
     result = cli(
-        "import", "actuals", str(EXAMPLES / "actuals.csv"), "--today", "2026-05-01", env=keyed
+        "import",
+        "actuals",
+        str(EXAMPLES / "actuals.csv"),
+        "--today",
+        "2026-05-01",
+        "--by",
+        "policy.officer@example.gov.uk",
+        env=keyed,
     )
     assert result.code == 0, result.err
     kid = audit.key_id(KEY.encode())
