@@ -740,6 +740,18 @@ def read_table(rows: Sequence[Sequence[Any]], file: str, prefix: str = "") -> Do
             locator.places[("priorities", priority_index, "aims", len(priority["aims"]) - 1)] = (
                 number
             )
+        elif not any(item is aim for item in priority["aims"]):
+            owner = next(code for code, item in priorities.items() if aim in item["aims"])
+            errors.append(
+                LocatedError(
+                    file,
+                    f"{prefix}row {number}",
+                    "aim",
+                    f"aim {aim_code} is already under priority {owner}; an aim belongs to one "
+                    "priority, so give this row that priority or another aim",
+                )
+            )
+            continue
         elif aim["title"] is None:
             aim["title"] = aim_title
         measure = _unflatten(cells, file, f"{prefix}row {number}", errors)

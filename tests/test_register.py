@@ -979,3 +979,21 @@ def test_cli_dry_run_reports_and_changes_nothing(cli: Cli, tmp_path: Path) -> No
     result = cli("import", "register", str(path))
     assert result.code == 0, result.err
     assert "Imported register.yaml: 2 new measures, 0 updated" in result.out
+
+
+def test_an_aim_under_two_priorities_in_a_table_is_a_located_error(tmp_path: Path) -> None:
+    # Found by the register fuzz test: the second row's aim SE1 already belongs to priority SE.
+    path = tmp_path / "register.csv"
+    header = "priority,aim,ref,title,definition,interval,format,decimals,polarity,collector,"
+    header += "reviewer,head_of_service"
+    person = "jane.doe@example.gov.uk,hos.env@example.gov.uk,hos.env@example.gov.uk"
+    path.write_text(
+        f"{header}\nSE,SE1,SE1.1,A,d,quarterly,number,0,higher,{person}\n"
+        f"DE,SE1,SE1.2,B,d,quarterly,number,0,higher,{person}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputRejected) as caught:
+        load_register(path)
+    [error] = caught.value.errors
+    assert (error.where, error.field) == ("row 3", "aim")
+    assert error.message.startswith("aim SE1 is already under priority SE")
