@@ -20,7 +20,7 @@ channels are not pre-opened: each worker calls `conversations.open` once per rec
 freshly started bot does.
 
 Then `--processes` worker processes (1, or 2 on PostgreSQL to show that replicas never send a
-reminder twice) run the real `bot.reminder_service.tick` with the real `SlackReminderSender`
+reminder twice) run the real `bot.delivery.tick` with the real `SlackTransport`
 and a real `time.sleep`, ticking again at once while work is waiting, else every minute of the
 app's clock (`--clock-speed` makes that clock run faster, to reach the 5-minute stale-claim
 takeover sooner). The clock starts when every worker is ready; the parent watches the outbox
@@ -66,7 +66,7 @@ from datetime import UTC, datetime, timedelta
 from datetime import time as time_of_day
 from multiprocessing.queues import Queue as MPQueue
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -79,19 +79,21 @@ from sqlmodel import col, select
 from bench.data import DOMAIN, register_document
 from bench.foundation import throwaway_postgres
 from bot import services
+from bot.chat.model import Message
+from bot.delivery import DeliveryError, Transport, situation_plan, tick
+from bot.outbox import Ref
 from bot.periods import Period
-from bot.reminder_service import DeliveryError, ReminderContent, situation_plan, tick
 from bot.reminders import Kind
 from bot.scheduler import TICK_SECONDS, worker_name
 from bot.settings import load_settings
 from handlers.slack.app import build_app
 from handlers.slack.context import Directory
-from handlers.slack.reminders import METADATA_TYPE, SlackReminderSender
+from handlers.slack.transport import METADATA_TYPE, SlackTransport
 from sandbox.slack_api import SlackStandIn
 from storage.engine import make_engine, read_session, write_session
 from storage.migrate import upgrade
+from storage.models import OutboxItem as ReminderRow
 from storage.models import Person
-from storage.models import Reminder as ReminderRow
 
 LONDON = ZoneInfo("Europe/London")
 POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -227,7 +229,7 @@ class Timings:
     between: list[float] = field(default_factory=list)
     at_batch: list[float] = field(default_factory=list)
     user_for: list[float] = field(default_factory=list)  # Directory.user_for, inside send()
-    dm_channel: list[float] = field(default_factory=list)  # Directory.dm_channel, inside send()
+    dm_channel: list[float] = field(default_factory=list)  # the DM channel, inside post()
 
 
 class TimedClient(WebClient):
@@ -261,28 +263,29 @@ class TimedDirectory(Directory):
         finally:
             self.timings.user_for.append(time.perf_counter() - began)
 
-    def dm_channel(self, user_id: str) -> str:
-        began = time.perf_counter()
-        try:
-            return super().dm_channel(user_id)
-        finally:
-            self.timings.dm_channel.append(time.perf_counter() - began)
-
 
 class TimedSender:
-    """Delegates to the real SlackReminderSender and records how long each call took."""
+    """Delegates to the real SlackTransport and records how long each call took."""
 
-    def __init__(self, inner: SlackReminderSender, timings: Timings, batch: int) -> None:
+    def __init__(self, inner: SlackTransport, timings: Timings, batch: int) -> None:
         self.inner = inner
         self.timings = timings
         self.batch = batch
         self._after_ok: tuple[float, float] | None = None  # (perf_counter, sleep so far)
 
-    def find(self, key: str, recipient: str) -> tuple[str, str] | None:
-        self.timings.finds += 1
-        return self.inner.find(key, recipient)
+    surface = "slack"
 
-    def send(self, key: str, content: ReminderContent) -> tuple[str, str]:
+    def __getattr__(self, name: str) -> Any:  # the rest of the Transport, untimed
+        return getattr(self.inner, name)
+
+    def reaches(self, email: str) -> bool:
+        return self.inner.reaches(email)
+
+    def find(self, email: str, key: str) -> Ref | None:
+        self.timings.finds += 1
+        return self.inner.find(email, key)
+
+    def post(self, email: str, message: Message, key: str) -> Ref:
         timings = self.timings
         if timings.first_send_at is None:
             timings.first_send_at = time.time()
@@ -294,7 +297,7 @@ class TimedSender:
             (timings.at_batch if boundary else timings.between).append(gap)
         self._after_ok = None
         try:
-            answer = self.inner.send(key, content)
+            answer = self.inner.post(email, message, key)
         except DeliveryError as error:
             elapsed = time.perf_counter() - started
             del timings.posts_ok[posts:]  # only successful posts are kept there
@@ -361,10 +364,20 @@ def worker_main(
             "PMF_DATABASE_URL": config["database_url"],
         }
     )
-    _app, deps = build_app(settings, engine, clock=clock)
+    _app, deps = build_app(settings, engine, clock=clock, deliver=False)
     deps.directory = TimedDirectory(timings, engine, deps.client, clock)
     name = worker_name()
-    product = SlackReminderSender(deps)
+    product = SlackTransport(engine, deps.client, deps.directory)
+    original_dm = product.dm_channel
+
+    def timed_dm(email: str) -> str:
+        began = time.perf_counter()
+        try:
+            return original_dm(email)
+        finally:
+            timings.dm_channel.append(time.perf_counter() - began)
+
+    product.dm_channel = timed_dm  # type: ignore[method-assign]
     # The sender's own client, configured as the product configures it, timed, and tagged so
     # that the stand-in's record says which worker sent what.
     product.client = TimedClient(
@@ -402,7 +415,7 @@ def worker_main(
             report = tick(
                 engine,
                 services.council_info(engine),
-                sender,
+                cast(Transport, sender),
                 now=deps.now(),
                 zone=zone,
                 worker=name,

@@ -22,13 +22,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from handlers.slack.summaries import summary_messages
+
 from bench.data import generate
 from bench.foundation import StatementCounter, throwaway_postgres
 from bot import services, summaries
 from bot.chart import ragg_chart
 from bot.export import board_html, board_workbook
 from bot.periods import Period
-from handlers.slack.summaries import summary_messages
 from storage.engine import make_engine
 from storage.migrate import upgrade
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -23,18 +24,29 @@ from bot.calendar import WorkingCalendar
 from bot.measures import MeasureInfo
 from bot.periods import Period
 from bot.permissions import Absence, away_today
+from bot.ragg import Target
 from bot.workflow import State
 
 OUTSTANDING = {None, State.REJECTED, State.REOPENED}  # nothing awaiting review or approved
 
 
 class Kind(StrEnum):
+    """What an outbox row delivers: the planned reminders, and what a change needs sent."""
+
     BEFORE = "before"
     DEADLINE_DAY = "deadline_day"
     REVIEW = "review"
     ESCALATION = "escalation"
     DIGEST = "digest"
-    CARD = "card"  # a review card that could not be delivered at once: the outbox retries it
+    CARD = "card"  # a review card for a submitted version, to one decider
+    CARD_REFRESH = "card_refresh"  # rewrite every copy of a submission's card as it stands
+    NOTICE = "notice"  # a one-off message to a person about a submission (payload says which)
+    HOME = "home"  # refresh a person's home page
+    CLOSE = "close"  # a figure was submitted: its collector reminders say so
+    CORRECTION = "correction"  # a late approval: restate the summaries already posted
+
+
+PLANNED = frozenset({Kind.BEFORE, Kind.DEADLINE_DAY, Kind.REVIEW, Kind.ESCALATION, Kind.DIGEST})
 
 
 @dataclass(frozen=True)
@@ -94,6 +106,27 @@ class Reminder:
         if self.kind is Kind.BEFORE:
             data["working_days_before"] = self.working_days_before
         return data
+
+
+@dataclass(frozen=True)
+class ReminderContent:
+    """What a reminder says, read afresh when it is delivered."""
+
+    kind: Kind
+    recipient: str
+    ref: str | None = None
+    period: Period | None = None
+    measure: MeasureInfo | None = None
+    deadline: date | None = None
+    deadline_words: str | None = None
+    last_value: tuple[Period, Decimal] | None = None
+    target: Target | None = None
+    on_behalf_of: str | None = None
+    version: int | None = None
+    pending_submission: int | None = None
+    overdue: list[tuple[str, str, str, date]] = field(default_factory=list)  # ref, period, who
+    uncovered: list[tuple[str, str, str]] = field(default_factory=list)  # who, ref, period
+    undelivered: list[tuple[str, str, str]] = field(default_factory=list)  # key, to, error
 
 
 @dataclass(frozen=True)

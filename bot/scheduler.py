@@ -1,8 +1,9 @@
 """The clock that drives due work (PRODUCT §6, §7): APScheduler only ticks.
 
-Everything a tick does is stored as rows (the reminder outbox), so a tick missed while the
-bot was down is simply caught up by the next one, and several processes ticking at once on
-one PostgreSQL database deliver each reminder once.
+Everything a tick does is stored as rows (the outbox, the summary posts), so a tick missed
+while the bot was down is simply caught up by the next one, and several processes ticking at
+once on one PostgreSQL database deliver each message once. What a click needs sent does not
+wait for a tick: the deliverer (`bot.delivery.Deliverer`) takes it as soon as it is committed.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from sqlalchemy import Engine, delete
 from sqlmodel import col
 
 from bot import services
-from bot.reminder_service import Sender, TickReport, tick
-from bot.summaries import SummaryPoster, summary_tick
+from bot.delivery import Surfaces, TickReport, tick
+from bot.summaries import summary_tick
 from storage.engine import write_session
 from storage.models import InboundEvent
 
@@ -41,8 +42,7 @@ def worker_name() -> str:
 
 def run_tick(
     engine: Engine,
-    sender: Sender,
-    poster: SummaryPoster | None,
+    surfaces: Surfaces,
     zone: ZoneInfo,
     clock: Callable[[], datetime],
 ) -> TickReport | None:
@@ -50,10 +50,9 @@ def run_tick(
     try:
         council = services.council_info(engine)
         report = tick(
-            engine, council, sender, now=clock(), zone=zone, worker=worker_name(), clock=clock
+            engine, council, surfaces, now=clock(), zone=zone, worker=worker_name(), clock=clock
         )
-        if poster is not None:
-            summary_tick(engine, council, poster, now=clock())
+        summary_tick(engine, council, surfaces, now=clock())
         forget_old_events(engine, clock() - EVENT_MEMORY)
     except Exception:
         log.exception("scheduled tick failed; the next tick will try again")
@@ -71,8 +70,7 @@ def run_tick(
 
 def start(
     engine: Engine,
-    sender: Sender,
-    poster: SummaryPoster | None,
+    surfaces: Surfaces,
     zone: ZoneInfo,
     clock: Callable[[], datetime],
 ) -> BackgroundScheduler:
@@ -81,7 +79,7 @@ def start(
         run_tick,
         "interval",
         seconds=TICK_SECONDS,
-        args=[engine, sender, poster, zone, clock],
+        args=[engine, surfaces, zone, clock],
         id="due-work",
         max_instances=1,
         coalesce=True,

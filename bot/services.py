@@ -8,19 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from bot import outbox
 from bot.actuals import Actual, parse_actuals, sort_actuals
 from bot.errors import InputRejected, LocatedError
 from bot.measures import MeasureInfo
 from bot.periods import Period, PeriodKind, periods_of_year
 from bot.published import RESTATING, Change, restatements
 from bot.register import load_register
-from bot.reminders import Kind, Reminder
+from bot.reminders import Kind
 from bot.status import (
     CouncilInfo,
     Publication,
@@ -30,9 +31,9 @@ from bot.status import (
     wanted_periods,
     with_restatements,
 )
-from bot.submissions import card_recipients
+from bot.submissions import after_submit, card_recipients
 from bot.workflow import State
-from storage import queries, reminder_store, summary_store, workflow_store
+from storage import outbox_store, queries, summary_store, workflow_store
 from storage.engine import read_session, write_session
 from storage.register_store import (
     ActualsReport,
@@ -41,8 +42,6 @@ from storage.register_store import (
     apply_register,
     store_actuals,
 )
-
-CARD_KEPT = timedelta(days=60)  # as long as a review card waits in the outbox from chat
 
 
 class DryRun(Exception):
@@ -176,11 +175,12 @@ def _submit_for_review(
     *,
     file: str,
 ) -> None:
-    """Each open-period row as a new submission version from `actor`, its review card queued
-    in the outbox (storage reminder outbox, kind CARD) for the running bot to send."""
+    """Each open-period row as a new submission version from `actor`: its review card, the
+    replaced version's cards, the collector's reminders and home pages go to the outbox, as a
+    chat submission's do, for the running bot to send."""
     today = now.date()
     errors: list[LocatedError] = []
-    cards: list[Reminder] = []
+    following: list[outbox.Item] = []
     names = queries.names(session)
     for row in rows:
         measure = measures[row.ref]
@@ -200,6 +200,7 @@ def _submit_for_review(
                 )
             )
             continue
+        pending = None
         if locked.state == State.SUBMITTED.value and locked.latest_submission_id is not None:
             pending = workflow_store.view(session, locked.latest_submission_id, council)
             if (pending.value, pending.overview) == (row.value, row.commentary):
@@ -227,22 +228,14 @@ def _submit_for_review(
         report.for_review[f"{row.ref} {row.period}"] = [
             names.get(email, email) for email in recipients
         ]
-        cards += [
-            Reminder(
-                Kind.CARD,
-                measure.ref,
-                row.period,
-                email,
-                now,
-                now + CARD_KEPT,
-                deadline,
-                version=view.version,
-            )
-            for email in recipients
+        following += [
+            item
+            for item in after_submit(view, pending, actor, now)
+            if item.kind is not Kind.NOTICE  # the importer reads the import's own report
         ]
     if errors:
         raise InputRejected(errors, "actuals file")
-    reminder_store.enqueue(session, cards, now)
+    outbox_store.enqueue(session, following, now)
 
 
 def admins(engine: Engine) -> list[str]:

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from bot import outbox
 from bot.errors import NotFound
 from bot.measures import MeasureInfo, ValueProblem, check_value
 from bot.periods import Period, PeriodError
@@ -23,6 +24,7 @@ from bot.permissions import Verdict, may_decide, may_reopen, may_submit
 from bot.ragg import Ragg, Target, ragg_status, target_for
 from bot.status import CouncilInfo
 from bot.workflow import State
+from storage import outbox_store
 from storage import workflow_store as store
 from storage.engine import read_session, write_session
 
@@ -316,7 +318,51 @@ def submit(
                     return SubmitResult(existing, repeated=True)
             raise
         result = store.view(session, submission_id, council)
+        outbox_store.enqueue(session, after_submit(result, previous, actor, now), now)
+    outbox.committed(engine)
     return SubmitResult(result, superseded=previous)
+
+
+def after_submit(
+    view: SubmissionView, previous: SubmissionView | None, actor: str, now: datetime
+) -> list[outbox.Item]:
+    """What a new version needs sent: its review cards, the replaced version's cards marked,
+    the collector's reminders closed, thanks to the submitter and fresh home pages."""
+    ref, period = view.measure.ref, view.period
+    deciders = card_recipients(view)
+    found = [
+        outbox.review_card(
+            submission=view.id,
+            ref=ref,
+            period=period,
+            version=view.version,
+            to=email,
+            deadline=view.deadline,
+            now=now,
+        )
+        for email in deciders
+    ]
+    if previous is not None:
+        found.append(outbox.card_refresh(submission=previous.id, ref=ref, period=period, now=now))
+    found.append(
+        outbox.close_reminders(
+            ref=ref, period=period, version=view.version, by=view.submitted_by_name, now=now
+        )
+    )
+    found.append(
+        outbox.notice(
+            notice=outbox.SUBMITTED,
+            submission=view.id,
+            event=str(view.id),
+            to=actor,
+            ref=ref,
+            period=period,
+            now=now,
+            reviewers=deciders,
+        )
+    )
+    found += outbox.homes([actor, *deciders, view.measure.collector], now)
+    return found
 
 
 def decide(
@@ -370,7 +416,37 @@ def decide(
                 (again.decided_at or now).astimezone(now.tzinfo),
             ) from None
         result = store.view(session, submission_id, council)
+        outbox_store.enqueue(session, after_decision(result, actor, now), now)
+    outbox.committed(engine)
     return DecisionResult(result)
+
+
+def after_decision(view: SubmissionView, actor: str, now: datetime) -> list[outbox.Item]:
+    """What a decision needs sent: every copy of the card rewritten, the submitter and the
+    collector told, home pages refreshed, and posted summaries corrected after a late
+    approval."""
+    ref, period = view.measure.ref, view.period
+    found = [outbox.card_refresh(submission=view.id, ref=ref, period=period, now=now)]
+    found += [
+        outbox.notice(
+            notice=outbox.DECIDED,
+            submission=view.id,
+            event=str(view.id),
+            to=email,
+            ref=ref,
+            period=period,
+            now=now,
+        )
+        for email in dict.fromkeys(e for e in (view.submitted_by, view.measure.collector) if e)
+    ]
+    found += outbox.homes([actor, view.submitted_by, view.measure.collector], now)
+    if view.decision == State.APPROVED.value:
+        found.append(
+            outbox.correction(
+                ref=ref, period=period, review=view.id, by=view.decided_by_name or actor, now=now
+            )
+        )
+    return found
 
 
 def _check_decidable(
@@ -440,7 +516,38 @@ def reopen(
         store.mark_reopened(
             session, locked=locked, reason=_clean(reason), actor=actor, now=now, ref=measure.ref
         )
-        return store.view(session, locked.approved_submission_id, council)
+        reopened = store.view(session, locked.approved_submission_id, council)
+        by = store.name_of(session, actor)
+        outbox_store.enqueue(session, after_reopen(reopened, actor, by, _clean(reason), now), now)
+    outbox.committed(engine)
+    return reopened
+
+
+def after_reopen(
+    view: SubmissionView, actor: str, by: str, reason: str, now: datetime
+) -> list[outbox.Item]:
+    """What a reopening needs sent: the card says so, the collector (and the submitter) are
+    asked to resubmit, home pages refreshed."""
+    ref, period = view.measure.ref, view.period
+    note = f"Reopened by {by} at {now:%H:%M on %a %d %b %Y}: {reason}"
+    found = [outbox.card_refresh(submission=view.id, ref=ref, period=period, now=now, note=note)]
+    event = f"{view.id}@{now.isoformat()}"
+    found += [
+        outbox.notice(
+            notice=outbox.REOPENED,
+            submission=view.id,
+            event=event,
+            to=email,
+            ref=ref,
+            period=period,
+            now=now,
+            by=actor,
+            reason=reason,
+        )
+        for email in dict.fromkeys(e for e in (view.measure.collector, view.submitted_by) if e)
+    ]
+    found += outbox.homes([actor, view.measure.collector], now)
+    return found
 
 
 def check_reopenable(

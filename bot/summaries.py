@@ -9,13 +9,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Protocol
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot import services
+from bot.chat import summaries as summaries_view
+from bot.delivery import Surfaces, Transport, as_surfaces
+from bot.outbox import Ref
 from bot.periods import Period, PeriodError, PeriodKind
 from bot.published import row_from_snapshot, snapshot
 from bot.ragg import Ragg
@@ -290,23 +292,76 @@ def due_summaries(council: CouncilInfo, admins: list[str], now: datetime) -> lis
     return [due for due in found if due.due_at <= now]
 
 
-class SummaryPoster(Protocol):
-    def post(self, summary: Summary, channel: str) -> tuple[str, str, list[str]]:
-        """Post to a channel; returns (channel id, ts, thread reply ts)."""
+@dataclass(frozen=True)
+class Posted:
+    """Where a summary went: its first message and the replies in its thread."""
 
-    def draft(self, summary: Summary, email: str) -> tuple[str, str, list[str]]:
-        """Send the draft to an admin privately."""
+    ref: Ref
+    thread: list[str]
+
+
+def post_summary(
+    transport: Transport,
+    summary: Summary,
+    *,
+    key: str,
+    channel: str | None = None,
+    email: str | None = None,
+    look_first: bool = False,
+    with_chart: bool = True,
+) -> Posted:
+    """Post a summary to a channel (or privately to an admin, `email`, as a draft): the counts
+    first, tagged with `key`; the exception reports and unapproved list in its thread; and the
+    chart. With `look_first` (after a crash, or a send whose outcome was unclear) a message
+    already there is found by its key and not posted again. Raises DeliveryError if the first
+    message cannot be posted; a refused reply or chart is logged, never a reason to post the
+    summary again."""
+    from bot.chart import ragg_chart
+
+    messages = summaries_view.summary_messages(summary)
+    first: Ref | None = None
+    if email is not None:
+        if not (look_first and transport.find(email, f"{key}|note")):
+            transport.post(email, summaries_view.draft_note(summary), f"{key}|note")
+        first = transport.find(email, key) if look_first else None
+        first = first or transport.post(email, messages[0], key)
+    else:
+        assert channel is not None
+        first = transport.find_in(channel, key) if look_first else None
+        first = first or transport.post_to_channel(channel, messages[0], key)
+    thread: list[str] = []
+    for number, message in enumerate(messages[1:], 1):
+        reply_key = f"{key}|{number}"
+        try:
+            found = transport.find_in(first.channel, reply_key, first.ts) if look_first else None
+            thread.append((found or transport.reply(first, message, reply_key)).ts)
+        except Exception as error:  # the summary is posted: never post it again for a reply
+            log.warning("could not post %r in the thread: %s", message.summary, error)
+    if with_chart and summary.rows and not (look_first and thread):
+        try:
+            transport.upload_chart(
+                first,
+                ragg_chart(summary),
+                name=f"ragg-{summary.quarter.label.replace(' ', '-')}.png",
+                title=summaries_view.chart_title(summary),
+                alt="Bar chart of Red, Amber, Green, Grey and missing counts per priority",
+            )
+        except Exception as error:
+            log.warning("could not upload the summary chart: %s", error)
+    return Posted(first, thread)
 
 
 def summary_tick(
     engine: Engine,
     council: CouncilInfo,
-    poster: SummaryPoster,
+    surfaces: Surfaces | Transport,
     *,
     now: datetime,
     retry_in: timedelta = timedelta(minutes=5),
 ) -> int:
-    """Enqueue and deliver the due drafts and posts; returns how many went out."""
+    """Enqueue and deliver the due drafts and posts, each once (a post recovered from a crash
+    is looked up by its key before it is posted); returns how many went out."""
+    chosen = as_surfaces(surfaces)
     with read_session(engine) as session:
         admins = sorted(workflow_store.admins(session))
     due = due_summaries(council, admins, now)
@@ -324,11 +379,18 @@ def summary_tick(
         whole = built.get(item.quarter) or summary(engine, council, quarter, today=now.date())
         built[item.quarter] = whole
         shown = for_priority(whole, item.scope) if item.scope else whole
+        look = item.recovered or item.uncertain
         try:
             if item.kind == "draft":
-                channel, ts, thread = poster.draft(shown, item.target)
+                transport = chosen.for_person(item.target)
+                posted = post_summary(
+                    transport, shown, key=item.key, email=item.target, look_first=look
+                )
             else:
-                channel, ts, thread = poster.post(shown, item.target)
+                transport = chosen.for_channel(item.target)
+                posted = post_summary(
+                    transport, shown, key=item.key, channel=item.target, look_first=look
+                )
         except Exception as error:  # a transport failure: keep it queued and retry later
             log.warning("summary %s not delivered: %s", item.key, error)
             with write_session(engine) as session:
@@ -336,7 +398,13 @@ def summary_tick(
             continue
         with write_session(engine) as session:
             summary_store.mark_sent(
-                session, item.id, channel=channel, ts=ts, thread=thread, now=now
+                session,
+                item.id,
+                channel=posted.ref.channel,
+                ts=posted.ref.ts,
+                thread=posted.thread,
+                now=now,
+                surface=posted.ref.surface,
             )
             audit.record(
                 session,
@@ -345,7 +413,7 @@ def summary_tick(
                 entity="summary",
                 entity_key=item.key,
                 at=now,
-                after={"channel": channel, "ts": ts},
+                after={"channel": posted.ref.channel, "ts": posted.ref.ts},
             )
             if item.kind == "post" and item.quarter not in published:
                 # Posted on the Board date: these are the quarter's published figures.

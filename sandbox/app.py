@@ -27,13 +27,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import reminder_service, services, summaries
+from bot import delivery, services, summaries
 from bot.periods import Period, PeriodKind
 from bot.settings import load_settings
 from handlers.slack.app import build_app, http_server, stop_http
 from handlers.slack.context import Deps
-from handlers.slack.reminders import SlackReminderSender
-from handlers.slack.summaries import SlackSummaryPoster
 from sandbox.slack_api import SlackStandIn
 from sandbox.slack_client import SlackClientSimulator
 from storage import queries
@@ -246,17 +244,17 @@ class Sandbox:
         assert self.deps is not None
         with self._tick_lock:
             council = self.deps.council()
-            report = reminder_service.tick(
+            report = delivery.tick(
                 self.deps.engine,
                 council,
-                SlackReminderSender(self.deps),
+                self.deps.transport,
                 now=self.clock(),
                 zone=self.deps.zone,
                 worker="sandbox",
                 clock=self.clock,
             )
             posted = summaries.summary_tick(
-                self.deps.engine, council, SlackSummaryPoster(self.deps), now=self.clock()
+                self.deps.engine, council, self.deps.transport, now=self.clock()
             )
         return {"reminders": report.sent, "summaries": posted}
 
@@ -306,9 +304,7 @@ class Sandbox:
         for _ in range(120):
             moment = datetime.combine(day, at, tzinfo=now.tzinfo) + timedelta(minutes=5)
             if moment > now and council.calendar.is_working_day(day):
-                due = reminder_service.preview(
-                    self.deps.engine, council, at=moment, zone=self.deps.zone
-                )
+                due = delivery.preview(self.deps.engine, council, at=moment, zone=self.deps.zone)
                 if due:
                     return moment
             day += timedelta(days=1)

@@ -707,6 +707,15 @@ class SlackStandIn:
             }
             return f"{self.base_url}/response/{rid}"
 
+    def show_answer(self, response_url: str, answer: Mapping[str, Any]) -> None:
+        """What Slack's client does with a slash command's acknowledgement that carries a
+        message: shows it to the user (ephemeral unless `response_type: in_channel`), as a post
+        to the command's response URL would. Not recorded as a call: the app made none."""
+        rid = response_url.rstrip("/").rsplit("/", 1)[-1]
+        if rid in self._response_urls and ("text" in answer or "blocks" in answer):
+            with self._lock:
+                self._response_url(rid, dict(answer))
+
     # -- request dispatch --------------------------------------------------------------------
 
     def _dispatch(self, raw_path: str, headers: dict[str, str], body: bytes) -> _Answer:

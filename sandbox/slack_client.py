@@ -3,6 +3,7 @@ Events API callbacks, signed exactly as Slack signs them (slack_sdk's `Signature
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import urllib.error
@@ -258,7 +259,13 @@ class SlackClientSimulator:
             "trigger_id": self._trigger(user_id, trigger_id),
         }
         self.last_payload = dict(fields)
-        return self._post_form(fields)
+        answer = self._post_form(fields)
+        if self.stand_in is not None and answer.status == 200 and answer.body:
+            with contextlib.suppress(ValueError):
+                shown = answer.json()
+                if isinstance(shown, dict):
+                    self.stand_in.show_answer(fields["response_url"], shown)
+        return answer
 
     def block_action(
         self,

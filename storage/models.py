@@ -53,6 +53,7 @@ class Person(SQLModel, table=True):
     is_admin: bool = False
     slack_user_id: str | None = Field(default=None, max_length=32, index=True)
     slack_checked_at: datetime | None = _when(nullable=True)
+    slack_dm_channel: str | None = Field(default=None, max_length=40)
 
 
 class Priority(SQLModel, table=True):
@@ -182,32 +183,40 @@ class Leave(SQLModel, table=True):
     ended_at: datetime | None = _when(nullable=True)
 
 
-class Reminder(SQLModel, table=True):
-    """The reminder outbox: one row per (measure, period, kind, recipient), sent once."""
+class OutboxItem(SQLModel, table=True):
+    """The outbox: everything the bot must send, once — planned reminders, and the cards,
+    card updates, notices and home refreshes a change needs, written in the change's own
+    transaction. One row per key (for reminders: measure, period, kind and recipient)."""
 
-    __table_args__ = (Index("ix_reminder_status_due", "status", "due_at"),)
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_due", "status", "urgent", "due_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200, unique=True)
     kind: str = Field(max_length=15)
     measure_id: int | None = Field(default=None, foreign_key="measure.id")
     period: str | None = Field(default=None, max_length=12)
-    recipient_id: int = Field(foreign_key="person.id")
+    recipient_id: int | None = Field(default=None, foreign_key="person.id")
     due_at: datetime = _when()
     expires_at: datetime | None = _when(nullable=True)
     status: str = Field(default="pending", max_length=10)  # pending | sending | sent | dropped
     attempts: int = 0
     next_attempt_at: datetime | None = _when(nullable=True)
     last_error: str | None = Field(default=None, sa_column=Column(Text))
-    channel: str | None = Field(default=None, max_length=32)
-    message_ts: str | None = Field(default=None, max_length=32)
+    channel: str | None = Field(default=None, max_length=200)
+    message_ts: str | None = Field(default=None, max_length=100)
     sent_at: datetime | None = _when(nullable=True)
     deadline: date | None = None
     working_days_before: int | None = None
-    version: int | None = None  # review reminders: the version waiting
+    version: int | None = None  # review reminders and cards: the version concerned
     on_behalf_of: str | None = Field(default=None, max_length=254)  # the person away
     claimed_by: str | None = Field(default=None, max_length=80)
     claimed_at: datetime | None = _when(nullable=True)
+    payload: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+    generation: int = 0  # bumped when a coalesced row (a card, a home page) is wanted again
+    uncertain: bool = False  # the last attempt may have arrived: look before sending again
+    urgent: bool = False  # a person is waiting (a click's consequences), not a planned reminder
+    surface: str | None = Field(default=None, max_length=10)  # where it was delivered
 
 
 class AuditEvent(SQLModel, table=True):
@@ -251,9 +260,10 @@ class MessageRef(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=30)  # review_card | …
     key: str = Field(max_length=120)  # e.g. the submission id
-    channel: str = Field(max_length=40)
-    ts: str = Field(max_length=40)
+    channel: str = Field(max_length=200)
+    ts: str = Field(max_length=100)
     created_at: datetime = _when()
+    surface: str = Field(default="slack", max_length=10)
 
 
 class InboundEvent(SQLModel, table=True):
@@ -294,10 +304,11 @@ class SummaryPost(SQLModel, table=True):
     next_attempt_at: datetime | None = _when(nullable=True)
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     claimed_at: datetime | None = _when(nullable=True)
-    channel: str | None = Field(default=None, max_length=40)
-    message_ts: str | None = Field(default=None, max_length=40)
+    channel: str | None = Field(default=None, max_length=200)
+    message_ts: str | None = Field(default=None, max_length=100)
     thread_ts: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     posted_at: datetime | None = _when(nullable=True)
+    surface: str = Field(default="slack", max_length=10)
 
 
 class PublishedFigures(SQLModel, table=True):

@@ -37,6 +37,7 @@ class Claimed:
     quarter: str
     target: str
     recovered: bool
+    uncertain: bool = False  # tried before: it may have arrived, so look before posting
 
     @property
     def scope(self) -> str | None:
@@ -78,7 +79,15 @@ def claim(session: Session, *, now: datetime, limit: int = 20) -> list[Claimed]:
         query = query.with_for_update(skip_locked=True)
     rows = list(session.exec(query))
     claimed = [
-        Claimed(row.id, row.key, row.kind, row.quarter, row.target, row.status == "sending")
+        Claimed(
+            row.id,
+            row.key,
+            row.kind,
+            row.quarter,
+            row.target,
+            row.status == "sending",
+            row.attempts > 0,
+        )
         for row in rows
         if row.id is not None
     ]
@@ -92,7 +101,14 @@ def claim(session: Session, *, now: datetime, limit: int = 20) -> list[Claimed]:
 
 
 def mark_sent(
-    session: Session, post_id: int, *, channel: str, ts: str, thread: list[str], now: datetime
+    session: Session,
+    post_id: int,
+    *,
+    channel: str,
+    ts: str,
+    thread: list[str],
+    now: datetime,
+    surface: str = "slack",
 ) -> None:
     session.execute(
         update(SummaryPost)
@@ -104,6 +120,7 @@ def mark_sent(
             thread_ts=thread,
             posted_at=now,
             last_error=None,
+            surface=surface,
         )
     )
 
@@ -140,6 +157,7 @@ def record_manual_post(
     thread: list[str],
     now: datetime,
     by: str,
+    surface: str = "slack",
 ) -> None:
     """A summary an admin posted by hand is remembered too, so late approvals correct it."""
     session.add(
@@ -155,6 +173,7 @@ def record_manual_post(
             thread_ts=thread,
             posted_at=now,
             last_error=f"posted by {by}",
+            surface=surface,
         )
     )
 

@@ -52,6 +52,12 @@ def measure(session: Session, ref: str) -> MeasureInfo:
     raise NotFound(f"There is no measure called '{ref.strip()}'.", close)
 
 
+def name_of(session: Session, email: str) -> str:
+    """A person's name from the register (their e-mail if they are not in it)."""
+    found = session.exec(select(Person.name).where(Person.email == email)).first()
+    return found or email
+
+
 def admins(session: Session) -> frozenset[str]:
     return frozenset(session.exec(select(Person.email).where(col(Person.is_admin).is_(True))))
 

@@ -151,7 +151,7 @@ class Cli:
         self.database_url = database_url
         self.cwd = cwd
         found = shutil.which("pmf-bot", path=str(Path(sys.executable).parent))
-        self.command = [found] if found else [sys.executable, "-m", "bot.cli"]
+        self.command = [found] if found else [sys.executable, "-m", "handlers.cli"]
 
     def __call__(self, *args: str, env: dict[str, str] | None = None) -> Result:
         environ = {

@@ -7,11 +7,11 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.reminder_service import tick
+from bot.delivery import tick
 from handlers.slack import ids
-from handlers.slack.reminders import SlackReminderSender
 from storage.engine import read_session, write_session
-from storage.models import InboundEvent, MessageRef, Reminder
+from storage.models import InboundEvent, MessageRef
+from storage.models import OutboxItem as Reminder
 from tests.slack_harness import Bot, register_people
 from tests.test_slack_support import (
     HOS,
@@ -29,7 +29,7 @@ def _tick(bot: Bot) -> None:
     tick(
         bot.engine,
         bot.deps.council(),
-        SlackReminderSender(bot.deps),
+        bot.deps.transport,
         now=bot.clock(),
         zone=bot.deps.zone,
         worker="test",

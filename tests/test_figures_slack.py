@@ -13,7 +13,6 @@ from sqlmodel import select
 from bot import services, summaries
 from bot.periods import Period
 from handlers.slack import ids
-from handlers.slack.summaries import SlackSummaryPoster
 from storage.engine import read_session
 from storage.models import PublishedFigures
 from tests.slack_harness import LONDON, Bot, running_bot
@@ -64,7 +63,7 @@ def test_the_board_date_post_is_published_and_a_late_approval_is_restated(bot: B
     )
     bot.slack.add_channel("performance")
     bot.clock.now = board
-    sent = summaries.summary_tick(bot.engine, council, SlackSummaryPoster(bot.deps), now=board)
+    sent = summaries.summary_tick(bot.engine, council, bot.deps.transport, now=board)
     assert sent >= 1
     with read_session(bot.engine) as session:
         [published] = session.exec(select(PublishedFigures)).all()

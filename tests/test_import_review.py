@@ -18,12 +18,12 @@ from sqlalchemy import Engine
 from sqlmodel import col, select
 
 from bot import services
+from bot.delivery import tick
 from bot.errors import InputRejected
-from bot.reminder_service import tick
 from handlers.slack import ids
-from handlers.slack.reminders import SlackReminderSender
 from storage.engine import read_session
-from storage.models import AuditEvent, Measure, PeriodValue, Reminder, Submission
+from storage.models import AuditEvent, Measure, PeriodValue, Submission
+from storage.models import OutboxItem as Reminder
 from tests.conftest import ADMIN, EXAMPLES, Cli
 from tests.slack_harness import Bot
 from tests.test_slack_support import buttons, settle, wait_until
@@ -216,7 +216,7 @@ def test_the_running_bot_sends_the_review_card_of_an_imported_figure(
     tick(
         bot.engine,
         bot.deps.council(),
-        SlackReminderSender(bot.deps),
+        bot.deps.transport,
         now=bot.clock(),
         zone=bot.deps.zone,
         worker="test",

@@ -9,10 +9,12 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from bot import services
-from bot.reminder_service import MAX_WAITS_PER_REMINDER, DeliveryError, ReminderContent, tick
+from bot.chat.model import Message
+from bot.delivery import MAX_WAITS_PER_REMINDER, DeliveryError, tick
+from bot.outbox import Ref
 from storage.engine import make_engine, read_session
 from storage.migrate import upgrade
-from storage.models import Reminder
+from storage.models import OutboxItem as Reminder
 from tests.conftest import ADMIN, EXAMPLES
 
 LONDON = ZoneInfo("Europe/London")
@@ -20,22 +22,27 @@ MONDAY = datetime(2026, 7, 6, 9, 5, tzinfo=LONDON)  # 15 collector reminders fal
 
 
 class Sender:
+    surface = "slack"
+
     def __init__(self, broken: str, throttled: str) -> None:
         self.broken, self.throttled = broken, throttled
         self.sent: list[str] = []
         self.throttled_calls = 0
 
-    def find(self, key: str, recipient: str) -> tuple[str, str] | None:
+    def reaches(self, email: str) -> bool:
+        return True
+
+    def find(self, email: str, key: str) -> Ref | None:
         return None
 
-    def send(self, key: str, content: ReminderContent) -> tuple[str, str]:
+    def post(self, email: str, message: Message, key: str) -> Ref:
         if key.startswith(self.broken):
             raise ValueError("a bug while building the message")
         if key.startswith(self.throttled):
             self.throttled_calls += 1
             raise DeliveryError("rate limited", retry_after=1)
         self.sent.append(key)
-        return "D1", f"{len(self.sent)}.0"
+        return Ref("slack", "D1", f"{len(self.sent)}.0")
 
 
 def _loaded(url: str) -> Engine:
@@ -55,7 +62,7 @@ def test_a_bug_and_an_endless_rate_limit_do_not_stop_the_rest(sqlite_url: str) -
     report = tick(
         engine,
         services.council_info(engine),
-        sender,
+        sender,  # type: ignore[arg-type]
         now=MONDAY,
         zone=LONDON,
         worker="w",

@@ -18,7 +18,7 @@ from sqlmodel import func, select
 from bot import leave, services
 from storage.engine import make_engine, read_session
 from storage.migrate import upgrade
-from storage.models import Reminder
+from storage.models import OutboxItem as Reminder
 from tests.conftest import ADMIN, EXAMPLES, Cli, Result
 
 LONDON = ZoneInfo("Europe/London")

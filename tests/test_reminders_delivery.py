@@ -1,7 +1,7 @@
 """Delivering reminders exactly once (PRODUCT §6, issue 4), on SQLite and PostgreSQL.
 
 Everything goes through the real outbox (`tick`: plan → enqueue → claim → send → mark) and the
-real `SlackReminderSender` against the Slack Web API stand-in, which keeps every message with
+real `SlackTransport` against the Slack Web API stand-in, which keeps every message with
 its metadata: each reminder message is tagged with its key, so "delivered once" is counted from
 what Slack received. The clock is injected; nothing sleeps for real.
 """
@@ -17,7 +17,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,19 +30,21 @@ from sqlalchemy.engine import make_url
 from sqlmodel import select
 
 from bot import leave, services
-from bot.reminder_service import DeliveryError, ReminderContent, Sender, TickReport, tick
+from bot.chat.model import Message
+from bot.delivery import DeliveryError, TickReport, Transport, situation_plan, tick
+from bot.outbox import Ref
 from bot.settings import load_settings
 from bot.status import CouncilInfo
 from bot.submissions import decide, submit
 from handlers.slack.app import build_app
 from handlers.slack.context import Deps
-from handlers.slack.reminders import SlackReminderSender
+from handlers.slack.transport import SlackTransport
 from sandbox.slack_api import Call, SlackStandIn
-from storage import reminder_store
+from storage import outbox_store
 from storage.engine import is_postgres, make_engine, read_session, write_session
 from storage.migrate import upgrade
 from storage.models import Measure, Submission
-from storage.models import Reminder as ReminderRow
+from storage.models import OutboxItem as ReminderRow
 from tests.conftest import ROOT
 from tests.slack_harness import EXAMPLES, SECRET, Clock, register_people
 
@@ -79,14 +81,14 @@ class World:
     sleeps: list[float] = field(default_factory=list)
 
     @property
-    def sender(self) -> SlackReminderSender:
-        return SlackReminderSender(self.deps)
+    def sender(self) -> SlackTransport:
+        return self.deps.transport
 
     def tick(
         self,
         when: datetime | None = None,
         *,
-        sender: Sender | None = None,
+        sender: Transport | None = None,
         worker: str = "worker-1",
         batch: int = 200,
         engine: Engine | None = None,
@@ -106,11 +108,12 @@ class World:
         )
 
     def posts(self, *, ok: bool | None = True) -> list[Call]:
-        """chat.postMessage calls carrying a reminder key (all, or only those that worked)."""
+        """chat.postMessage calls carrying a reminder key (all, or only those that worked);
+        the cards and notices a submission sends through the same outbox are not counted."""
         return [
             call
             for call in self.slack.calls_to("chat.postMessage")
-            if key_of(call) and (ok is None or call.ok == ok)
+            if key_of(call).startswith(REMINDER_KEYS) and (ok is None or call.ok == ok)
         ]
 
     def delivered(self) -> Counter[str]:
@@ -118,7 +121,8 @@ class World:
 
     def rows(self) -> dict[str, ReminderRow]:
         with read_session(self.engine) as session:
-            return {row.key: row for row in session.exec(select(ReminderRow))}
+            rows = session.exec(select(ReminderRow))
+            return {row.key: row for row in rows if row.key.startswith(REMINDER_KEYS)}
 
     def statuses(self) -> Counter[str]:
         return Counter(row.status for row in self.rows().values())
@@ -129,6 +133,9 @@ class World:
             if self.slack.dm_channel(uid) == channel:
                 return email
         raise AssertionError(f"{channel} is nobody's DM")
+
+
+REMINDER_KEYS = ("before-", "deadline_day|", "review-", "escalation|", "digest|")
 
 
 def key_of(call: Call) -> str:
@@ -212,7 +219,7 @@ def world(url: str, start: datetime) -> Iterator[World]:
                 "PMF_DATABASE_URL": url,
             }
         )
-        _, deps = build_app(settings, engine, clock=clock)
+        _, deps = build_app(settings, engine, clock=clock, deliver=False)
         for email in people:  # Slack ids stored once, as a warmed-up bot has them
             deps.directory.user_for(email)
         try:
@@ -386,7 +393,7 @@ def test_a_quarter_of_daily_ticks_delivers_each_reminder_once_on_its_day(databas
         rows = w.rows()
         assert {row.status for row in rows.values()} == {"sent"}
         assert all(row.message_ts and row.channel and row.sent_at for row in rows.values())
-        assert len(w.slack.calls_to("chat.postMessage")) == len(QUARTER)  # no failed attempts
+        assert len(w.posts(ok=None)) == len(QUARTER)  # no failed attempts
 
 
 def services_submissions(engine: Engine, ref: str, period: str) -> list[Submission]:
@@ -410,17 +417,17 @@ class Crash(BaseException):
 
 
 class CrashingSender:
-    """The real sender, in a process that dies right after its `after`-th message arrived
+    """The real transport, in a process that dies right after its `after`-th message arrived
     and before it could record it."""
 
-    def __init__(self, real: Sender, after: int) -> None:
+    def __init__(self, real: Transport, after: int) -> None:
         self.real, self.after, self.sent = real, after, 0
 
-    def find(self, key: str, recipient: str) -> tuple[str, str] | None:
-        return self.real.find(key, recipient)
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
 
-    def send(self, key: str, content: ReminderContent) -> tuple[str, str]:
-        answer = self.real.send(key, content)
+    def post(self, email: str, message: Message, key: str) -> Ref:
+        answer = self.real.post(email, message, key)
         self.sent += 1
         if self.sent == self.after:
             raise Crash()
@@ -540,7 +547,7 @@ def test_network_errors_are_retried_and_what_lost_its_use_meanwhile_is_dropped(
         # Slack's API unreachable (nothing listens on port 9). The sender's client makes no
         # retries of its own: the queue owns retrying, and a tick never sits in back-off.
         unreachable = WebClient(token="xoxb-test-token", base_url="http://127.0.0.1:9/api/")
-        offline = SlackReminderSender(replace(w.deps, client=unreachable))
+        offline = SlackTransport(w.engine, unreachable, w.deps.directory)
         assert offline.client.base_url == unreachable.base_url
         assert offline.client.retry_handlers == []
         report = w.tick(moment("2026-10-07"), sender=offline)  # Wed 7 Oct: the network is down
@@ -587,11 +594,11 @@ class Overtaken:
         self.sent = 0
         self.other: TickReport | None = None
 
-    def find(self, key: str, recipient: str) -> tuple[str, str] | None:
-        return self.w.sender.find(key, recipient)
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.w.sender, name)
 
-    def send(self, key: str, content: ReminderContent) -> tuple[str, str]:
-        answer = self.w.sender.send(key, content)
+    def post(self, email: str, message: Message, key: str) -> Ref:
+        answer = self.w.sender.post(email, message, key)
         self.sent += 1
         if self.sent == 2:
             self.w.clock.advance(minutes=6)
@@ -645,27 +652,25 @@ def test_skip_locked_hands_concurrent_claims_different_rows(postgres_database: s
     with world(postgres_database, BUSY) as w:
         planned = reminder_service_plan(w)
         with write_session(w.engine) as session:
-            reminder_store.enqueue(session, planned, BUSY)
+            outbox_store.enqueue(session, planned, BUSY)
         other = make_engine(postgres_database)
         try:
             with write_session(w.engine) as first:
-                mine = reminder_store.claim(first, now=BUSY, worker="first", limit=5)
+                mine = outbox_store.claim(first, now=BUSY, worker="first", limit=5)
                 # While the first claim's transaction is open, its rows are locked: the second
                 # process neither waits for them nor takes them.
                 with write_session(other) as second:
-                    theirs = reminder_store.claim(second, now=BUSY, worker="second", limit=500)
+                    theirs = outbox_store.claim(second, now=BUSY, worker="second", limit=500)
             assert len(mine) == 5
             assert len(theirs) == len(planned) - 5
             assert not {c.id for c in mine} & {c.id for c in theirs}
             with write_session(other) as third:
-                assert reminder_store.claim(third, now=BUSY, worker="third") == []
+                assert outbox_store.claim(third, now=BUSY, worker="third") == []
         finally:
             other.dispose()
 
 
 def reminder_service_plan(w: World) -> list[Any]:
-    from bot.reminder_service import situation_plan
-
     return situation_plan(w.engine, w.council, BUSY, LONDON).reminders
 
 
@@ -674,10 +679,9 @@ import json, sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
 from bot import services
-from bot.reminder_service import tick
+from bot.delivery import tick
 from bot.settings import load_settings
 from handlers.slack.app import build_app
-from handlers.slack.reminders import SlackReminderSender
 from storage.engine import make_engine
 
 url, api, when, worker = sys.argv[1:5]
@@ -687,8 +691,8 @@ settings = load_settings(
     {"SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_SIGNING_SECRET": "secret",
      "SLACK_API_URL": api, "PMF_DATABASE_URL": url}
 )
-_, deps = build_app(settings, engine, clock=lambda: now)
-sender = SlackReminderSender(deps)
+_, deps = build_app(settings, engine, clock=lambda: now, deliver=False)
+sender = deps.transport
 council = services.council_info(engine)
 print("ready", flush=True)
 sys.stdin.readline()
@@ -761,7 +765,7 @@ def test_ticking_twice_at_the_same_moment_sends_nothing_more(sqlite_database: st
         later = w.tick(BUSY + timedelta(hours=3))
         assert later == TickReport()
         with write_session(w.engine) as session:
-            assert reminder_store.enqueue(session, reminder_service_plan(w), BUSY) == 0
+            assert outbox_store.enqueue(session, reminder_service_plan(w), BUSY) == 0
         assert set(w.delivered().values()) == {1}
 
 
@@ -769,15 +773,20 @@ def test_a_recipient_unknown_to_slack_stays_queued_and_is_reported(sqlite_databa
     with world(sqlite_database, BUSY) as w:
 
         class Refusing:
-            def find(self, key: str, recipient: str) -> tuple[str, str] | None:
+            surface = "slack"
+
+            def reaches(self, email: str) -> bool:
+                return True
+
+            def find(self, email: str, key: str) -> Ref | None:
                 return None
 
-            def send(self, key: str, content: ReminderContent) -> tuple[str, str]:
-                raise DeliveryError(f"{content.recipient} is not found in Slack")
+            def post(self, email: str, message: Message, key: str) -> Ref:
+                raise DeliveryError(f"{email} is not found in Slack")
 
-        report = w.tick(BUSY, sender=Refusing())
+        report = w.tick(BUSY, sender=Refusing())  # type: ignore[arg-type]
         assert report.retried == len(w.rows())
         with read_session(w.engine) as session:
-            listed = reminder_store.undelivered(session, BUSY)
+            listed = outbox_store.undelivered(session, BUSY)
         assert len(listed) == len(w.rows())
         assert all("is not found in Slack" in error for _, _, error in listed)

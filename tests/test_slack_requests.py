@@ -35,11 +35,11 @@ from slack_bolt.context.respond import Respond
 from sqlalchemy import Engine, func
 from sqlmodel import select
 
+from bot.chat.conversation import INTEGER_MAX, row_id
 from bot.settings import Settings, load_settings
 from handlers.slack import ids
 from handlers.slack.app import build_app, wsgi_app
 from handlers.slack.gate import MAX_BODY, is_slack_url
-from handlers.slack.payloads import INTEGER_MAX, row_id
 from sandbox.slack_api import GENERAL_CHANNEL_ID
 from sandbox.slack_client import AppResponse
 from storage.engine import read_session

@@ -75,8 +75,10 @@ def wait_until(condition: Any, timeout: float = 5.0, what: str = "condition") ->
 
 
 def text_of(thing: Any) -> str:
-    """Every string in a message, view or block list, joined: what a person can read."""
-    return json.dumps(thing, ensure_ascii=False)
+    """Every string in a message, view or block list, joined: what a person can read (Slack
+    shows an escaped `&amp;` as `&`; `&lt;` and `&gt;` are kept, so escaped markup stays
+    visible to the tests that look for it)."""
+    return json.dumps(thing, ensure_ascii=False).replace("&amp;", "&")
 
 
 def command(bot: Bot, email: str, text: str) -> dict[str, Any]:
@@ -85,10 +87,14 @@ def command(bot: Bot, email: str, text: str) -> dict[str, Any]:
 
 
 def command_as(bot: Bot, user_id: str, text: str) -> dict[str, Any]:
-    """`/pmf TEXT` from a Slack user; its one answer, which must be ephemeral."""
+    """`/pmf TEXT` from a Slack user; its one answer, which must be ephemeral: the
+    acknowledgement itself, or (after a form or a post) a message to its response_url."""
     answer = bot.user.command(user_id, text)
     assert answer.status == 200, answer.text
-    assert answer.body == b"", "the command is acknowledged at once, with an empty body"
+    if answer.body:
+        reply: dict[str, Any] = answer.json()
+        assert reply.get("response_type") == "ephemeral", reply
+        return reply
     assert bot.user.last_payload is not None
     path = urllib.parse.urlsplit(str(bot.user.last_payload["response_url"])).path
 

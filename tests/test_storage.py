@@ -27,7 +27,7 @@ TABLES = {
     "submission",
     "review",
     "leave",
-    "reminder",
+    "outbox",
     "message_ref",
     "inbound_event",
     "signoff",

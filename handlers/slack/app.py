@@ -1,4 +1,4 @@
-"""The composition root for the Slack app: client, Bolt app, listeners and servers.
+"""The Slack surface assembled: client, directory, transport, deliverer, Bolt app, servers.
 
 `pmf-bot run` serves Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP on PMF_PORT at
 /slack/events. There the gate (handlers/slack/gate.py) caps the body at 1 MiB and checks
@@ -24,10 +24,14 @@ from slack_sdk.http_retry.builtin_handlers import (
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine
 
+from bot import outbox
+from bot.delivery import Deliverer, Surfaces
+from bot.scheduler import worker_name
 from bot.settings import Settings
-from handlers.slack import commands, events, interactions, payloads, replies
+from handlers.slack import commands, events, interactions, payloads
 from handlers.slack.context import Deps, Directory
 from handlers.slack.gate import MAX_BODY, SlackGate, is_verified
+from handlers.slack.transport import SlackTransport
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +63,7 @@ def build_app(
     *,
     clock: Callable[[], datetime] | None = None,
     socket_mode: bool = False,
+    deliver: bool = True,
 ) -> tuple[App, Deps]:
     """The Bolt app with every listener registered; nothing runs until a server starts it."""
     client = make_client(settings)
@@ -70,6 +75,17 @@ def build_app(
     now = clock or (lambda: datetime.now(settings.zone))
     directory = Directory(engine, client, now)
     deps = Deps(settings=settings, engine=engine, client=client, clock=now, directory=directory)
+    deps.transport = SlackTransport(engine, client, directory)
+    if deliver:
+        deps.deliverer = Deliverer(
+            engine,
+            deps.council,
+            Surfaces([deps.transport]),
+            zone=settings.zone,
+            clock=now,
+            worker=f"{worker_name()}/slack",
+        ).start()
+        outbox.listen(engine, deps.deliverer.wake)
     secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     )
@@ -100,7 +116,7 @@ def build_app(
         event_id = body.get("event_id")
         if body.get("type") == "event_callback" and isinstance(event_id, str) and event_id:
             try:
-                deps.forget_event(event_id)
+                events.forget_event(deps, event_id)
             except Exception:
                 logger.exception("could not forget event %s", event_id)
         response_url = body.get("response_url")
@@ -111,7 +127,6 @@ def build_app(
     events.register(app, deps)
     commands.register(app, deps)
     interactions.register(app, deps)
-    replies.register(app, deps)
     return app, deps
 
 

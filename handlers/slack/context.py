@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 import time
@@ -19,30 +18,18 @@ from sqlalchemy import Engine
 from sqlmodel import col, select
 
 from bot import services
+from bot.chat.conversation import Core, Someone
+from bot.delivery import Deliverer
 from bot.settings import Settings
 from bot.status import CouncilInfo
 from handlers.slack.gate import is_slack_url
 from storage.engine import read_session, write_session
-from storage.models import InboundEvent, Person
+from storage.models import Person
 
 log = logging.getLogger(__name__)
 
 UNKNOWN_RECHECK = timedelta(hours=1)
 NOT_IN_SLACK = {"users_not_found", "user_not_found", "account_inactive"}
-
-
-@dataclass(frozen=True)
-class Someone:
-    """The person behind a Slack user: in the register (`email` set) or not."""
-
-    user_id: str
-    email: str | None
-    name: str | None
-    is_admin: bool = False
-
-    @property
-    def known(self) -> bool:
-        return self.email is not None
 
 
 class Directory:
@@ -58,9 +45,9 @@ class Directory:
         self.engine, self.client, self.clock = engine, client, clock
         self._lock = threading.Lock()
         self._people: dict[str, tuple[Someone, float]] = {}
-        self._dms: dict[str, str] = {}
 
     def who(self, user_id: str) -> Someone:
+        """The register person behind a Slack user (`email` None if not in the register)."""
         with self._lock:
             cached = self._people.get(user_id)
         if cached and (cached[0].known or time.monotonic() - cached[1] < 60):
@@ -133,35 +120,27 @@ class Directory:
             )
         return sum(1 for email in emails if self.user_for(email))
 
-    def dm_channel(self, user_id: str) -> str:
-        with self._lock:
-            known = self._dms.get(user_id)
-        if known:
-            return known
-        channel = str(self.client.conversations_open(users=user_id)["channel"]["id"])
-        with self._lock:
-            self._dms[user_id] = channel
-        return channel
-
-
-def _ack_done(*_args: Any, **_kwargs: Any) -> None:
-    """Stands in for `ack` once the request has been acknowledged."""
-
 
 @dataclass
 class Deps:
+    """The Slack surface of one process: settings, database, clock, the people directory,
+    the Web API client, and the deliverer that sends what changes commit to the outbox."""
+
     settings: Settings
     engine: Engine
     client: WebClient
     clock: Callable[[], datetime]
     directory: Directory
+    deliverer: Deliverer | None = None
+    transport: Any = None  # handlers.slack.transport.SlackTransport, set by build_app
+    _core: Core | None = field(default=None, repr=False)
     work: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(max_workers=4, thread_name_prefix="pmf-work")
+        default_factory=lambda: ThreadPoolExecutor(max_workers=2, thread_name_prefix="pmf-work")
     )
 
     def later(self, task: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
-        """Run `action` after the answer to Slack, on the work threads (PRODUCT §9: slow work
-        runs after the ack). Its errors are logged; a person who is waiting is told."""
+        """Run `task` off the request thread (an apology to send, say). Its errors are logged;
+        a person who is waiting is told — only ever through one of Slack's own URLs."""
 
         def run() -> None:
             try:
@@ -188,39 +167,11 @@ class Deps:
         """Whether the bot may post to `url`: Slack's own hosts, or SLACK_API_URL's."""
         return is_slack_url(url, self.settings.slack_api_url)
 
-    def forget_event(self, event_id: str) -> None:
-        """Handling failed: forget the event, so that Slack's retry of it is handled."""
-        with write_session(self.engine) as session:
-            found = session.get(InboundEvent, event_id)
-            if found is not None:
-                session.delete(found)
-
-    def close(self) -> None:
-        """Finish the work in hand (tests, the sandbox, shutting down)."""
-        self.work.shutdown(wait=True)
-
-    def after_ack(self, listener: Callable[..., None]) -> Callable[..., None]:
-        """A listener that acknowledges at once and does its work on the work threads, so no
-        acknowledgement ever waits behind earlier requests' work."""
-
-        def work(**kwargs: Any) -> None:
-            try:
-                listener(**kwargs)
-            except Exception:
-                body = kwargs.get("body") or {}
-                if body.get("type") == "event_callback" and body.get("event_id"):
-                    self.forget_event(str(body["event_id"]))  # so Slack's retry is handled
-                raise
-
-        @functools.wraps(listener)
-        def acknowledged(**kwargs: Any) -> None:
-            ack = kwargs.get("ack")
-            if ack is not None:
-                ack()
-                kwargs["ack"] = _ack_done
-            self.later(work, **kwargs)
-
-        return acknowledged
+    @property
+    def core(self) -> Core:
+        if self._core is None:
+            self._core = Core(self.engine, self.clock, self.zone)
+        return self._core
 
     @property
     def zone(self) -> ZoneInfo:
@@ -231,3 +182,9 @@ class Deps:
 
     def council(self) -> CouncilInfo:
         return services.council_info(self.engine)
+
+    def close(self) -> None:
+        """Finish the work in hand and stop (tests, the sandbox, shutting down)."""
+        self.work.shutdown(wait=True)
+        if self.deliverer is not None:
+            self.deliverer.stop()

@@ -1,4 +1,5 @@
-"""Events API listeners: App Home, and the guard that makes Slack's retries harmless.
+"""Events API listeners: the App Home, direct messages (replies to reminders), and the guard
+that makes Slack's retries harmless.
 
 Slack resends an event it thinks was not acknowledged (X-Slack-Retry-Num) with the same
 `event_id`; the first delivery is recorded in `inbound_event`, and any later one is
@@ -11,12 +12,14 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import Ack, App, BoltResponse
 from sqlalchemy.exc import IntegrityError
 
-from bot.inbox import inbox
+from bot.chat import conversation
+from bot.chat.conversation import Reply
+from handlers.slack import render
 from handlers.slack.context import Deps
-from handlers.slack.notify import Notifier
+from handlers.slack.interactions import publish_home
 from storage.engine import write_session
 from storage.models import InboundEvent
 
@@ -33,6 +36,14 @@ def first_delivery(deps: Deps, event_id: str) -> bool:
     return True
 
 
+def forget_event(deps: Deps, event_id: str) -> None:
+    """Handling failed: forget the event, so that Slack's retry of it is handled."""
+    with write_session(deps.engine) as session:
+        found = session.get(InboundEvent, event_id)
+        if found is not None:
+            session.delete(found)
+
+
 def register(app: App, deps: Deps) -> None:
     @app.middleware
     def drop_repeated_events(
@@ -45,14 +56,50 @@ def register(app: App, deps: Deps) -> None:
         return next()
 
     @app.event("app_home_opened")
-    @deps.after_ack
-    def home_opened(event: dict[str, Any]) -> None:
+    def home_opened(ack: Ack, event: dict[str, Any], body: dict[str, Any]) -> None:
+        ack()
         if event.get("tab", "home") != "home":
             return
-        someone = deps.directory.who(event["user"])
-        notifier = Notifier(deps)
-        if someone.email is None:
-            notifier.publish_home(event["user"], False, None, None)
+        try:
+            publish_home(deps, deps.directory.who(str(event.get("user") or "")))
+        except Exception:
+            forget_event(deps, str(body.get("event_id")))  # so Slack's retry is handled
+            raise
+
+    @app.event("message")
+    def direct_message(ack: Ack, event: dict[str, Any], body: dict[str, Any]) -> None:
+        ack()
+        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return
-        box = inbox(deps.engine, deps.council(), email=someone.email, today=deps.now().date())
-        notifier.publish_home(event["user"], box.known, box.name, box)
+        try:
+            answer = _answer(deps, event)
+        except Exception:
+            forget_event(deps, str(body.get("event_id")))
+            raise
+        text, blocks = render.message(answer.message)
+        deps.client.chat_postMessage(
+            channel=event["channel"],
+            text=text,
+            blocks=blocks,
+            thread_ts=event.get("thread_ts") or event["ts"],
+        )
+
+
+def _answer(deps: Deps, event: dict[str, Any]) -> Reply:
+    """A direct message: a reply to a reminder is read as a figure; anything else gets help."""
+    thread = event.get("thread_ts")
+    reminder = (
+        conversation.reminder_of_thread(deps.core, str(event["channel"]), str(thread))
+        if thread and thread != event.get("ts")
+        else None
+    )
+    if reminder is None:
+        return Reply(conversation.message_hint())
+    someone = deps.directory.who(str(event.get("user") or ""))
+    return conversation.reply_to_reminder(
+        deps.core,
+        someone,
+        reminder,
+        str(event.get("text") or ""),
+        key=f"{event['channel']}:{event['ts']}",
+    )

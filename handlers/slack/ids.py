@@ -1,39 +1,30 @@
-"""Every block, action and view id the bot uses, in one place."""
+"""Slack's ids for the chat-neutral intents and form fields (`bot.chat.intents`), in one place.
+
+The values are those of the first Slack release, so cards already posted keep working.
+"""
+
+from bot.chat import intents
+from handlers.slack.render import action_id, input_action_id
 
 # Slash command
 COMMAND = "/pmf"
 
 # Buttons
-OPEN_SUBMIT = "pmf_open_submit"  # value: "REF|PERIOD"
-APPROVE = "pmf_approve"  # value: submission id
-REJECT = "pmf_reject"  # value: submission id
-RESUBMIT = "pmf_resubmit"  # value: "REF|PERIOD"
-REOPEN = "pmf_reopen"  # value: submission id (an approved one)
-REFRESH_HOME = "pmf_refresh_home"
-REPLY_CONFIRM = "pmf_reply_confirm"  # value: JSON of what a reply to a reminder said
-REPLY_EDIT = "pmf_reply_edit"
+OPEN_SUBMIT = action_id(intents.OPEN_SUBMIT)  # value: "REF|PERIOD"
+APPROVE = action_id(intents.APPROVE)  # value: submission id
+REJECT = action_id(intents.REJECT)  # value: submission id
+RESUBMIT = action_id(intents.RESUBMIT)  # value: "REF|PERIOD"
+REOPEN = action_id(intents.REOPEN)  # value: submission id (an approved one)
+REFRESH_HOME = action_id(intents.REFRESH_HOME)
+REPLY_CONFIRM = action_id(intents.REPLY_CONFIRM)  # value: JSON of what a reply said
+REPLY_EDIT = action_id(intents.REPLY_EDIT)
 
-# Submission modal
-SUBMIT_VIEW = "pmf_submit"
-VALUE_BLOCK, VALUE_INPUT = "value", "value_input"
-OVERVIEW_BLOCK, OVERVIEW_INPUT = "overview", "overview_input"
-ACTIONS_BLOCK, ACTIONS_INPUT = "actions", "actions_input"
-EVIDENCE_BLOCK, EVIDENCE_INPUT = "evidence", "evidence_input"
-
-# Reject-reason modal
-REJECT_VIEW = "pmf_reject_reason"
-REOPEN_VIEW = "pmf_reopen_reason"
-REASON_BLOCK, REASON_INPUT = "reason", "reason_input"
-
-# Messages the bot updates in place
-REVIEW_CARD = "review_card"
-
-# Modal fields named by the use cases' problems
-FIELD_BLOCKS = {
-    "value": VALUE_BLOCK,
-    "overview": OVERVIEW_BLOCK,
-    "actions": ACTIONS_BLOCK,
-    "evidence": EVIDENCE_BLOCK,
-    "reason": REASON_BLOCK,
-    "period": VALUE_BLOCK,
-}
+# Forms (modal callback ids) and their fields (block id = field name)
+SUBMIT_VIEW = action_id(intents.SUBMIT_FORM)
+REJECT_VIEW = action_id(intents.REJECT_FORM)
+REOPEN_VIEW = action_id(intents.REOPEN_FORM)
+VALUE_BLOCK, VALUE_INPUT = intents.VALUE, input_action_id(intents.VALUE)
+OVERVIEW_BLOCK, OVERVIEW_INPUT = intents.OVERVIEW, input_action_id(intents.OVERVIEW)
+ACTIONS_BLOCK, ACTIONS_INPUT = intents.ACTIONS, input_action_id(intents.ACTIONS)
+EVIDENCE_BLOCK, EVIDENCE_INPUT = intents.EVIDENCE, input_action_id(intents.EVIDENCE)
+REASON_BLOCK, REASON_INPUT = intents.REASON, input_action_id(intents.REASON)

@@ -13,7 +13,6 @@ number in PostgreSQL's INTEGER range, or nothing.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
@@ -28,8 +27,6 @@ from handlers.slack.gate import is_slack_url
 
 log = logging.getLogger(__name__)
 
-INTEGER_MAX = 2**31 - 1  # PostgreSQL INTEGER, the type of every id column
-_ROW_ID = re.compile(r"^[0-9]{1,10}$")
 
 UNREADABLE = (
     ":warning: Slack sent me that in a form I could not read, so I have not acted on it. "
@@ -43,17 +40,6 @@ FORM_BLOCKS = {  # where each of our modals shows an error about the whole form
     ids.REJECT_VIEW: ids.REASON_BLOCK,
     ids.REOPEN_VIEW: ids.REASON_BLOCK,
 }
-
-
-def row_id(value: object) -> int | None:
-    """A database id from a button or form (a positive INTEGER), or None for anything else."""
-    if isinstance(value, bool):
-        return None
-    text = str(value) if isinstance(value, int | str) else ""
-    if not _ROW_ID.match(text):
-        return None
-    number = int(text)
-    return number if 0 < number <= INTEGER_MAX else None
 
 
 # -- the shapes Slack sends ----------------------------------------------------------------------

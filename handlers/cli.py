@@ -1,4 +1,5 @@
-"""The `pmf-bot` command line (PRODUCT §8), and the composition root for it.
+"""The `pmf-bot` command line (PRODUCT §8), and the composition root: the one place that
+wires settings, the database, the chat surfaces and the scheduler together.
 
 Settings come from the environment; the clock is read here, once per command, and passed down.
 Errors an officer can fix are printed plainly to stderr with exit status 1; nothing is written.
@@ -362,6 +363,8 @@ def run(
     import logging
     import threading
 
+    from bot import scheduler
+    from bot.delivery import Surfaces
     from handlers.slack.app import NotConfigured, build_app, serve_http, serve_socket_mode
 
     logging.basicConfig(
@@ -375,13 +378,7 @@ def run(
     except NotConfigured as error:
         fail(str(error))
     threading.Thread(target=deps.directory.warm_up, name="directory-warm-up", daemon=True).start()
-    from bot import scheduler
-    from handlers.slack.reminders import SlackReminderSender
-    from handlers.slack.summaries import SlackSummaryPoster
-
-    scheduler.start(
-        engine, SlackReminderSender(deps), SlackSummaryPoster(deps), settings.zone, deps.now
-    )
+    scheduler.start(engine, Surfaces([deps.transport]), settings.zone, deps.now)
     if socket_mode:
         assert settings.slack_app_token is not None
         typer.echo("pmf-bot is running in Socket Mode.")
@@ -433,30 +430,32 @@ def summary(
     if post is None:
         typer.echo(render_summary(built), nl=False)
         return
-    from slack_sdk.errors import SlackApiError
-
+    from bot.delivery import DeliveryError
+    from bot.summaries import post_summary
     from handlers.slack.app import NotConfigured, make_client
-    from handlers.slack.summaries import post_summary
+    from handlers.slack.context import Directory
+    from handlers.slack.transport import SlackTransport
     from storage import summary_store
     from storage.engine import write_session
 
     try:
         client = make_client(settings)
-        posted = post_summary(client, built, post, settings.zone)
+        transport = SlackTransport(
+            engine, client, Directory(engine, client, lambda: _now(settings))
+        )
+        key = f"manual|{built.quarter}|{post}|{_now(settings):%Y%m%dT%H%M%S}"
+        posted = post_summary(transport, built, key=key, channel=post)
     except NotConfigured as error:
         fail(str(error))
-    except SlackApiError as error:
-        fail(
-            f"Slack would not post to {post}: {error.response.get('error')}. Is the bot in "
-            "that channel?"
-        )
+    except DeliveryError as error:
+        fail(f"Slack would not post to {post}: {error}. Is the bot in that channel?")
     with write_session(engine) as session:
         summary_store.record_manual_post(
             session,
             quarter=built.quarter.label,
             target=post,
-            channel=posted.channel,
-            ts=posted.ts,
+            channel=posted.ref.channel,
+            ts=posted.ref.ts,
             thread=posted.thread,
             now=_now(settings),
             by=_actor(by),
@@ -536,7 +535,7 @@ def reminders_preview(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """What would be sent at that moment, and to whom (nothing is sent)."""
-    from bot import reminder_service
+    from bot import delivery
 
     settings = _settings()
     engine = _engine(settings)
@@ -546,9 +545,7 @@ def reminders_preview(
         fail(f"--at '{at}' is not a date and time: write it like 2026-07-07T09:00.")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=settings.zone)
-    found = reminder_service.preview(
-        engine, services.council_info(engine), at=moment, zone=settings.zone
-    )
+    found = delivery.preview(engine, services.council_info(engine), at=moment, zone=settings.zone)
     if as_json:
         _emit_json([reminder.as_json() for reminder in found])
         return

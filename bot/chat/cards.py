@@ -1,0 +1,398 @@
+"""The submission form, the reviewer's card and the notices around a decision (PRODUCT §5).
+
+A card is rendered from the submission's current state every time it is sent or updated, so
+a card delivered late, or updated twice, always shows the truth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from bot.chat import intents
+from bot.chat.model import (
+    Actions,
+    Button,
+    Facts,
+    Field,
+    Form,
+    Heading,
+    Icon,
+    Intent,
+    Link,
+    Message,
+    Note,
+    Para,
+    Strong,
+    Style,
+    Text,
+    clip,
+    is_safe_url,
+    text,
+)
+from bot.chat.words import badge, day, when
+from bot.submissions import SubmissionForm, SubmissionView
+
+LONG = 2800  # officers' text in one part, leaving room for its label
+
+
+def measure_period(ref: str, period: str) -> str:
+    """A button value naming a (measure, period)."""
+    return f"{ref}|{period}"
+
+
+def evidence(url: str | None) -> Text:
+    """An evidence link the bot formats itself, or the address as plain text when it is not
+    a safe https address (older figures may hold one)."""
+    if not url:
+        return text("none")
+    if is_safe_url(url):
+        return text(Link(url))
+    return text(clip(url, 300))
+
+
+# -- the submission form ----------------------------------------------------------------------
+
+UNITS = {"percentage": "a percentage, 0 to 100", "currency": "an amount in pounds"}
+
+
+def submission_form(
+    form: SubmissionForm, channel: str | None = None, prefill: tuple[str, str] | None = None
+) -> Form:
+    """The form; `prefill` is (value, overview) already given, e.g. in a reply to a reminder."""
+    measure = form.measure
+    recent = (
+        ", ".join(f"{period}: {measure.format_value(value)}" for period, value in form.recent)
+        or "none yet"
+    )
+    pending = form.pending
+    value_initial = prefill[0] if prefill else (plain_number(pending.value) if pending else None)
+    overview_initial = prefill[1] if prefill else (pending.overview if pending else None)
+    unit = UNITS.get(measure.format.value, measure.units or "a number")
+    places = "whole number" if measure.decimals == 0 else f"up to {measure.decimals} decimal places"
+    blocks: list[Heading | Note | Facts] = [
+        Heading(f"{measure.ref} {measure.title}"),
+        Note(text(clip(measure.definition or "No definition recorded.", LONG))),
+        Facts(
+            (
+                ("Period", text(str(form.period))),
+                ("Deadline", text(day(form.deadline))),
+                ("Target", text(measure.format_target(form.target))),
+                ("Recent values", text(recent)),
+            )
+        ),
+    ]
+    blocks += [Note(text(Icon.INFO, " ", note)) for note in form.notes]
+    if pending is not None:
+        blocks.append(
+            Note(
+                text(
+                    Icon.EDIT,
+                    f" Version {pending.version} is waiting for review; "
+                    "submitting again replaces it.",
+                )
+            )
+        )
+    return Form(
+        kind=intents.SUBMIT_FORM,
+        title="Submit a figure",
+        submit="Submit",
+        blocks=tuple(blocks),
+        fields=(
+            Field(
+                intents.VALUE,
+                f"Value ({unit})",
+                initial=value_initial,
+                placeholder="e.g. 87.5",
+                hint=f"{places.capitalize()}.",
+                max_length=40,
+            ),
+            Field(
+                intents.OVERVIEW,
+                "Performance overview",
+                multiline=True,
+                initial=overview_initial,
+                placeholder="What the figure shows and why",
+            ),
+            Field(
+                intents.ACTIONS,
+                "Actions to improve performance",
+                multiline=True,
+                optional=True,
+                initial=pending.actions if pending else None,
+                hint=(
+                    f"Required when the figure is {form.actions_needed_for} (the exception report)."
+                ),
+            ),
+            Field(
+                intents.EVIDENCE,
+                "Evidence link",
+                optional=True,
+                initial=pending.evidence_url if pending else None,
+                placeholder="https://…",
+                max_length=1000,
+            ),
+        ),
+        meta={"ref": measure.ref, "period": form.period.label, "channel": channel},
+    )
+
+
+def plain_number(value: Decimal) -> str:
+    return format(value.normalize(), "f") if value else "0"
+
+
+def reason_form(submission: SubmissionView, kind: str, channel: str | None = None) -> Form:
+    """The form asking why a figure is rejected (`intents.REJECT_FORM`) or reopened."""
+    measure = submission.measure
+    if kind == intents.REJECT_FORM:
+        intro = text(
+            Strong(measure.ref),
+            f" {clip(measure.title, 200)} — {submission.period}, version {submission.version}: "
+            f"{measure.format_value(submission.value)} from {submission.submitted_by_name}",
+        )
+        return Form(
+            kind=kind,
+            title="Reject a figure",
+            submit="Reject",
+            blocks=(Para(intro),),
+            fields=(
+                Field(
+                    intents.REASON,
+                    "Why is it rejected?",
+                    multiline=True,
+                    placeholder="What should the collector check or change?",
+                ),
+            ),
+            meta={"submission": submission.id, "channel": channel},
+        )
+    intro = text(
+        Strong(measure.ref),
+        f" {clip(measure.title, 200)} — {submission.period}: "
+        f"{measure.format_value(submission.value)}, approved by "
+        f"{submission.decided_by_name}. Reopening withdraws it from status until a "
+        "new version is approved.",
+    )
+    return Form(
+        kind=intents.REOPEN_FORM,
+        title="Reopen a figure",
+        submit="Reopen",
+        blocks=(Para(intro),),
+        fields=(
+            Field(
+                intents.REASON,
+                "Why is it being reopened?",
+                multiline=True,
+                placeholder="What has changed or needs checking?",
+            ),
+        ),
+        meta={"submission": submission.id},
+    )
+
+
+# -- the reviewer's card ----------------------------------------------------------------------
+
+
+def _summary(view: SubmissionView, zone: ZoneInfo) -> list[Heading | Facts | Para]:
+    measure = view.measure
+    late = (
+        text(" ", Icon.LATE, " ", Strong("late"), f" (deadline {day(view.deadline)})")
+        if view.late
+        else ()
+    )
+    behalf = " (on behalf of the collector)" if view.on_behalf else ""
+    parts: list[Heading | Facts | Para] = [
+        Heading(f"{measure.ref} {measure.title}"),
+        Facts(
+            (
+                ("Period", text(f"{view.period} · version {view.version}")),
+                ("Value", text(measure.format_value(view.value))),
+                ("Target", text(measure.format_target(view.target, view.value, view.ragg))),
+                ("Status if approved", badge(view.ragg)),
+                ("Submitted by", text(f"{view.submitted_by_name}{behalf}")),
+                ("Submitted", text(when(view.submitted_at, zone), late)),
+            )
+        ),
+        Para(text(Strong("Performance overview"), "\n", clip(view.overview, LONG))),
+    ]
+    if view.actions:
+        parts.append(
+            Para(text(Strong("Actions to improve performance"), "\n", clip(view.actions, LONG)))
+        )
+    if view.evidence_url:
+        parts.append(Para(text(Strong("Evidence"), "\n", evidence(view.evidence_url))))
+    return parts
+
+
+def review_card(
+    view: SubmissionView,
+    zone: ZoneInfo,
+    *,
+    superseded_by: int | None = None,
+    reopened: str | None = None,
+) -> Message:
+    """The reviewer's card, as the figure stands now: Approve / Reject while pending; who
+    decided, and Reopen, once decided; a pointer to the newer card once replaced.
+    `reopened` is the note to show once an approval is reopened."""
+    parts: list[Heading | Facts | Para | Note | Actions] = list(_summary(view, zone))
+    if view.decision == "approved":
+        parts.append(
+            Note(
+                text(
+                    Icon.DONE,
+                    " ",
+                    Strong("Approved"),
+                    f" by {view.decided_by_name} at "
+                    f"{when(view.decided_at or view.submitted_at, zone)}",
+                )
+            )
+        )
+        if reopened:
+            parts.append(Note(text(Icon.REOPENED, " ", clip(reopened, LONG))))
+        else:
+            parts.append(
+                Actions(
+                    (Button("Reopen", _intent(intents.REOPEN, view.id)),),
+                    id=f"reopen_{view.id}",
+                )
+            )
+    elif view.decision == "rejected":
+        parts.append(
+            Note(
+                text(
+                    Icon.REJECTED,
+                    " ",
+                    Strong("Rejected"),
+                    f" by {view.decided_by_name} at "
+                    f"{when(view.decided_at or view.submitted_at, zone)}: "
+                    f"{clip(view.reason or '', 2500)}",
+                )
+            )
+        )
+    elif superseded_by is not None:
+        parts.append(
+            Note(
+                text(
+                    Icon.REPLACED,
+                    f" Replaced by version {superseded_by}; review the newer card.",
+                )
+            )
+        )
+    else:
+        parts.append(decision_buttons(view.id, f"review_{view.id}"))
+    return Message(card_summary(view), tuple(parts))
+
+
+def _intent(action: str, submission_id: int) -> Intent:
+    return Intent(action, str(submission_id))
+
+
+def decision_buttons(submission_id: int, block_id: str | None = None) -> Actions:
+    value = str(submission_id)
+    return Actions(
+        (
+            Button("Approve", Intent(intents.APPROVE, value), Style.PRIMARY),
+            Button("Reject", Intent(intents.REJECT, value), Style.DANGER),
+        ),
+        id=block_id,
+    )
+
+
+def card_summary(view: SubmissionView) -> str:
+    state = {"approved": "approved", "rejected": "rejected"}.get(view.decision or "", "to review")
+    return (
+        f"{view.measure.ref} {view.period}: {view.measure.format_value(view.value)} "
+        f"from {view.submitted_by_name} — {state}"
+    )
+
+
+# -- notices ------------------------------------------------------------------------------------
+
+
+def resubmit_button(view: SubmissionView) -> Actions:
+    value = measure_period(view.measure.ref, view.period.label)
+    return Actions((Button("Resubmit", Intent(intents.RESUBMIT, value), Style.PRIMARY),))
+
+
+def decision_notice(view: SubmissionView, zone: ZoneInfo) -> Message:
+    """To the collector (and the submitter): approved, or rejected with the reason."""
+    measure = view.measure
+    summary = f"{measure.ref} {view.period} was {view.decision} by {view.decided_by_name}"
+    if view.decision == "approved":
+        return Message.of(
+            summary,
+            Para(
+                text(
+                    Icon.DONE,
+                    " Your figure for ",
+                    Strong(measure.ref),
+                    f" {clip(measure.title, 150)}, {view.period} "
+                    f"({measure.format_value(view.value)}), was ",
+                    Strong("approved"),
+                    f" by {view.decided_by_name} at "
+                    f"{when(view.decided_at or view.submitted_at, zone)}. Status: ",
+                    badge(view.ragg),
+                    ".",
+                )
+            ),
+        )
+    return Message.of(
+        summary,
+        Para(
+            text(
+                Icon.REJECTED,
+                " Your figure for ",
+                Strong(measure.ref),
+                f" {clip(measure.title, 150)}, {view.period} "
+                f"({measure.format_value(view.value)}), was ",
+                Strong("rejected"),
+                f" by {view.decided_by_name}.",
+            )
+        ),
+        Para(text(Strong("Reason"), "\n", clip(view.reason or "", LONG))),
+        resubmit_button(view),
+    )
+
+
+def reopened_notice(view: SubmissionView, by: str, reason: str) -> Message:
+    measure = view.measure
+    return Message.of(
+        f"{measure.ref} {view.period} was reopened by {by}",
+        Para(
+            text(
+                Icon.REOPENED,
+                " The approved figure for ",
+                Strong(measure.ref),
+                f" {clip(measure.title, 150)}, {view.period} "
+                f"({measure.format_value(view.value)}), was ",
+                Strong("reopened"),
+                f" by {by}.",
+            )
+        ),
+        Para(text(Strong("Reason"), "\n", clip(reason, LONG))),
+        resubmit_button(view),
+    )
+
+
+def submitted_notice(
+    view: SubmissionView, reviewer_names: Sequence[str], unreachable: Sequence[str] = ()
+) -> Message:
+    """The thank-you to the person who submitted."""
+    who = " or ".join(reviewer_names) or "the reviewer"
+    late = " It is after the deadline, so it is marked late." if view.late else ""
+    words = text(
+        Icon.INBOX,
+        f" Thank you — {view.measure.ref} {view.period} "
+        f"({view.measure.format_value(view.value)}, version {view.version}) has gone to "
+        f"{who} for review.{late}",
+    )
+    if unreachable:
+        words = text(
+            words,
+            "\n",
+            Icon.WARNING,
+            f" I could not reach {', '.join(unreachable)} just now. Your figure is "
+            "saved, and I will keep trying to deliver the review card (the Performance & "
+            "Policy Officer's digest lists it until it arrives); you may also let them know.",
+        )
+    return Message.plain(words)

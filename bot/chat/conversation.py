@@ -1,0 +1,997 @@
+"""The conversation, whatever the chat platform (PRODUCT §7, §10).
+
+A surface hands over who is talking and what they did — a command (`/pmf status SE1` in Slack,
+`status SE1` in Teams), a button's intent, a filled-in form, a message — and gets back what to
+do: a `Reply` for that person only, a form to open, errors to show on the form, a form
+accepted, or a summary to post. Every rule is here, checked against the database; surfaces only
+render and transport.
+
+Anything a person does that changes data is committed, with the outbox rows for what must
+follow (cards, notices, home pages), before this returns — so a surface acknowledges only what
+is already safe (issue 11).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import logging
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from bot import leave, services, summaries
+from bot.chat import cards, intents
+from bot.chat import inbox as inbox_view
+from bot.chat import reminders as reminders_view
+from bot.chat import status as status_view
+from bot.chat import summaries as summaries_view
+from bot.chat.model import (
+    Actions,
+    Block,
+    Button,
+    Code,
+    Form,
+    Icon,
+    Intent,
+    Message,
+    Note,
+    Para,
+    Strong,
+    Style,
+    Text,
+    clip,
+    plain_of,
+    text,
+)
+from bot.errors import NotFound
+from bot.inbox import inbox
+from bot.measures import ValueProblem, check_value
+from bot.periods import Period, PeriodError, fy_label, fy_of
+from bot.reminders import Kind
+from bot.status import CouncilInfo
+from bot.submissions import (
+    AlreadyDecided,
+    Invalid,
+    WorkflowError,
+    check_decidable,
+    check_reopenable,
+    decide,
+    pending_view,
+    reopen,
+    submission_form,
+    submit,
+    would_be,
+)
+from bot.summary import Summary
+from storage import reminder_store
+from storage.engine import read_session
+from storage.workflow_store import name_of
+
+log = logging.getLogger(__name__)
+
+NOT_IN_REGISTER = (
+    "You are not in the council's measure register, so you cannot {what}. You can still read "
+    "status with /pmf status. If you should be in the register, ask the Performance & Policy "
+    "Officer to add your e-mail address."
+)
+SORRY = (
+    "Sorry, something went wrong on our side. Nothing you entered was lost; please try again "
+    "in a minute, and tell the Performance & Policy Officer if it keeps happening."
+)
+MAX_BUTTON_VALUE = 1900
+
+
+@dataclass(frozen=True)
+class Someone:
+    """The person behind a chat user: in the register (`email` set) or not."""
+
+    user_id: str
+    email: str | None
+    name: str | None
+    is_admin: bool = False
+
+    @property
+    def known(self) -> bool:
+        return self.email is not None
+
+
+@dataclass
+class Core:
+    """What the conversation needs: the database, the clock and the council's zone."""
+
+    engine: Engine
+    clock: Callable[[], datetime]
+    zone: ZoneInfo
+
+    def now(self) -> datetime:
+        return self.clock().astimezone(self.zone)
+
+    def today(self) -> date:
+        return self.now().date()
+
+    def council(self) -> CouncilInfo:
+        return services.council_info(self.engine)
+
+
+# -- what a surface is asked to do -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Tell the person (only them)."""
+
+    message: Message
+
+
+@dataclass(frozen=True)
+class OpenForm:
+    """Open a form (a Slack modal, a Teams dialog); `fallback` if it cannot be opened."""
+
+    form: Form
+    fallback: Message
+
+
+@dataclass(frozen=True)
+class FormErrors:
+    """Show these problems on the form, by field name; nothing was stored."""
+
+    errors: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """The form was accepted (and committed); close it, telling the person `reply` if any."""
+
+    reply: Message | None = None
+
+
+@dataclass(frozen=True)
+class PostSummary:
+    """Post a summary to a channel now (an admin asked), then tell them `done`/`failed`."""
+
+    summary: Summary
+    channel: str
+    by: str
+    shown: str = ""  # the channel as the person named it ("#performance")
+
+
+Outcome = Reply | OpenForm | FormErrors | Accepted | PostSummary | None
+
+
+def not_in_register(what: str) -> Reply:
+    return Reply(Message.plain(NOT_IN_REGISTER.format(what=what)))
+
+
+def _refused(error: Exception) -> Reply:
+    return Reply(status_view.refusal(str(error)))
+
+
+# -- commands -----------------------------------------------------------------------------------
+
+Handler = Callable[["Core", Someone, str, Mapping[str, str | None], str | None], Outcome]
+
+
+def command(
+    core: Core,
+    who: Someone,
+    words: str,
+    *,
+    mentions: Mapping[str, str | None] | None = None,
+    channel: str | None = None,
+) -> Outcome:
+    """`/pmf WORDS` (Slack) or `WORDS` in a personal chat (Teams). `mentions` maps each
+    mention token in the text to the e-mail of the person named (None: not in the register)."""
+    parts = words.split()
+    verb = parts[0].lower() if parts else "help"
+    if verb == "/pmf" or verb == "pmf":  # Teams: a leading /pmf works too
+        parts = parts[1:]
+        verb = parts[0].lower() if parts else "help"
+    rest = " ".join(parts[1:])
+    handler = COMMANDS.get(verb)
+    if handler is None:
+        close = difflib.get_close_matches(verb, list(COMMANDS), n=1)
+        hint = text(" Did you mean ", Code(f"/pmf {close[0]}"), "?") if close else ()
+        intro = text(Icon.PUZZLED, " I don't know ", Code(verb), ".", hint)
+        said = f"I don't know '{verb}'." + (f" Did you mean `/pmf {close[0]}`?" if close else "")
+        return Reply(status_view.help_message(intro, said))
+    return handler(core, who, rest, mentions or {}, channel)
+
+
+def _help(
+    core: Core, who: Someone, rest: str, mentions: Mapping[str, str | None], channel: str | None
+) -> Outcome:
+    return Reply(status_view.help_message())
+
+
+def period_suggestions(words: str, today_fy: int) -> list[str]:
+    labels = []
+    for fy in (today_fy - 1, today_fy):
+        labels.append(fy_label(fy))
+        labels += [f"{fy_label(fy)} Q{n}" for n in range(1, 5)]
+        labels += [f"{fy_label(fy)} H{n}" for n in (1, 2)]
+    return difflib.get_close_matches(words.strip(), labels, n=3, cutoff=0.4)
+
+
+def split_ref_period(words: str) -> tuple[str | None, str | None]:
+    """'SE1 2025-26 Q4' → ('SE1', '2025-26 Q4'); '2025-26 Q4' → (None, '2025-26 Q4')."""
+    words = words.strip()
+    if not words:
+        return None, None
+    try:
+        Period.parse(words)
+        return None, words
+    except PeriodError:
+        pass
+    ref, _, period = words.partition(" ")
+    try:
+        Period.parse(ref)
+    except PeriodError:
+        return ref, period.strip() or None
+    return None, words  # a malformed period after a good year ('2025-26 Q0') is still a period
+
+
+def period_problem(core: Core, error: PeriodError, typed: str) -> Reply:
+    close = period_suggestions(typed, fy_of(core.today()))
+    hint: Text = text("Did you mean ", *_or_codes(close), "?") if close else status_view.PERIOD_HINT
+    return Reply(status_view.error_message(f"{error}.", hint))
+
+
+def _or_codes(labels: list[str]) -> Text:
+    found: list[Any] = []
+    for n, label in enumerate(labels):
+        if n:
+            found.append(" or ")
+        found.append(Code(label))
+    return tuple(found)
+
+
+def _status(
+    core: Core, who: Someone, rest: str, mentions: Mapping[str, str | None], channel: str | None
+) -> Outcome:
+    ref, period_text = split_ref_period(rest)
+    try:
+        period = Period.parse(period_text) if period_text else None
+    except PeriodError as error:
+        return period_problem(core, error, period_text or "")
+    try:
+        report = services.status(core.engine, ref, period, today=core.today())
+    except NotFound as error:
+        hint = (
+            text("Try ", Code("/pmf status"), " for the whole council.")
+            if not error.suggestions
+            else None
+        )
+        return Reply(status_view.error_message(str(error), hint))
+    return Reply(status_view.status_message(report))
+
+
+def _submit(
+    core: Core, who: Someone, rest: str, mentions: Mapping[str, str | None], channel: str | None
+) -> Outcome:
+    if who.email is None:
+        return not_in_register("submit figures")
+    ref, _, period_text = rest.strip().partition(" ")
+    if not ref:
+        return Reply(
+            Message.plain(
+                text(
+                    "Which measure? For example ",
+                    Code("/pmf submit SE1.1"),
+                    " or ",
+                    Code("/pmf submit SE1.1 2026-27 Q2"),
+                    ".",
+                )
+            )
+        )
+    return open_submission(core, who.email, ref, period_text or None, channel=channel)
+
+
+def open_submission(
+    core: Core,
+    email: str,
+    ref: str,
+    period_text: str | None,
+    *,
+    channel: str | None = None,
+    prefill: tuple[str, str] | None = None,
+) -> Outcome:
+    """The submission form, or why it cannot be opened (shared by commands and buttons)."""
+    try:
+        form = submission_form(
+            core.engine,
+            core.council(),
+            ref=ref,
+            period_text=period_text,
+            actor=email,
+            today=core.today(),
+        )
+    except PeriodError as error:
+        return period_problem(core, error, period_text or "")
+    except (NotFound, WorkflowError) as error:
+        return Reply(status_view.error_message(str(error)))
+    fallback = Message.plain(
+        text(
+            "The form did not open in time. Please try ",
+            Code(f"/pmf submit {form.measure.ref} {form.period}"),
+            " again.",
+        )
+    )
+    return OpenForm(cards.submission_form(form, channel, prefill), fallback)
+
+
+def _due(
+    core: Core, who: Someone, rest: str, mentions: Mapping[str, str | None], channel: str | None
+) -> Outcome:
+    if who.email is None:
+        return not_in_register("have figures due")
+    box = inbox(core.engine, core.council(), email=who.email, today=core.today())
+    return Reply(inbox_view.due_message(box))
+
+
+def _leave_days(words: list[str], today: date) -> list[date]:
+    """The first two dates in `words`, where a date may take several words ('14 Jul 2026')."""
+    found: list[date] = []
+    start = 0
+    while start < len(words) and len(found) < 2:
+        for size in (3, 2, 1):
+            if start + size > len(words):
+                continue
+            try:
+                found.append(leave.parse_day(" ".join(words[start : start + size]), today))
+            except leave.LeaveProblem:
+                if size == 1:
+                    raise
+                continue
+            start += size
+            break
+    return found
+
+
+def _away(
+    core: Core, who: Someone, rest: str, mentions: Mapping[str, str | None], channel: str | None
+) -> Outcome:
+    if who.email is None:
+        return not_in_register("record leave")
+    usage = Message.plain(
+        text(
+            "Tell me the first and last day you are away, and who covers, for example ",
+            Code("/pmf away 2026-07-14 2026-07-25 @Sam Lee"),
+            ". " + leave.DATE_HINT,
+        )
+    )
+    words = rest.split()
+    named = [w for w in words if w in mentions or "@" in w]
+    dates = [w for w in words if w not in named]
+    if not dates:
+        return Reply(usage)
+    today = core.today()
+    try:
+        days = _leave_days(dates, today)
+        if len(days) < 2 and dates[0].lower() not in ("today", "tomorrow"):
+            return Reply(usage)
+        starts = days[0]
+        ends = days[1] if len(days) > 1 else starts
+        cover = _cover_email(named[0], mentions) if named else None
+        away = leave.set_away(
+            core.engine, email=who.email, starts=starts, ends=ends, cover=cover, now=core.now()
+        )
+    except leave.LeaveProblem as error:
+        return Reply(Message.plain(text(Icon.WARNING, " ", str(error))))
+    with read_session(core.engine) as session:
+        cover_name = name_of(session, away.cover) if away.cover else None
+    cover_words: Text = (
+        text(
+            f"{cover_name} will get your reminders and review requests, and may submit or "
+            "decide for you."
+        )
+        if cover_name
+        else text(
+            "You have named no cover, so the Performance & Policy Officer will see your "
+            "reminders in their digest. Add one with ",
+            Code("/pmf away … @name"),
+            ".",
+        )
+    )
+    return Reply(
+        Message.plain(
+            text(
+                Icon.LEAVE,
+                f" Noted: you are away from {away.starts:%a %d %b} to {away.ends:%a %d %b %Y}. ",
+                cover_words,
+                " Use ",
+                Code("/pmf back"),
+                " if you return early.",
+            )
+        )
+    )
+
+
+def _cover_email(word: str, mentions: Mapping[str, str | None]) -> str:
+    if word in mentions:
+        email = mentions[word]
+        if email is None:
+            raise leave.LeaveProblem(
+                "The person you named is not in the council's register, "
+                "so they cannot cover. Choose someone who is."
+            )
+        return email
+    if "@" in word and "." in word.split("@")[-1]:
+        return word.strip("<>").removeprefix("mailto:").split("|")[0].lower()
+    raise leave.LeaveProblem(
+        f"I could not tell who '{word}' is; mention them with @, such as @Sam Lee."
+    )
+
+
+def _back(
+    core: Core, who: Someone, rest: str, mentions: Mapping[str, str | None], channel: str | None
+) -> Outcome:
+    if who.email is None:
+        return not_in_register("record leave")
+    ended = leave.come_back(core.engine, email=who.email, now=core.now())
+    if ended:
+        return Reply(
+            Message.plain(
+                text(
+                    Icon.WELCOME,
+                    " Welcome back — your reminders and review requests come to you again.",
+                )
+            )
+        )
+    return Reply(Message.plain("You were not recorded as away, so nothing has changed."))
+
+
+CHANNEL_WORD = re.compile(r"^(?:<#([A-Z0-9]+)(?:\|([^>]*))?>|#\S+)$")
+
+
+def _summary(
+    core: Core, who: Someone, rest: str, mentions: Mapping[str, str | None], channel: str | None
+) -> Outcome:
+    words = rest.split()
+    channels = [w for w in words if CHANNEL_WORD.match(w)]
+    period_text = " ".join(w for w in words if w not in channels) or None
+    today = core.today()
+    try:
+        quarter = summaries.quarter_of(period_text, today)
+    except PeriodError as error:
+        return period_problem(core, error, period_text or "")
+    whole = summaries.summary(core.engine, core.council(), quarter, today=today)
+    if not channels:
+        messages = summaries_view.summary_messages(whole)
+        first = messages[0]
+        hint: Text = (
+            text("Admins can post it with ", Code(f"/pmf summary {quarter} #channel"), ".")
+            if who.is_admin
+            else text("The Performance & Policy Officer posts summaries to the channels.")
+        )
+        note = Note(
+            text(
+                Icon.PREVIEW,
+                f" Preview — only you can see this. {len(messages) - 1} thread "
+                "messages follow when it is posted. ",
+                hint,
+            )
+        )
+        return Reply(Message(first.summary, (*first.blocks[: status_view.MAX_PARTS - 1], note)))
+    if not who.is_admin or who.email is None:
+        return Reply(
+            Message.plain(
+                text(
+                    "Only the Performance & Policy Officer (an admin in the register) can post "
+                    "summaries to channels. You can preview it with ",
+                    Code(f"/pmf summary {quarter}"),
+                    ".",
+                )
+            )
+        )
+    match = CHANNEL_WORD.match(channels[0])
+    target = match.group(1) if match and match.group(1) else channels[0]
+    shown = f"#{match.group(2)}" if match and match.group(2) else channels[0]
+    if shown.startswith("<#"):
+        shown = "the channel"
+    return PostSummary(whole, target, who.email, shown)
+
+
+def _signoff(
+    core: Core, who: Someone, rest: str, mentions: Mapping[str, str | None], channel: str | None
+) -> Outcome:
+    if who.email is None:
+        return not_in_register("sign off")
+    try:
+        done = summaries.sign_off(
+            core.engine, core.council(), email=who.email, quarter_text=rest or None, now=core.now()
+        )
+    except summaries.SignOffRefused as error:
+        shown = status_view.error_message(str(error))
+        lines = [
+            text(
+                "• ",
+                Code(row.measure.ref),
+                f" {clip(row.measure.title, 80)} — {row.period}, {row.state.words}",
+            )
+            for row in error.outstanding[:40]
+        ]
+        if lines:
+            joined: list[Any] = [Strong("Still outstanding")]
+            for line in lines:
+                joined += ["\n", *line]
+            shown = Message(shown.summary, (*shown.blocks, Para(tuple(joined))))
+        return Reply(shown)
+    return Reply(
+        Message.plain(
+            text(
+                Icon.DONE,
+                f" Signed off {done.quarter}: all {done.measures} of your measures are "
+                "approved. Summaries now show your sign-off.",
+            )
+        )
+    )
+
+
+COMMANDS: dict[str, Handler] = {
+    "help": _help,
+    "status": _status,
+    "submit": _submit,
+    "due": _due,
+    "away": _away,
+    "back": _back,
+    "summary": _summary,
+    "signoff": _signoff,
+}
+
+
+# -- buttons ------------------------------------------------------------------------------------
+
+INTEGER_MAX = 2**31 - 1  # PostgreSQL INTEGER, the type of every id column
+_ROW_ID = re.compile(r"^[0-9]{1,10}$")
+
+
+def row_id(value: object) -> int | None:
+    """A database id from a button or form (a positive INTEGER, plain ASCII digits), or None
+    for anything else: a huge number, a sign, spaces or another type never reach a query."""
+    if isinstance(value, bool):
+        return None
+    words = str(value) if isinstance(value, int | str) else ""
+    if not _ROW_ID.match(words):
+        return None
+    number = int(words)
+    return number if 0 < number <= INTEGER_MAX else None
+
+
+def click(
+    core: Core, who: Someone, action: str, value: str, *, channel: str | None = None
+) -> Outcome:
+    """A button: `action` is an intent name, `value` what the button named. Nothing in it is
+    trusted; the use cases check who may do what, against which version."""
+    handler = CLICKS.get(action)
+    if handler is None:
+        return Reply(Message.plain("That button is no longer in use; please use /pmf due."))
+    return handler(core, who, value, channel)
+
+
+def _open_submit(core: Core, who: Someone, value: str, channel: str | None) -> Outcome:
+    if who.email is None:
+        return not_in_register("submit figures")
+    ref, _, period = value.partition("|")
+    if not ref.strip():
+        return Reply(Message.plain("That button does not name a measure; please use /pmf due."))
+    return open_submission(core, who.email, ref, period or None)
+
+
+def _named(who: Someone, value: str, what: str) -> tuple[str, int] | Reply:
+    if who.email is None:
+        return not_in_register(what)
+    found = row_id(value)
+    if found is None:
+        return Reply(
+            Message.plain(
+                text(
+                    "That button does not name a submission; please use the card in your "
+                    "messages or ",
+                    Code("/pmf due"),
+                    ".",
+                )
+            )
+        )
+    return who.email, found
+
+
+def _approve(core: Core, who: Someone, value: str, channel: str | None) -> Outcome:
+    named = _named(who, value, "approve figures")
+    if isinstance(named, Reply):
+        return named
+    email, sid = named
+    try:
+        result = decide(
+            core.engine,
+            core.council(),
+            submission_id=sid,
+            decision="approved",
+            reason=None,
+            actor=email,
+            now=core.now(),
+        )
+    except (WorkflowError, NotFound) as error:
+        return _refused(error)
+    if result.repeated:  # a second click by the person who decided: say so, record nothing
+        view = result.submission
+        already = AlreadyDecided(
+            view.decision or "approved",
+            view.decided_by_name or email,
+            (view.decided_at or core.now()).astimezone(core.zone),
+        )
+        return _refused(already)
+    return None
+
+
+def _reason_form(core: Core, who: Someone, value: str, channel: str | None, kind: str) -> Outcome:
+    named = _named(who, value, "reject figures" if kind == intents.REJECT_FORM else "reopen")
+    if isinstance(named, Reply):
+        if who.email is not None and kind == intents.REOPEN_FORM:
+            return Reply(
+                Message.plain(
+                    "Only the reviewer, the Head of Service or a performance admin can reopen "
+                    "an approved figure."
+                )
+            )
+        return named
+    email, sid = named
+    try:
+        if kind == intents.REJECT_FORM:
+            view = check_decidable(
+                core.engine, core.council(), submission_id=sid, actor=email, now=core.now()
+            )
+        else:
+            view = check_reopenable(core.engine, core.council(), submission_id=sid, actor=email)
+    except (WorkflowError, NotFound) as error:
+        return _refused(error)
+    word = "Reject" if kind == intents.REJECT_FORM else "Reopen"
+    fallback = Message.plain(f"The form did not open in time; please click {word} again.")
+    return OpenForm(cards.reason_form(view, kind, channel), fallback)
+
+
+def _reject(core: Core, who: Someone, value: str, channel: str | None) -> Outcome:
+    return _reason_form(core, who, value, channel, intents.REJECT_FORM)
+
+
+def _reopen(core: Core, who: Someone, value: str, channel: str | None) -> Outcome:
+    if who.email is None:
+        return Reply(
+            Message.plain(
+                "Only the reviewer, the Head of Service or a performance admin can reopen an "
+                "approved figure."
+            )
+        )
+    return _reason_form(core, who, value, channel, intents.REOPEN_FORM)
+
+
+def _refresh(core: Core, who: Someone, value: str, channel: str | None) -> Outcome:
+    return None  # the surface shows the home page afresh
+
+
+MAX_REPLY_KEY = 100  # "channel:ts" of a reply; a submission's request_key holds 120
+
+
+def _reply_data(value: str) -> dict[str, str] | None:
+    """What a Confirm or Edit button carries, or None when it came back damaged."""
+    try:
+        data = json.loads(value or "{}")
+        found = {key: str(data[key]) for key in data if key in ("r", "p", "v", "o", "k")}
+    except (ValueError, TypeError, AttributeError, RecursionError):
+        found = None
+    if found is None or len(found.get("k", "")) > MAX_REPLY_KEY:
+        log.warning("a reply's button came back damaged")
+        return None
+    return found
+
+
+def _reply_confirm(core: Core, who: Someone, value: str, channel: str | None) -> Outcome:
+    data = _reply_data(value)
+    if data is None or not {"r", "p", "v", "k"} <= set(data):
+        return Reply(Message.plain("That button is damaged; please use /pmf submit."))
+    if who.email is None:
+        return not_in_register("submit figures")
+    try:
+        result = submit(
+            core.engine,
+            core.council(),
+            ref=data["r"],
+            period_text=data["p"],
+            value_text=data["v"],
+            overview=data.get("o", ""),
+            actions=None,
+            evidence_url=None,
+            actor=who.email,
+            now=core.now(),
+            request_key=f"reply:{data['k']}",
+        )
+    except Invalid as error:
+        return Reply(
+            Message.plain(text(Icon.WARNING, f" {error} Click Edit to finish it in the form."))
+        )
+    except (WorkflowError, NotFound, PeriodError) as error:
+        return _refused(error)
+    view = result.submission
+    return Accepted(
+        Message.plain(
+            text(
+                Icon.DONE,
+                " Submitted ",
+                Strong(view.measure.ref),
+                f" {view.period}: {view.measure.format_value(view.value)} "
+                f"(version {view.version}).",
+            )
+        )
+    )
+
+
+def _reply_edit(core: Core, who: Someone, value: str, channel: str | None) -> Outcome:
+    data = _reply_data(value)
+    if data is None or not {"r", "p"} <= set(data):
+        return Reply(Message.plain("That button is damaged; please use /pmf submit."))
+    if who.email is None:
+        return not_in_register("submit figures")
+    return open_submission(
+        core, who.email, data["r"], data["p"], prefill=(data.get("v", ""), data.get("o", ""))
+    )
+
+
+CLICKS: dict[str, Callable[[Core, Someone, str, str | None], Outcome]] = {
+    intents.OPEN_SUBMIT: _open_submit,
+    intents.RESUBMIT: _open_submit,
+    intents.APPROVE: _approve,
+    intents.REJECT: _reject,
+    intents.REOPEN: _reopen,
+    intents.REFRESH_HOME: _refresh,
+    intents.REPLY_CONFIRM: _reply_confirm,
+    intents.REPLY_EDIT: _reply_edit,
+}
+
+
+# -- forms --------------------------------------------------------------------------------------
+
+FIELDS = {
+    intents.SUBMIT_FORM: (intents.VALUE, intents.OVERVIEW, intents.ACTIONS, intents.EVIDENCE),
+    intents.REJECT_FORM: (intents.REASON,),
+    intents.REOPEN_FORM: (intents.REASON,),
+}
+
+
+def form(
+    core: Core,
+    who: Someone,
+    kind: str,
+    meta: Mapping[str, Any],
+    values: Mapping[str, str | None],
+    *,
+    request_key: str | None = None,
+) -> Outcome:
+    """A submitted form: committed when valid; otherwise the problems, on their fields."""
+    first = FIELDS.get(kind, (intents.VALUE,))[0]
+    if who.email is None:
+        return FormErrors({first: "You are not in the council's register."})
+    if kind == intents.SUBMIT_FORM:
+        return _submitted(core, who.email, meta, values, request_key)
+    if kind in (intents.REJECT_FORM, intents.REOPEN_FORM):
+        sid = row_id(meta.get("submission"))
+        if sid is None:
+            word = "Reject" if kind == intents.REJECT_FORM else "Reopen"
+            return FormErrors(
+                {intents.REASON: f"This form is damaged; please click {word} on the card again."}
+            )
+        reason = values.get(intents.REASON)
+        try:
+            if kind == intents.REJECT_FORM:
+                decide(
+                    core.engine,
+                    core.council(),
+                    submission_id=sid,
+                    decision="rejected",
+                    reason=reason,
+                    actor=who.email,
+                    now=core.now(),
+                )
+            else:
+                council = core.council()
+                card = pending_view(core.engine, council, sid)
+                reopen(
+                    core.engine,
+                    council,
+                    ref=card.measure.ref,
+                    period_text=card.period.label,
+                    reason=reason,
+                    actor=who.email,
+                    now=core.now(),
+                    submission_id=sid,
+                )
+        except (WorkflowError, NotFound) as error:  # Invalid too: it is a WorkflowError
+            return FormErrors({intents.REASON: str(error)})
+        return Accepted()
+    return FormErrors({first: "This form is no longer in use; please start again."})
+
+
+def _submitted(
+    core: Core,
+    email: str,
+    meta: Mapping[str, Any],
+    values: Mapping[str, str | None],
+    request_key: str | None,
+) -> Outcome:
+    ref, period = meta.get("ref"), meta.get("period")
+    if not isinstance(ref, str) or not ref or not isinstance(period, str):
+        log.warning("a submission form came back damaged")
+        return FormErrors(
+            {
+                intents.VALUE: "This form reached me damaged, so nothing was saved. Please close "
+                "it and open it again with /pmf submit."
+            }
+        )
+    try:
+        submit(
+            core.engine,
+            core.council(),
+            ref=ref,
+            period_text=period,
+            value_text=values.get(intents.VALUE) or "",
+            overview=values.get(intents.OVERVIEW),
+            actions=values.get(intents.ACTIONS),
+            evidence_url=values.get(intents.EVIDENCE),
+            actor=email,
+            now=core.now(),
+            request_key=request_key,
+        )
+    except Invalid as error:
+        return FormErrors(
+            {
+                (name if name in FIELDS[intents.SUBMIT_FORM] else intents.VALUE): problem
+                for name, problem in error.problems.items()
+            }
+        )
+    except (WorkflowError, NotFound, PeriodError) as error:
+        return FormErrors({intents.VALUE: str(error)})
+    return Accepted()
+
+
+# -- messages -----------------------------------------------------------------------------------
+
+
+FIGURE_FIRST = re.compile(r"^\s*([-+]?£?[\d,]*\.?\d+%?)(?:\s*[-–—:,]\s*|\s+|$)(.*)$", re.DOTALL)
+
+
+def read_reply(words: str) -> tuple[str, str] | None:
+    """(figure as typed, commentary), or None when the reply does not start with a figure."""
+    match = FIGURE_FIRST.match(words or "")
+    if not match:
+        return None
+    return match.group(1), match.group(2).strip()
+
+
+def reminder_of_thread(core: Core, channel: str, thread: str) -> tuple[str, Period] | None:
+    """The (measure, period) of the collector reminder at `channel`/`thread`, if it is one."""
+    with read_session(core.engine) as session:
+        reminder = reminder_store.by_thread(session, channel, thread)
+    if (
+        reminder is None
+        or reminder.kind not in (Kind.BEFORE, Kind.DEADLINE_DAY)
+        or reminder.ref is None
+        or reminder.period is None
+    ):
+        return None
+    return reminder.ref, reminder.period
+
+
+def message_hint() -> Message:
+    return Message.plain(
+        text(
+            "To submit a figure by message, reply in the thread of its reminder with the figure "
+            "first, for example ",
+            Code(reminders_view.REPLY_EXAMPLE),
+            " — or use ",
+            Code("/pmf submit REF"),
+            ".",
+        )
+    )
+
+
+def reply_to_reminder(
+    core: Core, who: Someone, reminder: tuple[str, Period], words: str, key: str
+) -> Reply:
+    """A reply in a reminder's thread: what the bot read, with Confirm and Edit; nothing is
+    recorded until Confirm. `key` identifies the reply (a retried Confirm submits once)."""
+    if who.email is None:
+        return not_in_register("submit figures")
+    ref, period = reminder
+    read = read_reply(words)
+    if read is None:
+        return Reply(
+            Message.plain(
+                text(
+                    "I could not find a figure at the start of that. Reply with the figure "
+                    "first, then a sentence, for example ",
+                    Code(reminders_view.REPLY_EXAMPLE),
+                    ".",
+                )
+            )
+        )
+    figure, overview = read
+    try:
+        form_ = submission_form(
+            core.engine,
+            core.council(),
+            ref=ref,
+            period_text=period.label,
+            actor=who.email,
+            today=core.today(),
+        )
+        value = check_value(figure, format=form_.measure.format, decimals=form_.measure.decimals)
+    except (WorkflowError, NotFound, PeriodError, ValueProblem) as error:
+        return Reply(Message.plain(text(Icon.WARNING, " ", str(error))))
+    measure = form_.measure
+    payload = json.dumps({"r": ref, "p": period.label, "v": figure, "o": overview, "k": key})
+    edit = Button(
+        "Edit",
+        Intent(
+            intents.REPLY_EDIT,
+            json.dumps({"r": ref, "p": period.label, "v": figure, "o": overview[:1500]}),
+        ),
+    )
+    problems = []
+    if not overview:
+        problems.append("a sentence of commentary after the figure")
+    _, status = would_be(measure, period, value)
+    if status.value == "red":
+        problems.append("actions to improve performance, because the figure is Red")
+    if len(payload) > MAX_BUTTON_VALUE:
+        problems.append("a shorter commentary (or use Edit for the full form)")
+    understood = text(
+        "I read ",
+        Strong(measure.format_value(value)),
+        " for ",
+        Strong(ref),
+        f" {period}",
+        f", with the overview: “{clip(overview, 1500)}”" if overview else "",
+        ".",
+    )
+    summary = plain_of(understood)
+    parts: tuple[Block, ...]
+    if problems:
+        parts = (
+            Para(
+                text(
+                    understood,
+                    "\n",
+                    Icon.WARNING,
+                    f" It still needs {' and '.join(problems)}. Click Edit to finish it in the "
+                    "form.",
+                )
+            ),
+            Actions((edit,)),
+        )
+    else:
+        confirm = Button("Confirm", Intent(intents.REPLY_CONFIRM, payload), Style.PRIMARY)
+        parts = (Para(text(understood, " Submit it for review?")), Actions((confirm, edit)))
+    return Reply(Message(summary, parts))
+
+
+__all__ = [
+    "SORRY",
+    "Accepted",
+    "Core",
+    "FormErrors",
+    "OpenForm",
+    "Outcome",
+    "PostSummary",
+    "Reply",
+    "Someone",
+    "click",
+    "command",
+    "form",
+    "message_hint",
+    "reminder_of_thread",
+    "reply_to_reminder",
+]

@@ -1,0 +1,119 @@
+"""A person's outstanding work as a message (`/pmf due`) and as their home page."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
+from bot.chat import intents
+from bot.chat.cards import decision_buttons, measure_period
+from bot.chat.model import (
+    Actions,
+    Block,
+    Button,
+    Code,
+    Divider,
+    Em,
+    Heading,
+    Icon,
+    Intent,
+    Message,
+    Note,
+    Para,
+    Strong,
+    Style,
+    clip,
+    text,
+)
+from bot.chat.words import badge, day, when
+from bot.inbox import Inbox, Owed
+from bot.submissions import SubmissionView
+from bot.workflow import State
+
+NOT_IN_REGISTER_HOME = text(
+    "You are not in the council's measure register, so there is nothing for you to submit or "
+    "review. You can still read status with ",
+    Code("/pmf status"),
+    ". If you should be in the register, ask the Performance & Policy Officer to add your e-mail.",
+)
+
+
+def _owed(item: Owed) -> Para:
+    overdue = text(" ", Icon.OVERDUE, " ", Strong("overdue")) if item.state is State.OVERDUE else ()
+    value = measure_period(item.measure.ref, item.period.label)
+    return Para(
+        text(
+            Code(item.measure.ref),
+            f" {clip(item.measure.title, 120)} — ",
+            Strong(str(item.period)),
+            f", deadline {day(item.deadline)}",
+            overdue,
+            " · ",
+            Em(item.state.words),
+        ),
+        button=Button("Submit", Intent(intents.OPEN_SUBMIT, value), Style.PRIMARY),
+    )
+
+
+def due_parts(
+    due: Sequence[Owed], reviews: Sequence[SubmissionView], *, limit: int = 20
+) -> list[Block]:
+    parts: list[Block] = [Para(text(Strong("Due from you")))]
+    if not due:
+        parts.append(Note(text("Nothing to submit. ", Icon.CELEBRATE)))
+    parts += [_owed(item) for item in due[:limit]]
+    if len(due) > limit:
+        parts.append(Note(text(f"…and {len(due) - limit} more.")))
+    parts.append(Para(text(Strong("Waiting for your review"))))
+    if not reviews:
+        parts.append(Note(text("Nothing to review.")))
+    for view in reviews[:limit]:
+        parts.append(
+            Para(
+                text(
+                    Code(view.measure.ref),
+                    f" {view.period} v{view.version}: "
+                    f"{view.measure.format_value(view.value)} from {view.submitted_by_name} — ",
+                    badge(view.ragg),
+                    f" if approved{' · late' if view.late else ''}",
+                )
+            )
+        )
+        parts.append(decision_buttons(view.id, f"home_review_{view.id}"))
+    if len(reviews) > limit:
+        parts.append(Note(text(f"…and {len(reviews) - limit} more.")))
+    return parts
+
+
+def due_message(box: Inbox, *, max_parts: int = 50) -> Message:
+    shown = due_parts(box.due, box.reviews)[:max_parts]
+    return Message(f"{len(box.due)} due from you, {len(box.reviews)} to review", tuple(shown))
+
+
+def home_page(box: Inbox | None, zone: ZoneInfo) -> Message:
+    """The home page: due items, the review queue, recent decisions, and Refresh."""
+    parts: list[Block] = [Heading("Performance measures")]
+    if box is None or not box.known:
+        parts.append(Para(NOT_IN_REGISTER_HOME))
+    else:
+        parts.append(Note(text(f"Hello {box.name}. This page refreshes whenever you open it.")))
+        parts += due_parts(box.due, box.reviews, limit=15)
+        parts.append(Divider())
+        parts.append(Para(text(Strong("Recent decisions"))))
+        if not box.decisions:
+            parts.append(Note(text("No decisions yet.")))
+        for view in box.decisions[:10]:
+            verb = "approved" if view.decision == "approved" else "rejected"
+            parts.append(
+                Note(
+                    text(
+                        Code(view.measure.ref),
+                        f" {view.period} v{view.version} "
+                        f"({view.measure.format_value(view.value)}) {verb} by "
+                        f"{view.decided_by_name} at "
+                        f"{when(view.decided_at or view.submitted_at, zone)}",
+                    )
+                )
+            )
+    parts.append(Actions((Button("Refresh", Intent(intents.REFRESH_HOME, "refresh")),)))
+    return Message("Performance measures", tuple(parts[:100]))

@@ -1,0 +1,27 @@
+"""The names of what buttons and forms ask for, shared by every surface.
+
+A surface turns these into its own ids (Slack: `pmf_<name>` action and callback ids; Teams: the
+`verb` of an `Action.Execute`) and back; nothing else about a click is trusted.
+"""
+
+# Buttons
+OPEN_SUBMIT = "open_submit"  # value: "REF|PERIOD"
+RESUBMIT = "resubmit"  # value: "REF|PERIOD"
+APPROVE = "approve"  # value: submission id
+REJECT = "reject"  # value: submission id (opens the reason form)
+REOPEN = "reopen"  # value: submission id of an approved figure (opens the reason form)
+REFRESH_HOME = "refresh_home"
+REPLY_CONFIRM = "reply_confirm"  # value: JSON of what a reply to a reminder said
+REPLY_EDIT = "reply_edit"  # value: JSON, opens the form prefilled
+
+BUTTONS = (OPEN_SUBMIT, RESUBMIT, APPROVE, REJECT, REOPEN, REFRESH_HOME, REPLY_CONFIRM, REPLY_EDIT)
+
+# Forms
+SUBMIT_FORM = "submit"
+REJECT_FORM = "reject_reason"
+REOPEN_FORM = "reopen_reason"
+
+FORMS = (SUBMIT_FORM, REJECT_FORM, REOPEN_FORM)
+
+# Form fields, named as the use cases name their problems
+VALUE, OVERVIEW, ACTIONS, EVIDENCE, REASON = "value", "overview", "actions", "evidence", "reason"

@@ -1,0 +1,199 @@
+"""What reminders, escalations and the missing-data digest say (PRODUCT §6)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.chat import intents
+from bot.chat.cards import decision_buttons, measure_period
+from bot.chat.model import (
+    Actions,
+    Block,
+    Button,
+    Code,
+    Facts,
+    Icon,
+    Intent,
+    Message,
+    Note,
+    Para,
+    Strong,
+    Style,
+    Text,
+    clip,
+    text,
+)
+from bot.chat.status import paragraphs
+from bot.chat.words import day
+from bot.periods import Period
+from bot.reminders import Kind, ReminderContent
+
+REPLY_EXAMPLE = "87.5 Recycling rose after the garden waste round restarted"
+
+NameOf = Callable[[str], str]
+
+
+def reminder_message(content: ReminderContent, name_of: NameOf) -> Message:
+    """One reminder, escalation, review reminder or digest."""
+    if content.kind is Kind.DIGEST:
+        return digest(content, name_of)
+    measure = content.measure
+    assert measure is not None and content.period is not None
+    name = text(Strong(measure.ref), f" {clip(measure.title, 150)}")
+    covering: list[Block] = (
+        [
+            Note(
+                text(
+                    Icon.COVER,
+                    f" You are covering for {name_of(content.on_behalf_of)} while they are away.",
+                )
+            )
+        ]
+        if content.on_behalf_of
+        else []
+    )
+    last = content.last_value
+    facts = Facts(
+        (
+            (
+                "Last value",
+                text(f"{last[0]}: {measure.format_value(last[1])}" if last else "none yet"),
+            ),
+            ("Target", text(measure.format_target(content.target))),
+        )
+    )
+    if content.kind is Kind.ESCALATION:
+        collector = name_of(measure.collector or "")
+        summary = (
+            f"{measure.ref} {content.period} is overdue: it was due "
+            f"{day(content.deadline) if content.deadline else ''}"
+        )
+        return Message.of(
+            summary,
+            Para(
+                text(
+                    Icon.OVERDUE,
+                    " ",
+                    name,
+                    " — the figure for ",
+                    Strong(str(content.period)),
+                    " was due ",
+                    Strong(content.deadline_words or ""),
+                    f" and has not been submitted. Data collector: {collector}.",
+                )
+            ),
+            facts,
+            Note(
+                text(
+                    "You are receiving this as Head of Service (framework §10.3: accountable "
+                    "for performance deadlines)."
+                )
+            ),
+            *covering,
+        )
+    if content.kind is Kind.REVIEW:
+        return Message.of(
+            f"{measure.ref} {content.period} is waiting for your review",
+            Para(
+                text(
+                    Icon.WAITING,
+                    " ",
+                    name,
+                    f" — version {content.version} for ",
+                    Strong(str(content.period)),
+                    " has been waiting for your review for two working days.",
+                )
+            ),
+            facts,
+            *covering,
+            decision_buttons(content.pending_submission or 0),
+        )
+    due = content.deadline_words or ""
+    return Message.of(
+        f"Reminder: {measure.ref} {content.period} is due {due}",
+        Para(
+            text(
+                Icon.ALARM,
+                " ",
+                name,
+                " — the figure for ",
+                Strong(str(content.period)),
+                " is due ",
+                Strong(due),
+                ".",
+            )
+        ),
+        facts,
+        *covering,
+        Actions(
+            (
+                Button(
+                    "Submit",
+                    Intent(intents.OPEN_SUBMIT, measure_period(measure.ref, content.period.label)),
+                    Style.PRIMARY,
+                ),
+            )
+        ),
+        Note(
+            text(
+                "Or reply in this thread with the figure and a sentence, for example ",
+                Code(REPLY_EXAMPLE),
+                ".",
+            )
+        ),
+    )
+
+
+def digest(content: ReminderContent, name_of: NameOf) -> Message:
+    lines: list[Text] = [
+        text("• ", Code(ref), f" {period} — {name_of(who)}, due {day(deadline)}")
+        for ref, period, who, deadline in content.overdue
+    ]
+    parts: list[Block] = [
+        Para(
+            text(
+                Icon.CLIPBOARD,
+                " ",
+                Strong("Missing-data digest"),
+                f" — {len(content.overdue)} figures overdue.",
+            )
+        )
+    ]
+    parts += paragraphs(lines or [text("Nothing is overdue.")], 20)
+    if content.uncovered:
+        parts.append(
+            Para(text(Strong("Away with no cover"), " (their reminders could not be sent):"))
+        )
+        parts += paragraphs(
+            [
+                text(f"• {name_of(who)} — ", Code(ref), f" {period}")
+                for who, ref, period in content.uncovered
+            ],
+            10,
+        )
+    if content.undelivered:
+        parts.append(Para(text(Strong("Reminders not yet delivered"), " (still being retried):")))
+        parts += paragraphs(
+            [
+                text(f"• {key.split('|')[0]} ", Code(key.split("|")[1]), f" to {to}: {error}")
+                for key, to, error in content.undelivered
+            ],
+            10,
+        )
+    return Message(f"Missing-data digest: {len(content.overdue)} overdue", tuple(parts[:50]))
+
+
+def closed_note(ref: str, period: Period, version: int, by: str) -> Message:
+    """What a collector's reminder becomes once the figure is submitted."""
+    return Message.of(
+        f"{ref} {period} was submitted",
+        Para(
+            text(
+                Icon.DONE,
+                " ",
+                Strong(ref),
+                f" {period} was submitted by {by} (version {version}). "
+                "Thank you — nothing more is needed for this reminder.",
+            )
+        ),
+    )

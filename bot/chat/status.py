@@ -1,0 +1,260 @@
+"""Help, refusals and status answers (PRODUCT §7: `/pmf help`, `/pmf status`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import groupby
+
+from bot.chat.model import (
+    Block,
+    Code,
+    Em,
+    Facts,
+    Heading,
+    Icon,
+    Inline,
+    Message,
+    Note,
+    Para,
+    Strong,
+    Text,
+    clip,
+    plain_of,
+    text,
+)
+from bot.chat.words import COMMITTEE_WORDS, arrow, badge, day, figure
+from bot.status import StatusReport, StatusRow
+from bot.text import counts_line, restated_words, state_words
+
+MAX_PARTS = 50  # the most parts one message holds (Slack's block limit; Teams has room)
+PARA_BUDGET = 2400  # characters of words in one paragraph, leaving room for markup
+
+HELP: tuple[tuple[str, Text], ...] = (
+    (
+        "status [REF] [PERIOD]",
+        text(
+            "RAGG status of a measure (",
+            Code("SE1.1"),
+            "), an aim (",
+            Code("SE1"),
+            "), a priority (",
+            Code("SE"),
+            ") or the whole council. ",
+            Em("e.g."),
+            " ",
+            Code("/pmf status SE1 2025-26 Q4"),
+        ),
+    ),
+    (
+        "submit REF [PERIOD]",
+        text(
+            "open the form to submit a figure and commentary. ",
+            Em("e.g."),
+            " ",
+            Code("/pmf submit SE1.1"),
+        ),
+    ),
+    ("due", text("what you still have to submit or review, with buttons")),
+    (
+        "away FROM TO [@cover]",
+        text(
+            "you are on leave: your reminders and reviews go to your cover. ",
+            Em("e.g."),
+            " ",
+            Code("/pmf away 14/07/2026 25/07/2026 @Sam Lee"),
+        ),
+    ),
+    ("back", text("you are back early")),
+    (
+        "summary [PERIOD] [#channel]",
+        text(
+            "preview the quarter's RAGG summary; admins can post it to a channel. ",
+            Em("e.g."),
+            " ",
+            Code("/pmf summary 2025-26 Q4"),
+        ),
+    ),
+    (
+        "signoff PERIOD",
+        text(
+            "Heads of Service: sign off your measures for a quarter once all are approved. ",
+            Em("e.g."),
+            " ",
+            Code("/pmf signoff 2025-26 Q4"),
+        ),
+    ),
+    ("help", text("this list")),
+)
+
+PERIOD_HINT = text(
+    "Periods look like ",
+    Code("2025-26"),
+    ", ",
+    Code("2025-26 Q1"),
+    ", ",
+    Code("2025-26 H2"),
+    " or ",
+    Code("2025-07"),
+    ".",
+)
+
+
+def help_message(intro: Text | None = None, summary: str | None = None) -> Message:
+    lines: list[Inline] = [Strong("What I can do")]
+    for command, what in HELP:
+        lines += ["\n• ", Code(f"/pmf {command}"), " — ", *what]
+    return Message.of(
+        summary or (plain_of(intro) if intro else "pmf-bot commands"),
+        Para(intro) if intro else None,
+        Para(tuple(lines)),
+        Note(PERIOD_HINT),
+    )
+
+
+def error_message(problem: str, hint: Text | str | None = None) -> Message:
+    """A refusal or problem, with what to do next."""
+    shown = text(Icon.WARNING, " ", problem)
+    return Message.of(
+        problem,
+        Para(shown),
+        Note(text(hint) if isinstance(hint, str) else hint) if hint else None,
+    )
+
+
+def refusal(problem: str) -> Message:
+    return Message.plain(text(Icon.REFUSED, " ", problem))
+
+
+# -- status -------------------------------------------------------------------------------------
+
+
+def _line(row: StatusRow) -> Text:
+    measure = row.measure
+    travel = text(" · ", arrow(row.direction)) if row.direction else ()
+    return text(
+        badge(row.status),
+        " ",
+        Code(measure.ref),
+        f" {clip(measure.title, 80)} — {figure(measure, row.value)} (target {row.shown_target})",
+        travel,
+        " · ",
+        Em(state_words(row)),
+    )
+
+
+def paragraphs(lines: Sequence[Text], room: int, more: Text | None = None) -> list[Block]:
+    """Lines gathered into paragraphs of a readable size, at most `room` of them; if some do
+    not fit, the last part says how many were left out (with `more`, what to do)."""
+    found: list[Block] = []
+    current: list[Inline] = []
+    size = 0
+    shown = 0
+    for line in lines:
+        length = len(plain_of(line)) + 1
+        if current and size + length > PARA_BUDGET:
+            if len(found) + 1 >= room:
+                break
+            found.append(Para(tuple(current)))
+            current, size = [], 0
+        if current:
+            current.append("\n")
+        current.extend(line)
+        size += length
+        shown += 1
+    if current and len(found) < room:
+        found.append(Para(tuple(current)))
+    hidden = len(lines) - shown
+    if hidden > 0:
+        found = found[: room - 1]
+        found.append(Note(text(f"…and {hidden} more lines. ", more)))
+    return found
+
+
+def status_message(report: StatusReport) -> Message:
+    if report.scope.kind == "measure":
+        return measure_status(report.rows[0])
+    title = (
+        report.council
+        if report.scope.kind == "council"
+        else f"{report.scope.kind.capitalize()} {report.scope.code}"
+    )
+    when_text = str(report.requested) if report.requested else "latest periods"
+    parts: list[Block] = [
+        Heading(f"{title} — {when_text}"),
+        Para(text(counts_line(report.rows))),
+    ]
+    lines: list[Text] = []
+    for (code, name), rows in groupby(
+        report.rows, key=lambda r: (r.measure.priority, r.measure.priority_name)
+    ):
+        if report.scope.kind != "aim":
+            lines.append(text(Strong(f"{code} {name}")))
+        lines.extend(_line(row) for row in rows)
+    example = report.rows[0].measure.aim if report.rows else "SE1"
+    more = text(
+        "Ask for one aim or priority to see them all, e.g. ", Code(f"/pmf status {example}"), "."
+    )
+    parts += paragraphs(lines, MAX_PARTS - len(parts) - 1, more)
+    parts.append(
+        Note(
+            text(
+                "Committee view: Amber and Grey count as on target. Only approved figures are "
+                "shown."
+            )
+        )
+    )
+    return Message(f"Status of {report.scope.code or 'the council'}", tuple(parts))
+
+
+def travel(row: StatusRow) -> Text:
+    """Direction of travel in words with its arrows (PRODUCT §4): a year-to-date measure is
+    compared only with the same period a year earlier."""
+    found: list[Inline] = []
+    if row.measure.rule.cumulative:
+        if row.direction_year:
+            found += [
+                *arrow(row.direction_year),
+                f" on {row.period.year_earlier()} (year to date, same period last year)",
+            ]
+        return tuple(found) or text("no value for the same period last year to compare")
+    if row.direction:
+        found += [*arrow(row.direction), f" on {row.period.previous()}"]
+    if row.direction_year:
+        if found:
+            found.append("\n")
+        found += [*arrow(row.direction_year), f" on {row.period.year_earlier()}"]
+    return tuple(found) or text("no earlier value to compare")
+
+
+def measure_status(row: StatusRow) -> Message:
+    measure = row.measure
+    parts: list[Block] = [
+        Heading(f"{measure.ref} {measure.title}"),
+        Facts(
+            (
+                ("Period", text(f"{row.period} (deadline {day(row.deadline)})")),
+                ("Status", text(badge(row.status), f" — {row.reason or row.status.meaning}")),
+                ("Value", text(figure(measure, row.value))),
+                ("Target", text(row.shown_target)),
+                ("Direction of travel", travel(row)),
+                ("Workflow", text(row.state.words)),
+            )
+        ),
+    ]
+    if row.restated is not None:
+        parts.append(Para(text(Icon.EDIT, " ", clip(restated_words(row), 2800))))
+    if row.commentary:
+        parts.append(Para(text(Strong("Performance overview"), "\n", clip(row.commentary, 2800))))
+    if row.actions:
+        parts.append(
+            Para(text(Strong("Actions to improve performance"), "\n", clip(row.actions, 2800)))
+        )
+    parts.append(
+        Note(
+            text(
+                f"Committee view: {COMMITTEE_WORDS[row.committee]} · priority "
+                f"{measure.priority} · aim {measure.aim}"
+            )
+        )
+    )
+    return Message(f"Status of {measure.ref}", tuple(parts))
