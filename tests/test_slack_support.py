@@ -49,15 +49,17 @@ def wait_new(bot: Bot, method: str, since: int, new: int = 1, timeout: float = 5
 
 
 def settle(bot: Bot, quiet: float = 0.15, timeout: float = 10.0) -> None:
-    """Wait until the bot has made no Web API call for `quiet` seconds."""
+    """Wait until the outbox has nothing urgent left to send and the bot has made no Web API
+    call for `quiet` seconds."""
     deadline = time.monotonic() + timeout
     seen, since = len(bot.slack.calls), time.monotonic()
+    deliverer = bot.deps.deliverer
     while time.monotonic() < deadline:
         time.sleep(0.05)
         now = len(bot.slack.calls)
         if now != seen:
             seen, since = now, time.monotonic()
-        elif time.monotonic() - since >= quiet:
+        elif time.monotonic() - since >= quiet and (deliverer is None or deliverer.idle()):
             return
     raise AssertionError("the bot kept calling Slack")
 
