@@ -113,6 +113,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 def _text(value: Any) -> str:
     if value is None:
         raise ValueError("must not be empty")
+    if isinstance(value, (dict, list, tuple, set)):
+        raise ValueError("must be text, not a list or a group of fields")
     text = str(value).strip()
     if not text:
         raise ValueError("must not be empty")

@@ -150,6 +150,15 @@ def _locked_head(session: Session) -> AuditHead:
     return session.exec(query).one()
 
 
+KEY_LENGTH = 120  # audit_event.entity_key
+
+
+def fit_key(key: str) -> str:
+    """An entity key within its column (a long file or council name is cut, marked with …);
+    the full value is in the event's before/after."""
+    return key if len(key) <= KEY_LENGTH else key[: KEY_LENGTH - 1] + "…"
+
+
 def record(
     session: Session,
     *,
@@ -171,7 +180,7 @@ def record(
         actor=actor,
         action=action,
         entity=entity,
-        entity_key=entity_key,
+        entity_key=fit_key(entity_key),
         before=jsonable(before),
         after=jsonable(after),
         prev_hash=head.hash,
@@ -206,7 +215,7 @@ def record_many(
             "actor": actor,
             "action": item["action"],
             "entity": item["entity"],
-            "entity_key": item["entity_key"],
+            "entity_key": fit_key(str(item["entity_key"])),
             "before": jsonable(item.get("before")),
             "after": jsonable(item.get("after")),
             "prev_hash": previous,

@@ -113,3 +113,39 @@ def running_bot(database_url: str, *, actuals: bool = True, threads: int = 8) ->
             stop_http(server, thread)
             deps.close()
             engine.dispose()
+
+
+@contextmanager
+def replica(bot: Bot, *, threads: int = 8) -> Iterator[Bot]:
+    """A second `pmf-bot run` behind the same load balancer: its own process state (engine,
+    app, deliverer, HTTP server) on the same database, the same Slack and the same clock."""
+    engine = make_engine(str(bot.engine.url.render_as_string(hide_password=False)))
+    settings = load_settings(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-test-token",
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": bot.slack.api_url,
+            "PMF_DATABASE_URL": str(engine.url),
+        }
+    )
+    app, deps = build_app(settings, engine, clock=bot.clock)
+    server = create_server(
+        wsgi_app(app), host="127.0.0.1", port=0, threads=threads, asyncore_loop_timeout=0.1
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.effective_port}/slack/events"
+    try:
+        yield Bot(
+            engine,
+            bot.slack,
+            SlackClientSimulator(url, SECRET, stand_in=bot.slack),
+            deps,
+            bot.clock,
+            url,
+            bot.people,
+        )
+    finally:
+        stop_http(server, thread)
+        deps.close()
+        engine.dispose()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,17 +30,25 @@ from handlers.slack.transport import SlackTransport
 from storage import outbox_store
 from storage.engine import read_session, write_session
 from storage.models import MessageRef, OutboxItem, Person, Review, SummaryPost
-from tests.slack_harness import Bot, running_bot
+from tests.slack_harness import Bot, replica, running_bot
 from tests.test_slack_support import (
+    BEN,
     HOS,
+    HOS_CORPORATE,
     JANE,
+    SAM,
+    WASTE,
     cards,
     click,
     count,
+    reviews,
     settle,
     submissions,
     submit_figure,
     wait_until,
+)
+from tests.test_slack_support import (
+    buttons as message_buttons,
 )
 
 LONDON = ZoneInfo("Europe/London")
@@ -258,3 +267,59 @@ def test_a_summary_posted_before_a_crash_is_found_not_posted_twice(both: Bot) ->
     with read_session(both.engine) as session:
         row = session.exec(select(SummaryPost).where(SummaryPost.key == key)).one()
     assert (row.status, row.message_ts) == ("sent", posted.ref.ts)
+
+
+@pytest.mark.postgres
+def test_two_replicas_share_clicks_and_the_outbox_with_no_duplicates(postgres_url: str) -> None:
+    """Two `pmf-bot run` processes on one PostgreSQL behind a load balancer: submissions and
+    clicks land on either; every decision is recorded once, every card updated, every notice
+    and card sent once — whichever replica took the click and whichever delivered."""
+    with running_bot(postgres_url, threads=12) as first, replica(first, threads=12) as second:
+        figures = [("SE1.1", JANE), ("SE1.2", SAM), ("TC1.1", BEN)]
+        for n, (ref, collector) in enumerate(figures):
+            submit_figure(first if n % 2 else second, collector, ref, "36.5", overview="Q2.")
+        settle(first)
+        settle(second)
+        pending = [(ref, submissions(first, ref)[-1]) for ref, _ in figures]
+        cards_by_sid: dict[int, tuple[str, dict[str, Any]]] = {}
+        for email in {HOS, WASTE, HOS_CORPORATE}:
+            for message in cards(first, email):
+                value = message_buttons(message).get(ids.APPROVE)
+                if value:
+                    cards_by_sid[int(value)] = (email, message)
+        assert {s.id for _, s in pending} <= set(cards_by_sid)
+
+        def approve(bot: Bot, sid: int) -> int:
+            email, message = cards_by_sid[sid]
+            return click(bot, email, ids.APPROVE, message).status
+
+        with ThreadPoolExecutor(max_workers=8) as pool:  # each card clicked on both replicas
+            statuses = list(
+                pool.map(
+                    lambda job: approve(*job),
+                    [(bot, s.id) for _, s in pending for bot in (first, second)],
+                )
+            )
+        assert set(statuses) == {200}
+        for bot in (first, second):
+            settle(bot)
+        for _, submission in pending:
+            assert submission.id is not None and len(reviews(first, submission.id)) == 1
+        keys = Counter(
+            key_of(message)
+            for email in {*first.people}
+            for message in first.dms(email)
+            if key_of(message)
+        )
+        assert keys and set(keys.values()) == {1}, [k for k, n in keys.items() if n > 1]
+        for sid, (email, message) in cards_by_sid.items():
+            if sid in {s.id for _, s in pending}:
+                channel = first.slack.dm_channel(first.uid(email))
+                now = first.slack.message(channel, message["ts"]) or {}
+                assert "Approved" in str(now.get("blocks")), sid
+        with read_session(first.engine) as session:
+            workers = Counter(
+                (row.claimed_by or "").split("/")[0]
+                for row in session.exec(select(OutboxItem).where(OutboxItem.status == "sent"))
+            )
+        assert sum(workers.values()) > 0

@@ -8,6 +8,7 @@ import json
 import re
 import time
 import zipfile
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -329,3 +330,34 @@ def test_cli_refuses_a_utf16_register_without_a_traceback(cli: Cli, tmp_path: Pa
     laughs = write(tmp_path, BILLION_LAUGHS, "laughs.yaml")
     result = cli("import", "register", str(laughs))
     assert result.code == 1 and "laughs.yaml, line 1: '&a'" in result.err
+
+
+NOW_SAFE = datetime.fromisoformat("2026-05-01T09:00:00+01:00")
+
+
+def _with_council(line: str) -> str:
+    """The example register with its `council:` line replaced by `line`."""
+    text = (EXAMPLES / "register.yaml").read_text(encoding="utf-8")
+    return re.sub(r"(?m)^council:.*$", lambda _: line, text, count=1)
+
+
+def test_a_council_name_given_as_fields_is_a_located_error_and_writes_nothing(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Found by the fuzz test on PostgreSQL: a mapping under `council:` was read as its text
+    (str of a dict) and overflowed the audit trail's key column."""
+    path = tmp_path / "register.yaml"
+    path.write_text(_with_council("council:\n  name: x\n  admins: null"), encoding="utf-8")
+    with pytest.raises(InputRejected) as rejected:
+        services.import_register(engine, path, actor="t", now=NOW_SAFE)
+    problems = rejected.value.errors
+    assert any("council" in (e.field or "") and "must be text" in e.message for e in problems)
+
+
+def test_a_long_council_name_is_audited_within_the_key_column(
+    engine: Engine, tmp_path: Path
+) -> None:
+    long_name = ("The Borough Council of " + "Somewhere " * 17).strip()  # 192 characters
+    path = tmp_path / "register.yaml"
+    path.write_text(_with_council(f"council: {long_name}"), encoding="utf-8")
+    services.import_register(engine, path, actor="t", now=NOW_SAFE)  # no DataError on PostgreSQL
