@@ -129,8 +129,8 @@ def replica(bot: Bot, *, threads: int = 8) -> Iterator[Bot]:
         }
     )
     app, deps = build_app(settings, engine, clock=bot.clock)
-    server = create_server(
-        wsgi_app(app), host="127.0.0.1", port=0, threads=threads, asyncore_loop_timeout=0.1
+    server = http_server(
+        app, SECRET, host="127.0.0.1", port=0, threads=threads, asyncore_loop_timeout=0.1
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

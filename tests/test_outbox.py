@@ -277,7 +277,9 @@ def test_two_replicas_share_clicks_and_the_outbox_with_no_duplicates(postgres_ur
     with running_bot(postgres_url, threads=12) as first, replica(first, threads=12) as second:
         figures = [("SE1.1", JANE), ("SE1.2", SAM), ("TC1.1", BEN)]
         for n, (ref, collector) in enumerate(figures):
-            submit_figure(first if n % 2 else second, collector, ref, "36.5", overview="Q2.")
+            submit_figure(
+                first if n % 2 else second, collector, ref, "36.5", overview="Q2.", actions="Go on."
+            )
         settle(first)
         settle(second)
         pending = [(ref, submissions(first, ref)[-1]) for ref, _ in figures]
