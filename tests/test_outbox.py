@@ -241,7 +241,7 @@ def test_a_summary_posted_before_a_crash_is_found_not_posted_twice(both: Bot) ->
     quarter = Period.parse("2025-26 Q4")
     whole = summaries.summary(both.engine, council, quarter, today=both.clock().date())
     key = "post|2025-26 Q4|#performance|ALL"
-    posted = summaries.publish(both.deps.transport, whole, key=key, channel=channel)
+    posted = summaries.post_summary(both.deps.transport, whole, key=key, channel=channel)
     moment = datetime(2026, 4, 21, 9, 5, tzinfo=LONDON)
     with write_session(both.engine) as session:  # the row the dead process had claimed
         session.add(

@@ -5,8 +5,8 @@ corrections are written to it in the same transaction as the change that needs t
 (issue 11: commit first, then acknowledge), beside the planned reminders. Rows that may be
 refreshed again (a card, a home page) are coalesced by key with a generation counter.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-28 19:00:00
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
