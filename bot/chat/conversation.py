@@ -588,6 +588,7 @@ def _named(who: Someone, value: str, what: str) -> tuple[str, int] | Reply:
         return not_in_register(what)
     found = row_id(value)
     if found is None:
+        log.warning("a button to %s came back naming no submission", what)
         return Reply(
             Message.plain(
                 text(
@@ -632,13 +633,6 @@ def _approve(core: Core, who: Someone, value: str, channel: str | None) -> Outco
 def _reason_form(core: Core, who: Someone, value: str, channel: str | None, kind: str) -> Outcome:
     named = _named(who, value, "reject figures" if kind == intents.REJECT_FORM else "reopen")
     if isinstance(named, Reply):
-        if who.email is not None and kind == intents.REOPEN_FORM:
-            return Reply(
-                Message.plain(
-                    "Only the reviewer, the Head of Service or a performance admin can reopen "
-                    "an approved figure."
-                )
-            )
         return named
     email, sid = named
     try:
@@ -781,6 +775,7 @@ def form(
         sid = row_id(meta.get("submission"))
         if sid is None:
             word = "Reject" if kind == intents.REJECT_FORM else "Reopen"
+            log.warning("a %s form came back without a submission it names", word.lower())
             return FormErrors(
                 {intents.REASON: f"This form is damaged; please click {word} on the card again."}
             )
