@@ -22,6 +22,7 @@ from bot.measures import MeasureInfo, ValueProblem, check_value
 from bot.periods import Period, PeriodError
 from bot.permissions import Verdict, may_decide, may_reopen, may_submit
 from bot.ragg import Ragg, Target, ragg_status, target_for
+from bot.safe_text import link_problem
 from bot.status import CouncilInfo
 from bot.workflow import State
 from storage import outbox_store
@@ -276,8 +277,9 @@ def submit(
                     "exception report needs actions to improve performance."
                 )
         link = _clean(evidence_url)
-        if link and not link.lower().startswith(("https://", "http://")):
-            problems["evidence"] = "The evidence link must be a web address starting https://"
+        link_refused = link_problem(link)
+        if link_refused:
+            problems["evidence"] = link_refused
         if problems:
             raise Invalid(problems)
         assert value is not None

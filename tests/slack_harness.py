@@ -72,11 +72,17 @@ def register_people() -> dict[str, str]:
 
 
 @contextmanager
-def running_bot(database_url: str, *, actuals: bool = True, threads: int = 8) -> Iterator[Bot]:
+def running_bot(
+    database_url: str,
+    *,
+    actuals: bool = True,
+    threads: int = 8,
+    register: Path = EXAMPLES / "register.yaml",
+) -> Iterator[Bot]:
     engine = make_engine(database_url)
     upgrade(engine)
     clock = Clock()
-    services.import_register(engine, EXAMPLES / "register.yaml", actor="setup", now=clock())
+    services.import_register(engine, register, actor="setup", now=clock())
     if actuals:
         services.import_actuals(
             engine, EXAMPLES / "actuals.csv", actor=ADMIN, now=clock(), today=clock().date()

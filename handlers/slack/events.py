@@ -100,6 +100,6 @@ def _answer(deps: Deps, event: dict[str, Any]) -> Reply:
         deps.core,
         someone,
         reminder,
-        str(event.get("text") or ""),
+        render.from_message(str(event.get("text") or "")),  # Slack's markup back to words
         key=f"{event['channel']}:{event['ts']}",
     )

@@ -10,6 +10,7 @@ the real host beside the label. Messages stay within Block Kit's limits (50 bloc
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -112,11 +113,9 @@ def _code(words: str) -> str:
 
 
 def _link(link: Link) -> str:
-    host = link.host
-    if link.label is None:
-        shown = clip(link.url.removeprefix("https://"), 80)
-        return f"<{link.url}|{escape(shown)}>"
-    return f"<{link.url}|{escape(link.label)}> ({escape(host)})"
+    """`<https://…|label> (site)`: the address checked (`bot.safe_text`), its `&` escaped as
+    Slack asks, and the real site beside the label, so a label cannot pretend to go elsewhere."""
+    return f"<{escape(link.url)}|{escape(link.shown)}> ({escape(link.host)})"
 
 
 def mrkdwn(value: Text) -> str:
@@ -162,7 +161,38 @@ def _plain(words: str, limit: int) -> Json:
 
 
 def _md(value: Text, limit: int = MAX_TEXT) -> Json:
-    return {"type": "mrkdwn", "text": fit(mrkdwn(value), limit) or " "}
+    return _mrkdwn_object(fit(mrkdwn(value), limit) or " ")
+
+
+def _mrkdwn_object(words: str) -> Json:
+    """`verbatim`: Slack does not pre-process the text (bare addresses and #names made links,
+    some bare mentions parsed); our own markup still works."""
+    return {"type": "mrkdwn", "text": words, "verbatim": True}
+
+
+_MARKUP = re.compile(r"<([^<>]*)>")
+
+
+def from_message(words: str) -> str:
+    """What a person typed, from the text of a Slack message event: Slack sends it escaped,
+    with real mentions and links as markup; the words come back plain, to be stored once and
+    escaped again wherever they are shown."""
+
+    def plain(match: re.Match[str]) -> str:
+        target, _, label = match.group(1).partition("|")
+        if target.startswith(("@", "#")):
+            return f"{target[0]}{label.removeprefix(target[0]) or target[1:]}"
+        if target.startswith("!"):
+            return label or f"@{target[1:].split('^')[0]}"
+        target = target.removeprefix("mailto:")
+        return target if not label or label == target else f"{label} ({target})"
+
+    return (
+        _MARKUP.sub(plain, words or "")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+    )
 
 
 # -- blocks -------------------------------------------------------------------------------------
@@ -192,10 +222,7 @@ def block(part: Block) -> Json:
         return {
             "type": "section",
             "fields": [
-                {
-                    "type": "mrkdwn",
-                    "text": fit(f"*{escape(label)}*\n{mrkdwn(value)}", MAX_FIELD),
-                }
+                _mrkdwn_object(fit(f"*{escape(label)}*\n{mrkdwn(value)}", MAX_FIELD))
                 for label, value in part.items[:MAX_FIELDS]
             ],
         }
