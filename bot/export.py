@@ -10,6 +10,8 @@ performance. People are named, never shown by e-mail.
 Two forms from one `Summary`: an Excel workbook (`board_workbook`) for officers who edit the
 papers, and a printable, self-contained HTML page (`board_html`) for A4 landscape print or PDF.
 Colour is never the only signal: each RAGG status is written as a word beside its colour.
+Officers' and register text is always text: a string cell in the workbook (commentary such as
+`=HYPERLINK(…)` is never a formula), escaped HTML in the page.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.chart import RAGG_COLOURS, ragg_chart, text_colour
 from bot.ragg import Direction, Ragg
+from bot.safe_text import xlsx_cell
 from bot.status import StatusRow
 from bot.summary import ORDER, SignOffState, Summary, Tally, committee_words
 from bot.text import restated_words
@@ -249,8 +252,9 @@ def board_workbook(summary: Summary, out: Path) -> None:
 
 
 def _put(sheet: Worksheet, row: int, column: int, value: str | int, **style: Any) -> Cell:
-    """Write a cell and set its style attributes (font, fill, alignment)."""
-    cell = sheet.cell(row=row, column=column, value=value)
+    """Write a cell — text always as text, never a formula (`xlsx_cell`) — and set its style
+    attributes (font, fill, alignment). Every cell of the workbook is written here."""
+    cell = xlsx_cell(sheet.cell(row=row, column=column), value)
     for name, setting in style.items():
         setattr(cell, name, setting)
     return cell

@@ -906,10 +906,12 @@ def read_csv_rows(path: Path, what: str = "register") -> list[list[str]]:
     text = decode_text(path.read_bytes(), path.name, what, windows=True)
     sample = text[:4096]
     try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
     except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+        delimiter = ","
+    # Only the delimiter is guessed; quoting is always Excel's ("" inside a quoted cell is
+    # one "), which the sniffer gets wrong when the sample happens to hold no "".
+    reader = csv.reader(io.StringIO(text), csv.excel, delimiter=delimiter)
     rows: list[list[str]] = []
     try:
         for row in reader:

@@ -36,6 +36,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, RowMapping, insert
 from sqlmodel import Session, col, select
 
+from bot.safe_text import csv_cell
 from storage.engine import AUDIT_KEYS_OPTION, is_postgres, read_session
 from storage.models import AuditEvent, AuditHead
 
@@ -456,14 +457,17 @@ def events(engine: Engine, batch: int = 1000) -> Iterator[AuditEvent]:
 
 
 def export_csv(engine: Engine, out: Path) -> int:
-    """Write the whole trail to `out` as CSV; returns the number of events written."""
+    """Write the whole trail to `out` as CSV; returns the number of events written. Text
+    cells that a spreadsheet would run as a formula (an actor named `=cmd|…`, say) get a
+    leading `'` (`csv_cell`, OWASP); numbers stay numbers."""
     count = 0
     with out.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(EXPORT_COLUMNS)
         for event in events(engine):
             writer.writerow(
-                [
+                csv_cell(value)
+                for value in [
                     event.seq,
                     event.at.isoformat(),
                     event.actor,

