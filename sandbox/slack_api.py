@@ -637,13 +637,16 @@ class SlackStandIn:
     def post_as_user(
         self, channel: str, user_id: str, text: str, thread_ts: str | None = None
     ) -> dict[str, Any]:
-        """Store a message a person typed (the sandbox's composer); returns it, with its ts."""
+        """Store a message a person typed (the sandbox's composer); returns it, with its ts.
+        As Slack does, `&`, `<` and `>` typed by the person are stored escaped, so what they
+        typed is never taken for a mention or a link."""
+        typed = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         with self._changed:
             message: dict[str, Any] = {
                 "type": "message",
                 "user": user_id,
                 "team": TEAM_ID,
-                "text": text,
+                "text": typed,
                 "ts": self._next_ts(),
             }
             if thread_ts:

@@ -468,14 +468,16 @@ def test_collector_submits_reviewer_approves_in_the_browser(fresh: Sandbox) -> N
             expect(dialog).to_be_hidden(timeout=timeout)
             expect(pane).to_contain_text("has gone to Helen Carter for review", timeout=timeout)
 
-            # What people type is shown as text, with Slack's formatting, never run as HTML.
+            # What people type is shown as text, with Slack's formatting, never run as HTML;
+            # markup typed by hand stays text too, as in Slack (which escapes what is typed).
             composer.fill('<img src=x onerror="window.pwned=1"> *bold* `code` <#C0002|general>')
             composer.press("Enter")
             typed = pane.locator(".msg", has_text="onerror").last
             expect(typed).to_contain_text('<img src=x onerror="window.pwned=1">', timeout=timeout)
             expect(typed.locator("strong")).to_have_text("bold")
             expect(typed.locator("code")).to_have_text("code")
-            expect(typed.locator(".mention")).to_have_text("#general")
+            expect(typed).to_contain_text("<#C0002|general>")
+            assert typed.locator(".mention").count() == 0
             assert typed.locator("img").count() == 0
             assert page.evaluate("window.pwned") is None
 
@@ -501,6 +503,72 @@ def test_collector_submits_reviewer_approves_in_the_browser(fresh: Sandbox) -> N
             shot = ARTIFACTS / "sandbox.png"
             page.screenshot(path=str(shot), full_page=True)
             assert shot.stat().st_size > 10_000
+        finally:
+            browser.close()
+    assert problems == []
+
+
+def test_officers_markup_is_shown_as_typed_in_the_browser(fresh: Sandbox) -> None:
+    """Issue 9 item 5 on the page that plays Slack's client: `<!channel>`, `<@U…>` and a
+    disguised link typed by an officer are shown literally — in their own message, on the
+    reviewer's card and in the bot's answers — never as mentions or links; the evidence link
+    the bot builds shows the real site."""
+    _browser_or_skip()
+    from playwright.sync_api import expect, sync_playwright
+
+    inject = "<!channel> <@U0001> <https://evil.example|GOV.UK guidance> & co"
+    evidence = "https://intranet.example.gov.uk/carbon/q2"
+    jane, helen = person(fresh, "Jane Doe"), person(fresh, "Helen Carter")
+    timeout = WAIT * 1000
+    problems: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.set_default_timeout(timeout)
+            page.on("pageerror", lambda error: problems.append(str(error)))
+            page.goto(fresh.url)
+            expect(page.locator("#person option")).to_have_count(len(fresh.people))
+            page.select_option("#person", jane)
+            pane, composer = page.locator("#pane"), page.get_by_label("Message pmf-bot")
+
+            # Typed in the DM: stored escaped, as Slack does, and the bot's hint follows.
+            composer.fill(f"{inject} typed")
+            composer.press("Enter")
+            typed = pane.locator(".msg", has_text="typed").last
+            expect(typed).to_contain_text(f"{inject} typed", timeout=timeout)
+            assert typed.locator(".mention, a").count() == 0
+
+            # Submitted through the form, with an evidence link.
+            composer.fill("/pmf submit SE1.1 2026-27 Q1")
+            composer.press("Enter")
+            dialog = page.get_by_role("dialog", name="Submit a figure")
+            expect(dialog).to_be_visible(timeout=timeout)
+            dialog.get_by_label("Value (a percentage, 0 to 100)").fill("36.2")
+            dialog.get_by_label("Performance overview").fill(f"{inject} overview")
+            dialog.get_by_label("Evidence link").fill(evidence)
+            dialog.get_by_role("button", name="Submit").click()
+            expect(dialog).to_be_hidden(timeout=timeout)
+            expect(pane).to_contain_text("has gone to Helen Carter", timeout=timeout)
+
+            page.select_option("#person", helen)
+            page.locator("#conversations [data-conv]").first.click()
+            card = pane.locator(".msg", has_text="Status if approved").last
+            expect(card).to_contain_text(f"{inject} overview", timeout=timeout)
+            assert card.locator(".mention").count() == 0
+            links = card.locator("a")
+            expect(links).to_have_count(1)
+            expect(links).to_have_attribute("href", evidence)
+            expect(links).to_have_text("intranet.example.gov.uk/carbon/q2")
+            expect(card).to_contain_text(
+                "intranet.example.gov.uk/carbon/q2 (intranet.example.gov.uk)"
+            )
+            card.scroll_into_view_if_needed()
+
+            ARTIFACTS.mkdir(exist_ok=True)
+            shot = ARTIFACTS / "sandbox-escaping.png"
+            card.screenshot(path=str(shot))
+            assert shot.stat().st_size > 5_000
         finally:
             browser.close()
     assert problems == []

@@ -192,7 +192,7 @@
     }
     const response = answer.response;
     if (response && typeof response === "object" && typeof response.text === "string" && response.text) {
-      toast(`pmf-bot: ${response.text}`);
+      toast(`pmf-bot: ${decodeEntities(response.text)}`);
     } else if (typeof response === "string" && response.trim()) {
       toast(`pmf-bot: ${response.trim()}`);
     }
@@ -770,7 +770,7 @@
 
   function startReply(message) {
     ui.openThreads.add(message.ts);
-    const words = (message.text || (message.blocks ? "a message" : "")).replace(/\s+/g, " ");
+    const words = decodeEntities(message.text || (message.blocks ? "a message" : "")).replace(/\s+/g, " ");
     ui.replyTo = { channel: ui.current, ts: message.ts, label: words.length > 70 ? `${words.slice(0, 69)}…` : words };
     renderMain(ui.state, true);
     renderComposer();
