@@ -111,7 +111,7 @@ def register_like(draw: st.DrawFn) -> str:
             continue  # an earlier change removed it
         if not isinstance(target, dict) or not target:
             continue
-        key = draw(st.one_of(st.sampled_from(sorted(target)), st.sampled_from(FIELDS)))
+        key = draw(st.one_of(st.sampled_from(sorted(target, key=str)), st.sampled_from(FIELDS)))
         action = draw(st.sampled_from(["replace", "drop", "nest"]))
         if action == "drop":
             target.pop(key, None)
