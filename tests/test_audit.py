@@ -17,7 +17,7 @@ from sqlalchemy import Engine, insert, select, text
 from storage import audit
 from storage.engine import make_engine, write_session
 from storage.models import AuditEvent
-from tests.conftest import EXAMPLES, Cli
+from tests.conftest import ADMIN, EXAMPLES, Cli
 
 AT = datetime(2026, 4, 20, 10, 0, tzinfo=UTC)
 
@@ -575,7 +575,7 @@ def test_audit_export_writes_text_that_looks_like_a_formula_as_text(
     done = cli("import", "register", str(EXAMPLES / "register.yaml"), "--by", by)
     assert done.code == 0, done.err
     done = cli(
-        "import", "actuals", str(EXAMPLES / "actuals.csv"), "--by", "@evil", "--today", "2026-05-01"
+        "import", "actuals", str(EXAMPLES / "actuals.csv"), "--by", ADMIN, "--today", "2026-05-01"
     )
     assert done.code == 0, done.err
     out = tmp_path / "audit.csv"
@@ -583,7 +583,7 @@ def test_audit_export_writes_text_that_looks_like_a_formula_as_text(
     assert done.code == 0, done.err
     with out.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    assert {row["actor"] for row in rows} == {f"'{by}", "'@evil"}
+    assert {row["actor"] for row in rows} == {f"'{by}", ADMIN}
     assert [row["seq"] for row in rows[:3]] == ["1", "2", "3"]  # numbers, no quote
     for row in rows:
         for column, value in row.items():

@@ -545,7 +545,15 @@ def test_export_board_writes_every_text_as_text_never_a_formula(cli: Cli, tmp_pa
     = + - @ or a tab are string cells holding exactly what was written; counts stay numbers."""
     for args in (
         ("import", "register", str(_formula_register(tmp_path))),
-        ("import", "actuals", str(_formula_actuals(tmp_path)), "--today", "2026-05-01"),
+        (
+            "import",
+            "actuals",
+            str(_formula_actuals(tmp_path)),
+            "--by",
+            ADMIN,
+            "--today",
+            "2026-05-01",
+        ),
     ):
         done = cli(*args)
         assert done.code == 0, done.err
