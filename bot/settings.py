@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     # earlier keys, separated by commas, used only to verify the events they signed.
     audit_key: SecretStr | None = Field(None, alias="PMF_AUDIT_KEY")
     audit_keys_old: SecretStr | None = Field(None, alias="PMF_AUDIT_KEYS_OLD")
+    # Microsoft Teams (PRODUCT §10): the bot's Microsoft app id, a GUID.
+    teams_app_id: str | None = Field(None, alias="TEAMS_APP_ID")
 
     @field_validator("timezone")
     @classmethod

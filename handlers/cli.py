@@ -518,6 +518,85 @@ def export_board(
     )
 
 
+# -- Microsoft Teams ---------------------------------------------------------------------------
+
+teams_app = typer.Typer(help="Microsoft Teams.", no_args_is_help=True)
+app.add_typer(teams_app, name="teams")
+
+
+@teams_app.command("package")
+def teams_package(
+    out: Annotated[Path, typer.Option("--out", help="The zip file to write, e.g. pmf-bot.zip.")],
+    host: Annotated[
+        str | None,
+        typer.Option(
+            "--host",
+            help="Where pmf-bot is reached from the internet, as in the bot's messaging "
+            "endpoint, e.g. pmf.example.gov.uk.",
+        ),
+    ] = None,
+    council: Annotated[
+        str | None,
+        typer.Option(
+            "--council",
+            help="Your council's name, shown in Teams as the app's publisher (up to 32 "
+            "characters; default: The council).",
+        ),
+    ] = None,
+    website: Annotated[
+        str | None,
+        typer.Option(
+            "--website",
+            help="Your council's page about the app (default: https://HOST/).",
+        ),
+    ] = None,
+    privacy_url: Annotated[
+        str | None,
+        typer.Option("--privacy-url", help="Your privacy notice (default: the website)."),
+    ] = None,
+    terms_url: Annotated[
+        str | None,
+        typer.Option("--terms-url", help="Your terms of use (default: the website)."),
+    ] = None,
+    app_version: Annotated[
+        str | None,
+        typer.Option(
+            "--app-version",
+            help="The package's version, three numbers (default: pmf-bot's own); raise it "
+            "when you upload a changed package.",
+        ),
+    ] = None,
+) -> None:
+    """The Teams app package to upload in the Teams admin centre (manifest and icons)."""
+    from handlers.teams import package
+
+    settings = _settings()
+    try:
+        built = package.details(
+            settings.teams_app_id,
+            host=host,
+            council=council,
+            website=website,
+            privacy_url=privacy_url,
+            terms_url=terms_url,
+            version=app_version,
+        )
+        package.write(built, out)
+    except package.PackageError as error:
+        fail(str(error))
+    typer.echo(
+        f"Wrote the Teams app package to {out}: {package.MANIFEST_FILE} (app manifest "
+        f"{package.MANIFEST_VERSION}, version {built.version}, bot {built.app_id}), "
+        f"{package.COLOR_ICON} and {package.OUTLINE_ICON}."
+    )
+    if built.messaging_endpoint:
+        typer.echo(f"The Azure Bot's messaging endpoint should be {built.messaging_endpoint}")
+    typer.echo(
+        "Next, upload it in the Teams admin centre under Teams apps, Manage apps "
+        "(see 'Microsoft Teams' in the README)."
+    )
+
+
 # -- reminders ---------------------------------------------------------------------------------
 
 reminders_app = typer.Typer(help="Reminders and escalations.", no_args_is_help=True)
