@@ -46,6 +46,11 @@ class MeasureInfo:
     benchmarking: str | None = None
     data_source: str | None = None
     confidence: str | None = None
+    reviewer_name: str | None = None
+    purpose: str | None = None
+    worked_example: str | None = None
+    quality_assurance: str | None = None
+    strategic_lead_name: str | None = None
 
     @property
     def polarity(self) -> Polarity:

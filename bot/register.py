@@ -268,6 +268,12 @@ class MeasureSpec(Spec):
     # Plural, as in "homes"; the singular is derived ("1 home"), or given as {one:, other:}.
     units: Annotated[str | UnitsSpec | None, BeforeValidator(_units)] = None
     benchmarking: OptionalText = None
+    # The rest of the methodology statement (seed 002 Appendix 2); optional on import, listed
+    # as gaps by `pmf-bot register check`.
+    purpose: OptionalText = None  # "Summary of measure": what the measure is for
+    worked_example: OptionalText = None  # "Summary of measurement": a worked example
+    quality_assurance: OptionalText = None  # how the data is checked for accuracy
+    strategic_lead: OptionalEmail = None
 
     @property
     def units_other(self) -> str | None:
@@ -379,6 +385,8 @@ class RegisterSpec(Spec):
             found |= {measure.collector, measure.reviewer, measure.head_of_service}
             if measure.cover:
                 found.add(measure.cover)
+            if measure.strategic_lead:
+                found.add(measure.strategic_lead)
         return found
 
 

@@ -244,6 +244,12 @@ def admins(engine: Engine) -> list[str]:
         return sorted(workflow_store.admins(session))
 
 
+def measures(engine: Engine) -> dict[str, MeasureInfo]:
+    """Every measure still reported, in register order."""
+    with read_session(engine) as session:
+        return queries.load_measures(session)
+
+
 def council_info(engine: Engine) -> CouncilInfo:
     with read_session(engine) as session:
         return queries.load_council(session) or CouncilInfo(name="The council")

@@ -518,6 +518,76 @@ def export_board(
     )
 
 
+@export_app.command("methodology")
+def export_methodology(
+    out: Annotated[
+        Path, typer.Option("--out", help="FILE.html (printable page) or FILE.xlsx (Excel).")
+    ],
+    ref: Annotated[
+        str | None, typer.Argument(help="One measure, e.g. SE1.1; every measure if left out.")
+    ] = None,
+    today: TodayOption = None,
+) -> None:
+    """Methodology statements, one per measure, laid out as the framework's form."""
+    from bot import methodology
+
+    settings = _settings()
+    engine = _engine(settings)
+    measures = services.measures(engine)
+    if not measures:
+        fail("The register is empty: import it first with 'pmf-bot import register FILE'.")
+    try:
+        found = methodology.statements(measures, ref)
+    except KeyError:
+        fail(f"There is no measure '{ref}' in the register. Measures look like SE1.1.")
+    council = services.council_info(engine).name
+    try:
+        methodology.write_statements(council, found, out, _today(settings, today))
+    except ValueError as error:
+        fail(str(error))
+    except OSError as error:
+        fail(f"Cannot write {out}: {error.strerror}.")
+    missing = sum(1 for item in found if item.gaps)
+    typer.echo(
+        f"Wrote {_plural(len(found), 'methodology statement')} to {out}"
+        + (
+            f"; {missing} still {'has' if missing == 1 else 'have'} gaps "
+            "(see 'pmf-bot register check')."
+            if missing
+            else "."
+        )
+    )
+
+
+register_app = typer.Typer(help="The measure register.", no_args_is_help=True)
+app.add_typer(register_app, name="register")
+
+
+@register_app.command("check")
+def register_check() -> None:
+    """List the methodology statement fields each measure still lacks."""
+    from bot import methodology
+
+    settings = _settings()
+    engine = _engine(settings)
+    measures = services.measures(engine)
+    if not measures:
+        fail("The register is empty: import it first with 'pmf-bot import register FILE'.")
+    incomplete = 0
+    for ref, measure in measures.items():
+        missing = methodology.gaps(measure)
+        if missing:
+            incomplete += 1
+            typer.echo(f"{ref} {measure.title}: missing {', '.join(missing)}")
+    if incomplete:
+        typer.echo(
+            f"{incomplete} of {_plural(len(measures), 'methodology statement')} "
+            "still have gaps; add the fields to the register and import it again."
+        )
+    else:
+        typer.echo(f"All {_plural(len(measures), 'methodology statement')} are complete.")
+
+
 # -- Microsoft Teams ---------------------------------------------------------------------------
 
 teams_app = typer.Typer(help="Microsoft Teams.", no_args_is_help=True)

@@ -97,6 +97,10 @@ class Measure(SQLModel, table=True):
     units: str | None = Field(default=None, max_length=40)  # plural: "homes"
     units_one: str | None = Field(default=None, max_length=40)  # singular, when given
     benchmarking: str | None = Field(default=None, sa_column=Column(Text))
+    purpose: str | None = Field(default=None, sa_column=Column(Text))
+    worked_example: str | None = Field(default=None, sa_column=Column(Text))
+    quality_assurance: str | None = Field(default=None, sa_column=Column(Text))
+    strategic_lead_id: int | None = Field(default=None, foreign_key="person.id")
     collector_id: int = Field(foreign_key="person.id", index=True)
     cover_id: int | None = Field(default=None, foreign_key="person.id")
     reviewer_id: int = Field(foreign_key="person.id", index=True)

@@ -162,6 +162,13 @@ def _load_measures(
             head_of_service=people.get(row.head_of_service_id),
             head_of_service_name=names.get(row.head_of_service_id),
             collector_name=names.get(row.collector_id),
+            reviewer_name=names.get(row.reviewer_id),
+            purpose=row.purpose,
+            worked_example=row.worked_example,
+            quality_assurance=row.quality_assurance,
+            strategic_lead_name=(
+                names.get(row.strategic_lead_id) if row.strategic_lead_id else None
+            ),
         )
     return found
 

@@ -66,6 +66,9 @@ def _measure_fields(spec: MeasureSpec) -> dict[str, Any]:
         "units": spec.units_other,
         "units_one": spec.units_one,
         "benchmarking": spec.benchmarking,
+        "purpose": spec.purpose,
+        "worked_example": spec.worked_example,
+        "quality_assurance": spec.quality_assurance,
     }
 
 
@@ -295,6 +298,7 @@ def _apply_measure(
         "cover_id": people[spec.cover].id if spec.cover else None,
         "reviewer_id": people[spec.reviewer].id,
         "head_of_service_id": people[spec.head_of_service].id,
+        "strategic_lead_id": people[spec.strategic_lead].id if spec.strategic_lead else None,
     }
     wanted_targets = {key: _target_pair(value) for key, value in spec.targets.items()}
     view = _measure_view(spec, aim.code, wanted_targets)
@@ -365,6 +369,7 @@ def _measure_view(
         "cover": spec.cover,
         "reviewer": spec.reviewer,
         "head_of_service": spec.head_of_service,
+        "strategic_lead": spec.strategic_lead,
         "targets": audit.jsonable(_targets_view(targets)),
         "active": True,
     }
@@ -392,6 +397,9 @@ def _stored_view(
         "cover": by_id.get(measure.cover_id) if measure.cover_id else None,
         "reviewer": by_id.get(measure.reviewer_id),
         "head_of_service": by_id.get(measure.head_of_service_id),
+        "strategic_lead": (
+            by_id.get(measure.strategic_lead_id) if measure.strategic_lead_id else None
+        ),
         "targets": audit.jsonable(_targets_view(targets)),
     }
     return view
