@@ -16,6 +16,12 @@ from bot.periods import Interval, Period
 from bot.ragg import Polarity, Ragg, Rule, Target
 from bot.register import Format
 
+CONFIDENCE_WORDS = {
+    "green": "Green — collected from a system",
+    "amber": "Amber — collected by hand, for example in a spreadsheet",
+    "red": "Red — project-based",
+}
+
 
 @dataclass(frozen=True)
 class MeasureInfo:
@@ -51,6 +57,11 @@ class MeasureInfo:
     worked_example: str | None = None
     quality_assurance: str | None = None
     strategic_lead_name: str | None = None
+
+    @property
+    def confidence_words(self) -> str | None:
+        """The confidence level as people read it (seed 002 Appendix 2), or None."""
+        return CONFIDENCE_WORDS.get(self.confidence) if self.confidence else None
 
     @property
     def polarity(self) -> Polarity:

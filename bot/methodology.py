@@ -35,11 +35,6 @@ _FORMAT_WORDS = {
     Format.NUMBER: "Number",
     Format.CURRENCY: "Pounds (£)",
 }
-_CONFIDENCE_WORDS = {
-    "green": "Green — collected from a system",
-    "amber": "Amber — collected by hand, for example in a spreadsheet",
-    "red": "Red — project-based",
-}
 # The statement's fields that the register may leave out, with the words the form uses.
 GAP_FIELDS = (
     ("purpose", "Summary of measure"),
@@ -49,11 +44,6 @@ GAP_FIELDS = (
     ("confidence", "Confidence level"),
     ("strategic_lead_name", "Strategic lead"),
 )
-
-
-def confidence_words(level: str | None) -> str | None:
-    """How a confidence level reads to people ("Amber — collected by hand, …"), or None."""
-    return _CONFIDENCE_WORDS.get(level) if level else None
 
 
 @dataclass(frozen=True)
@@ -114,7 +104,7 @@ def statement(measure: MeasureInfo) -> Statement:
         ("Data collector", said(measure.collector_name)),
         ("Data source", source),
         ("Quality assurance", said(measure.quality_assurance)),
-        ("Confidence level", confidence_words(measure.confidence) or NOT_RECORDED),
+        ("Confidence level", measure.confidence_words or NOT_RECORDED),
         ("Data reviewer", said(measure.reviewer_name)),
         ("Head of Service", said(measure.head_of_service_name)),
         ("Strategic lead", said(measure.strategic_lead_name)),

@@ -147,6 +147,7 @@ def render_measure(row: StatusRow) -> str:
         f"Committee view: {row.committee.value.replace('_', ' ')}",
         f"Direction of travel: {direction_words(row)}",
         f"Workflow: {row.state.words}",
+        f"Data confidence: {measure.confidence_words}" if measure.confidence_words else "",
         restated_words(row),
     ]
     if row.commentary:

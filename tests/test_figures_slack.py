@@ -51,6 +51,11 @@ def test_status_as_at_q1_says_why_a_measure_has_no_figure(bot: Bot) -> None:
     assert "improving on 2024-25 Q1 (year to date, same period last year)" in cumulative
 
 
+def test_status_of_a_measure_shows_its_data_confidence(bot: Bot) -> None:
+    shown = text_of(command(bot, CHRIS, "status SE1.1")["blocks"])
+    assert "Data confidence" in shown and "Amber — collected by hand" in shown
+
+
 def test_the_board_date_post_is_published_and_a_late_approval_is_restated(bot: Bot) -> None:
     # The harness loads the history on Thu 8 Oct 2026; 2026-27 Q2 is published on its Board
     # date, then a figure is approved late.

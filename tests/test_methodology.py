@@ -162,3 +162,10 @@ def test_export_methodology_refuses_kindly(cli: Cli, tmp_path: Path) -> None:
     done = cli("export", "methodology", "--out", str(tmp_path / "x.pdf"))
     assert done.code != 0 and ".html" in done.err + done.out
     assert "Traceback" not in done.err
+
+
+def test_status_of_a_measure_shows_its_data_confidence(cli: Cli) -> None:
+    _import(cli, EXAMPLES / "register.yaml")
+    done = cli("status", "SE1.1", "--today", "2026-05-01")
+    assert done.code == 0, done.err
+    assert "Data confidence: Amber — collected by hand, for example in a spreadsheet" in done.out

@@ -104,6 +104,7 @@ def test_a_submission_sends_exactly_one_card_to_the_reviewer(bot: Bot) -> None:
     assert "Replace the depot boilers by March." in shown
     assert "https://intranet.example.gov.uk/carbon/q2" in shown
     assert "*Submitted by*\\nJane Doe" in shown
+    assert "Data confidence: Amber — collected by hand" in shown  # the methodology statement
     assert buttons(card) == {ids.APPROVE: str(saved.id), ids.REJECT: str(saved.id)}
     # Nobody else got a card: not the collector, not the cover, not the admin.
     for email in (JANE, SAM, WASTE, CHRIS):

@@ -193,7 +193,7 @@ def reason_form(submission: SubmissionView, kind: str, channel: str | None = Non
 # -- the reviewer's card ----------------------------------------------------------------------
 
 
-def _summary(view: SubmissionView, zone: ZoneInfo) -> list[Heading | Facts | Para]:
+def _summary(view: SubmissionView, zone: ZoneInfo) -> list[Heading | Facts | Para | Note]:
     measure = view.measure
     late = (
         text(" ", Icon.LATE, " ", Strong("late"), f" (deadline {day(view.deadline)})")
@@ -201,7 +201,7 @@ def _summary(view: SubmissionView, zone: ZoneInfo) -> list[Heading | Facts | Par
         else ()
     )
     behalf = " (on behalf of the collector)" if view.on_behalf else ""
-    parts: list[Heading | Facts | Para] = [
+    parts: list[Heading | Facts | Para | Note] = [
         Heading(f"{measure.ref} {measure.title}"),
         Facts(
             (
@@ -221,6 +221,8 @@ def _summary(view: SubmissionView, zone: ZoneInfo) -> list[Heading | Facts | Par
         )
     if view.evidence_url:
         parts.append(Para(text(Strong("Evidence"), "\n", evidence(view.evidence_url))))
+    if measure.confidence_words:
+        parts.append(Note(text(f"Data confidence: {measure.confidence_words}")))
     return parts
 
 

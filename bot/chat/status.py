@@ -238,6 +238,11 @@ def measure_status(row: StatusRow) -> Message:
                 ("Target", text(row.shown_target)),
                 ("Direction of travel", travel(row)),
                 ("Workflow", text(row.state.words)),
+                *(
+                    (("Data confidence", text(measure.confidence_words)),)
+                    if measure.confidence_words
+                    else ()
+                ),
             )
         ),
     ]
