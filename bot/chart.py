@@ -63,8 +63,9 @@ def text_colour(background: str | None) -> str:
     return WHITE if on_white >= on_black else BLACK
 
 
-def ragg_chart(summary: Summary) -> bytes:
-    """A 1200×600 PNG of RAGG counts per priority; the same summary gives the same bytes."""
+def ragg_chart(summary: Summary, *, title: str | None = None) -> bytes:
+    """A 1200×600 PNG of RAGG counts per priority; the same summary gives the same bytes.
+    `title` replaces the quarter's ("<council> — <quarter>: RAGG by priority")."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
@@ -74,7 +75,7 @@ def ragg_chart(summary: Summary) -> bytes:
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     figure.suptitle(
-        _plain(f"{summary.council} — {summary.quarter}: RAGG by priority"),
+        _plain(title or f"{summary.council} — {summary.quarter}: RAGG by priority"),
         fontsize=17,
         weight="bold",
     )

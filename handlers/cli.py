@@ -559,6 +559,44 @@ def export_methodology(
     )
 
 
+@export_app.command("annual")
+def export_annual(
+    year: Annotated[str, typer.Option("--year", help="The financial year, e.g. 2025-26.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="FILE.xlsx (Excel) or FILE.html (printable page).")
+    ],
+    today: TodayOption = None,
+) -> None:
+    """The annual outturn report: every measure's year-end figure against its annual target."""
+    from bot import annual
+
+    settings = _settings()
+    engine = _engine(settings)
+    try:
+        wanted = annual.year_of(year)
+    except ValueError as error:
+        fail(str(error))
+    report = annual.annual_report(engine, wanted, today=_today(settings, today))
+    if not report.summary.rows:
+        fail("The register is empty: import it first with 'pmf-bot import register FILE'.")
+    try:
+        annual.write_annual(report, out)
+    except ValueError as error:
+        fail(str(error))
+    except OSError as error:
+        fail(f"Cannot write {out}: {error.strerror}.")
+    draft = (
+        f" It is a draft: {_plural(report.outstanding, 'measure')} still "
+        f"{'has' if report.outstanding == 1 else 'have'} no approved year-end figure."
+        if report.outstanding
+        else ""
+    )
+    typer.echo(
+        f"Wrote the {wanted} annual outturn report "
+        f"({_plural(len(report.rows), 'measure')}) to {out}.{draft}"
+    )
+
+
 register_app = typer.Typer(help="The measure register.", no_args_is_help=True)
 app.add_typer(register_app, name="register")
 
