@@ -1,30 +1,41 @@
-"""Chat benchmark: ack latency of pmf-bot beside a bare Bolt app under load (PRODUCT §9).
+"""Chat benchmark: pmf-bot beside a bare Bolt app and a floor app, under load (PRODUCT §9,
+issues 3 and 11).
 
     python -m bench.slack_ack                    # SQLite in a temporary directory
     python -m bench.slack_ack --postgres         # a throwaway PostgreSQL database
     python -m bench.slack_ack --measures 1000 --clients 20 --requests 400 --json ack.json
+    python -m bench.slack_ack --kill             # the kill test instead (bench/kill_test.py)
 
 One run loads a generated register (bench/data.py) with four years of actuals into a fresh
-database, starts the Slack Web API stand-in, and serves two apps with waitress on 127.0.0.1
-(same thread count): the real pmf-bot app (handlers.slack.app.build_app) and a bare Bolt app whose
-`/pmf` only calls `ack("ok")`. `--clients` concurrent clients then send requests signed as
-Slack signs them, and each request is timed from sending to receiving the HTTP response (the
-ack), in these scenarios:
+database, starts the Slack Web API stand-in, and serves three apps with waitress on 127.0.0.1
+(same thread count), in one server process:
 
-  a. the bare app: `/pmf status <aim>`                   (the baseline)
-  b. pmf-bot: `/pmf status <aim>`
-  c. pmf-bot: Approve on a pending review card, clicked by its reviewer (a real decision)
-  d. pmf-bot: Approve again on the same (stale) cards by the same reviewer: a double click,
-     which records nothing new
-  e. pmf-bot: Approve on those cards by the Head of Service, when not the reviewer: refused,
-     already decided
+* pmf-bot itself (handlers.slack.app.build_app, with its outbox deliverer);
+* the *bare* app: a Bolt app whose `/pmf` only calls `ack("ok")` — the ack baseline;
+* the *floor* app: a Bolt app that, per click, commits one row, acknowledges, then makes the
+  Web API calls pmf-bot must make for it (one `chat.update`, one direct message) — the
+  physical floor for this work on this machine (bench/slack_support.build_floor_app).
+
+`--clients` concurrent clients then send requests signed as Slack signs them, timed from
+sending to receiving the HTTP response (the ack), in these scenarios (the floor app gets the
+very same requests as pmf-bot):
+
+  a. bare app: `/pmf status <aim>` (the ack baseline)
+  s. `/pmf status <aim>`: floor, then pmf-bot (the answer is the ack itself)
+  f. a submission (`view_submission` of the figure form) by each measure's collector:
+     floor, then pmf-bot; done when the review card is posted
+  c. Approve on those review cards by their reviewer (a new decision): floor, then pmf-bot;
+     done when the card is rewritten (`chat.update`)
+  r. pmf-bot: Approve again on the same (stale) cards by the same reviewer (a repeat click:
+     records nothing; done when the refusal reaches the click's response URL)
 
 Each scenario's requests are sent for at most `--max-seconds`; then the benchmark waits (at
 most `--drain-seconds`) until the work after the acks is done and the server is idle, so that
-scenarios do not overlap. The work after the ack is timed until the stand-in records what the
-bot sends for it (the `response_url` post, or the `chat.update` of the card). The servers, the
-load generator and the orchestrator with the stand-in are three processes, so that no two share
-a GIL (see bench/slack_support.py). `--breakdown` also times each request's stages inside the
+scenarios do not overlap. For each: ack latency, click -> card updated latency (from the
+stand-in's own record of when it received each call), completion (first request -> last Web
+API call the scenario caused), and the server's CPU time per request. The servers, the load
+generator and the orchestrator with the stand-in are three processes, so that no two share a
+GIL (see bench/slack_support.py). `--breakdown` also times each request's stages inside the
 server. Notes and results: bench/SLACK_ACK.md. This is a measurement, not a test: it exits 0
 whether or not the goals are met.
 """
@@ -47,7 +58,7 @@ import urllib.parse
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -58,31 +69,35 @@ from sqlmodel import select
 
 from bench.data import generate, register_document
 from bench.slack_support import (
+    LONDON,
     NOW,
     POSTGRES_SERVER,
     SECRET,
     Child,
     Prepared,
+    create_floor_table,
     fixed_clock,
     process_figures,
     throwaway_postgres,
 )
 from bot import services
+from bot.chat import conversation
+from bot.chat.conversation import Core, OpenForm, Someone
 from bot.delivery import REVIEW_CARD
-from bot.settings import load_settings
-from bot.submissions import WorkflowError, submit
 from handlers.slack import ids
-from handlers.slack.app import build_app
-from handlers.slack.context import Deps
+from handlers.slack import render as slack_render
 from sandbox.slack_api import SlackStandIn
 from sandbox.slack_client import AppResponse, SlackClientSimulator
+from storage import outbox_store
 from storage.engine import make_engine, read_session
 from storage.migrate import upgrade
-from storage.models import MessageRef
+from storage.models import MessageRef, Review
 
 ACTOR = "bench (slack_ack)"
-P99_GOAL_MS = 250.0
-MEDIAN_RATIO_GOAL = 2.0
+P99_GOAL_MS = 250.0  # issue 3's goal for the ack, kept for comparison
+MEDIAN_RATIO_GOAL = 1.5  # issue 11: ack median at most 1.5x the bare app's
+CARD_P99_GOAL_MS = 2000.0  # issue 11: click -> card updated, p99
+FLOOR_RATIO_GOAL = 2.0  # issue 11: completion at most 2x the floor app's
 MEMORY_GOAL_MB = 200.0
 SLACK_DEADLINE_MS = 3000.0  # Slack shows the user an error when the ack takes longer
 WARM_UP = 5  # unmeasured requests that run each code path once before the measurements
@@ -100,17 +115,17 @@ class Card:
     ts: str
     message: dict[str, Any]
     reviewer_uid: str
-    head_uid: str
 
 
 @dataclass
 class Scenario:
     key: str
     label: str
-    app: str  # "bare" or "pmf"
+    app: str  # "bare", "floor" or "pmf"
     items: list[Prepared]
     done_keys: list[str]  # what the stand-in records when the work after each ack is done
-    done_label: str = ""
+    done_label: str = ""  # empty: the answer is the ack itself
+    floor: str | None = None  # the key of the floor app's run of the same requests
 
 
 @dataclass
@@ -157,6 +172,7 @@ class Outcome:
     drained: bool  # False: work was still running when the wait gave up
     over_deadline: int  # answers that took longer than Slack's 3 s
     all_done_s: float  # from the first request sent to the last Web API call it caused
+    last_done_s: float  # from the first request sent to the last request's work done
     server_cpu_s: float
     started_at: float  # wall clock, when the first request was sent
     api_calls: Counter[str] = field(default_factory=Counter)
@@ -166,6 +182,7 @@ class Outcome:
         return {
             "label": self.scenario.label,
             "app": self.scenario.app,
+            "floor": self.scenario.floor,
             "planned": self.planned,
             "sent": self.sent,
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
@@ -180,6 +197,7 @@ class Outcome:
             "drained": self.drained,
             "over_3s": self.over_deadline,
             "all_work_done_s": round(self.all_done_s, 2),
+            "last_done_s": round(self.last_done_s, 2),
             "acks_per_s": round(self.sent / self.elapsed_s, 1) if self.elapsed_s else None,
             "server_cpu_ms_per_request": (
                 round(self.server_cpu_s * 1000 / self.sent, 1) if self.sent else None
@@ -200,68 +218,6 @@ def measures_of(document: dict[str, Any]) -> list[dict[str, Any]]:
         for aim in priority["aims"]
         for measure in aim["measures"]
     ]
-
-
-def prepare_cards(
-    engine: Engine,
-    deps: Deps,
-    slack: SlackStandIn,
-    document: dict[str, Any],
-    uids: dict[str, str],
-    wanted: int,
-    seed: int,
-) -> list[Card]:
-    """`wanted` pending submissions, each by its measure's collector for the latest ended
-    period, with the review card posted to the reviewer as the bot posts it."""
-    council = deps.council()
-    measures = measures_of(document)
-    random.Random(seed).shuffle(measures)  # spread the decisions over reviewers and aims
-    heads: dict[int, str] = {}
-    for measure in measures:
-        if len(heads) == wanted:
-            break
-        try:
-            result = submit(
-                engine,
-                council,
-                ref=measure["ref"],
-                period_text="",
-                value_text="50",
-                overview="Benchmark figure: in line with the seasonal pattern.",
-                actions="Benchmark: keep the new process under review.",
-                evidence_url=None,
-                actor=measure["collector"],
-                now=NOW,
-                request_key=f"bench:{measure['ref']}",
-            )
-        except WorkflowError:
-            continue  # e.g. an annual measure whose last ended year is already approved
-        heads[result.submission.id] = measure["head_of_service"]
-    # The review cards go out through the outbox, as in the running bot: wait for them.
-    deadline = time.monotonic() + 600
-    while deps.deliverer is not None and not deps.deliverer.idle():
-        if time.monotonic() > deadline:
-            raise RuntimeError("the review cards were not all delivered in ten minutes")
-        time.sleep(0.2)
-    with read_session(engine) as session:
-        refs = list(session.exec(select(MessageRef).where(MessageRef.kind == REVIEW_CARD)))
-    cards = []
-    for ref in sorted(refs, key=lambda r: int(r.key.split("/")[0])):
-        submission_id, email = ref.key.split("/", 1)
-        message = slack.message(ref.channel, ref.ts)
-        if message is None or int(submission_id) not in heads:
-            continue
-        cards.append(
-            Card(
-                submission_id=int(submission_id),
-                channel=ref.channel,
-                ts=ref.ts,
-                message=message,
-                reviewer_uid=uids[email],
-                head_uid=uids[heads[int(submission_id)]],
-            )
-        )
-    return cards
 
 
 class CapturingSimulator(SlackClientSimulator):
@@ -304,24 +260,80 @@ def response_key(prepared: Prepared) -> str:
 
 def status_items(
     simulator: CapturingSimulator, senders: list[str], aim: str, count: int
-) -> tuple[list[Prepared], list[str]]:
-    items, keys = [], []
+) -> list[Prepared]:
+    items = []
     for index in range(count):
         simulator.command(senders[index % len(senders)], f"status {aim}")
-        prepared = simulator.take()
-        items.append(prepared)
-        keys.append(response_key(prepared))
+        items.append(simulator.take())
+    return items
+
+
+SUBMITTED_VALUES: dict[str, dict[str, Any]] = {
+    ids.VALUE_BLOCK: {ids.VALUE_INPUT: "50"},
+    ids.OVERVIEW_BLOCK: {
+        ids.OVERVIEW_INPUT: "Benchmark figure: in line with the seasonal pattern."
+    },
+    ids.ACTIONS_BLOCK: {ids.ACTIONS_INPUT: "Benchmark: keep the new process under review."},
+    ids.EVIDENCE_BLOCK: {ids.EVIDENCE_INPUT: None},
+}
+
+
+def submission_items(
+    simulator: CapturingSimulator,
+    core: Core,
+    document: dict[str, Any],
+    uids: dict[str, str],
+    wanted: int,
+    seed: int,
+) -> tuple[list[Prepared], list[str]]:
+    """`wanted` submissions of the figure form, each by its measure's collector for the
+    latest ended period, as Slack sends them when Submit is pressed; and the key each one's
+    review card will be recorded under."""
+    measures = measures_of(document)
+    random.Random(seed).shuffle(measures)  # spread the decisions over reviewers and aims
+    names = dict(people_of(document))
+    items: list[Prepared] = []
+    keys: list[str] = []
+    for measure in measures:
+        if len(items) == wanted:
+            break
+        collector = measure["collector"]
+        someone = Someone(uids[collector], collector, names.get(collector))
+        outcome = conversation.command(core, someone, f"submit {measure['ref']}", mentions={})
+        if not isinstance(outcome, OpenForm):
+            continue  # e.g. an annual measure whose last ended year is already approved
+        simulator.view_submission(
+            uids[collector], slack_render.modal(outcome.form), SUBMITTED_VALUES
+        )
+        items.append(simulator.take())
+        keys.append(f"card {measure['ref']}")
     return items, keys
 
 
+def posted_cards(engine: Engine, slack: SlackStandIn, uids: dict[str, str]) -> list[Card]:
+    """Every review card posted so far, one per submission (its first decider's copy)."""
+    with read_session(engine) as session:
+        refs = list(session.exec(select(MessageRef).where(MessageRef.kind == REVIEW_CARD)))
+    cards: dict[int, Card] = {}
+    for ref in sorted(refs, key=lambda r: (int(r.key.split("/")[0]), r.id or 0)):
+        submission_id, email = ref.key.split("/", 1)
+        message = slack.message(ref.channel, ref.ts)
+        if message is None or int(submission_id) in cards or email not in uids:
+            continue
+        cards[int(submission_id)] = Card(
+            int(submission_id), ref.channel, ref.ts, message, uids[email]
+        )
+    return list(cards.values())
+
+
 def click_items(
-    simulator: CapturingSimulator, cards: list[Card], *, by_head: bool
+    simulator: CapturingSimulator, cards: list[Card], *, repeat: bool = False
 ) -> tuple[list[Prepared], list[str]]:
     """Approve clicks on the cards as they were posted (a stale card, for repeat clicks)."""
     items, keys = [], []
     for card in cards:
         simulator.block_action(
-            card.head_uid if by_head else card.reviewer_uid,
+            card.reviewer_uid,
             ids.APPROVE,
             str(card.submission_id),
             message=card.message,
@@ -329,9 +341,9 @@ def click_items(
         )
         prepared = simulator.take()
         items.append(prepared)
-        if by_head:  # refused: the bot answers on the click's response_url
+        if repeat:  # refused, nothing recorded: the bot answers on the click's response_url
             keys.append(response_key(prepared))
-        else:  # decided (or decided again): the bot rewrites the card in place
+        else:  # decided: the bot rewrites the card in place
             keys.append(f"chat.update {card.channel} {card.ts}")
     return items, keys
 
@@ -341,12 +353,18 @@ def call_key(method: str, params: dict[str, Any], path: str) -> str:
         return "response_url " + path.rsplit("/", 1)[-1]
     if method == "chat.update":
         return f"chat.update {params.get('channel')} {params.get('ts')}"
+    if method == "chat.postMessage":
+        metadata = params.get("metadata")
+        payload = (metadata.get("event_payload") if isinstance(metadata, dict) else None) or {}
+        key = str(payload.get("key") or "")
+        if key.startswith("card-v"):  # a review card: card-v{version}|{ref}|{period}|{to}
+            return "card " + key.split("|")[1]
     return method
 
 
 def recorded_since(slack: SlackStandIn, start: int) -> list[tuple[str, float]]:
     calls = slack.calls[start:]  # a slice of a list being appended to is safe under the GIL
-    return [(call_key(c.method, c.params, c.path), c.at) for c in calls]
+    return [(call_key(c.method, c.params, c.path), c.at) for c in calls if c.ok]
 
 
 # -- running a scenario -------------------------------------------------------------------------
@@ -388,6 +406,13 @@ class Harness:
         after = self.server_figures()
         recorded = recorded_since(self.slack, start_index)
         last_call = max((at for _, at in recorded), default=first_sent)
+        if scenario.done_keys:
+            finished = [wanted[key] + ms / 1000 for key, ms in done.items()]
+        else:  # the answer is the acknowledgement itself
+            answered = [r for _, r in sent if int(r[2]) == 200]
+            done = {str(i): r[1] for i, r in enumerate(answered)}
+            finished = [r[0] + r[1] / 1000 for r in answered]
+        last_done = max(finished, default=first_sent) - first_sent
         outcome = Outcome(
             scenario=scenario,
             planned=len(scenario.items),
@@ -400,7 +425,8 @@ class Harness:
             drain_s=drain,
             drained=drained,
             over_deadline=sum(1 for _, r in sent if r[1] > SLACK_DEADLINE_MS),
-            all_done_s=max(last_call - first_sent, float(answer["elapsed_s"])),
+            all_done_s=max(last_call - first_sent, float(answer["elapsed_s"]), last_done),
+            last_done_s=last_done,
             server_cpu_s=float(after["cpu_s"]) - float(before["cpu_s"]),
             started_at=first_sent,
             api_calls=Counter(key.split(" ", 1)[0] for key, _ in recorded),
@@ -477,6 +503,18 @@ def describe(url: str) -> str:
     return f"PostgreSQL ({parsed.database} on {parsed.host}:{parsed.port or 5432})"
 
 
+def wait_idle(engine: Engine, seconds: float = 600.0) -> None:
+    """Until nothing urgent is left in the outbox (the server's deliverer sends it)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        with read_session(engine) as session:
+            if not outbox_store.anything_due(session, now=NOW, urgent_only=True):
+                return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the outbox was not empty after {seconds:g} s")
+        time.sleep(0.2)
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     def log(text: str) -> None:
         print(text, file=sys.stderr, flush=True)
@@ -494,6 +532,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         engine = make_engine(url)
         stack.callback(engine.dispose)
         upgrade(engine)
+        create_floor_table(engine)
         t0 = time.perf_counter()
         services.import_register(engine, files.register, actor=ACTOR, now=NOW)
         admin = services.admins(engine)[0]
@@ -505,28 +544,23 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         )
         slack = stack.enter_context(SlackStandIn())
         uids = {email: slack.add_user(email, name) for email, name in people_of(document)}
-        settings = load_settings(
-            {
-                "SLACK_BOT_TOKEN": "xoxb-bench-token",
-                "SLACK_SIGNING_SECRET": SECRET,
-                "SLACK_API_URL": slack.api_url,
-                "PMF_DATABASE_URL": url,
-            }
-        )
-        _app, deps = build_app(settings, engine, clock=fixed_clock)
-        deps.directory.warm_up()
+        core = Core(engine, fixed_clock, LONDON)
 
-        # 2. Pending submissions with their review cards: one per click, plus a warm-up set.
+        # 2. The requests: status commands, one submission per measure (the forms as the bot
+        # would open them), later the clicks on the cards those submissions post.
+        simulator = CapturingSimulator(slack)
+        senders = list(uids.values())
+        aim = str(document["priorities"][0]["aims"][0]["code"])
         t0 = time.perf_counter()
-        cards = prepare_cards(
-            engine, deps, slack, document, uids, args.requests + WARM_UP, args.seed
+        submitted, card_keys = submission_items(
+            simulator, core, document, uids, args.requests + WARM_UP, args.seed
         )
         prepare_s = time.perf_counter() - t0
-        log(f"prepared {len(cards)} pending submissions with review cards in {prepare_s:.1f} s")
-        warm_cards, cards = cards[:WARM_UP], cards[WARM_UP:]
-        aim = str(document["priorities"][0]["aims"][0]["code"])
+        log(f"prepared {len(submitted)} submission forms in {prepare_s:.1f} s")
+        warm_forms, forms = submitted[:WARM_UP], submitted[WARM_UP:]
+        warm_keys, form_keys = card_keys[:WARM_UP], card_keys[WARM_UP:]
 
-        # 3. The servers (pmf-bot and the bare app) and the load generator.
+        # 3. The server (pmf-bot, the bare app, the floor app) and the load generator.
         server_log = (directory / "server.log").open("w+", encoding="utf-8")
         stack.callback(server_log.close)
         server = Child("serve", stderr=server_log)
@@ -553,51 +587,63 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             bool(ready["probed"]),
             log,
         )
-        simulator = CapturingSimulator(slack)
-        senders = list(uids.values())
 
         def status(key: str, app: str, count: int) -> Scenario:
-            items, keys = status_items(simulator, senders, aim, count)
-            name = "bare Bolt app" if app == "bare" else "pmf-bot"
-            label = f"{name}: /pmf status {aim}"
-            if app == "bare":  # the bare app does nothing after its ack
-                return Scenario(key, label, app, items, [])
-            return Scenario(key, label, app, items, keys, "response_url post (the status)")
+            items = status_items(simulator, senders, aim, count)
+            name = {"bare": "bare app", "floor": "floor app", "pmf": "pmf-bot"}[app]
+            return Scenario(key, f"{name}: /pmf status {aim}", app, items, [])
 
-        def clicks(key: str, label: str, chosen: list[Card], *, by_head: bool) -> Scenario:
-            items, keys = click_items(simulator, chosen, by_head=by_head)
-            done = "response_url post (the refusal)" if by_head else "chat.update of the card"
-            return Scenario(key, label, "pmf", items, keys, done)
+        def submissions(key: str, app: str, items: list[Prepared], keys: list[str]) -> Scenario:
+            name = "floor app" if app == "floor" else "pmf-bot"
+            floor = None if app == "floor" else key.replace("pmf", "floor")
+            return Scenario(
+                key, f"{name}: submission", app, items, keys, "review card posted", floor
+            )
 
-        # Warm both apps (imports, caches, connections, directory) outside the measurements.
+        def approvals(key: str, app: str, chosen: list[Card], *, repeat: bool = False) -> Scenario:
+            items, keys = click_items(simulator, chosen, repeat=repeat)
+            name = "floor app" if app == "floor" else "pmf-bot"
+            what = "Approve again, same reviewer" if repeat else "Approve (a new decision)"
+            done = "refusal on the response URL" if repeat else "card updated (chat.update)"
+            floor = None if app == "floor" else "c.floor"
+            return Scenario(key, f"{name}: {what}", app, items, keys, done, floor)
+
+        # Warm every app (imports, caches, connections, directory) outside the measurements.
         log("warming up")
         harness.run(status("w", "bare", 2 * args.clients), measured=False)
+        harness.run(status("w", "floor", 2 * args.clients), measured=False)
         harness.run(status("w", "pmf", WARM_UP), measured=False)
-        harness.run(clicks("w", "warm-up", warm_cards, by_head=False), measured=False)
+        harness.run(submissions("w", "floor", warm_forms, warm_keys), measured=False)
+        harness.run(submissions("w", "pmf", warm_forms, warm_keys), measured=False)
+        wait_idle(engine)
+        warm_cards = posted_cards(engine, slack, uids)
+        harness.run(approvals("w", "floor", warm_cards), measured=False)
+        harness.run(approvals("w", "pmf", warm_cards), measured=False)
+        wait_idle(engine)
+        warmed = {card.submission_id for card in warm_cards}
 
         log(f"measuring with {args.clients} clients")
         outcomes = [
             harness.run(status("a", "bare", args.requests)),
-            harness.run(status("b", "pmf", args.requests)),
+            harness.run(status("s.floor", "floor", args.requests)),
         ]
-        approve = harness.run(
-            clicks("c", "pmf-bot: Approve (a new decision)", cards, by_head=False)
+        outcomes.append(
+            harness.run(replace(status("s.pmf", "pmf", args.requests), floor="s.floor"))
         )
+        outcomes.append(harness.run(submissions("f.floor", "floor", forms, form_keys)))
+        outcomes.append(harness.run(submissions("f.pmf", "pmf", forms, form_keys)))
+        wait_idle(engine)
+        cards = [
+            card for card in posted_cards(engine, slack, uids) if card.submission_id not in warmed
+        ]
+        log(f"  {len(cards)} review cards to click")
+        outcomes.append(harness.run(approvals("c.floor", "floor", cards)))
+        approve = harness.run(approvals("c.pmf", "pmf", cards))
         outcomes.append(approve)
         decided = cards[: approve.sent]  # the clients take the items in order
-        outcomes.append(
-            harness.run(
-                clicks("d", "pmf-bot: Approve again, same reviewer", decided, by_head=False)
-            )
-        )
-        # A Head of Service who is not the reviewer clicks a card already decided (as from a
-        # stale App Home): refused, and told who decided.
-        others = [card for card in decided if card.head_uid != card.reviewer_uid]
-        outcomes.append(
-            harness.run(
-                clicks("e", "pmf-bot: Approve by HoS, already decided", others, by_head=True)
-            )
-        )
+        outcomes.append(harness.run(approvals("r.pmf", "pmf", decided, repeat=True)))
+        with read_session(engine) as session:
+            reviews = len(list(session.exec(select(Review.id))))
         server_end = harness.server_figures()
         load_end = load.ask({"cmd": "figures"})
         server.close()
@@ -623,6 +669,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "threads": args.threads,
             "max_seconds": args.max_seconds,
             "rate": args.rate,
+            "reviews_recorded": reviews,
             "setup": {"load_s": round(load_s, 1), "prepare_s": round(prepare_s, 1)},
             "scenarios": {o.scenario.key: o.as_json() for o in outcomes},
             "memory": {
@@ -667,7 +714,7 @@ def _cell(value: float | None) -> str:
     return "-" if value is None else f"{value:,.1f}"
 
 
-def render(figures: dict[str, Any]) -> str:
+def report(figures: dict[str, Any]) -> str:
     scenarios: dict[str, dict[str, Any]] = figures["scenarios"]
     machine, memory = figures["machine"], figures["memory"]
     load = (
@@ -687,63 +734,71 @@ def render(figures: dict[str, Any]) -> str:
         f"{figures['threads']} for each app",
         "",
         "Ack latency: signed request sent -> HTTP response received (ms)",
-        f"{'':3}{'scenario':42}{'sent':>6}{'median':>9}{'p90':>9}{'p99':>9}{'max':>9}"
+        f"{'':9}{'scenario':42}{'sent':>6}{'median':>9}{'p90':>9}{'p99':>9}{'max':>9}"
         f"{'>3 s':>6}{'per s':>9}  HTTP status",
     ]
     for key, s in scenarios.items():
         ack = s["ack"] or {}
         statuses = ", ".join(f"{k}×{v}" for k, v in s["statuses"].items())
         lines.append(
-            f"{key + '.':3}{s['label']:42}{s['sent']:>6}{_cell(ack.get('median_ms')):>9}"
+            f"{key:9}{s['label']:42}{s['sent']:>6}{_cell(ack.get('median_ms')):>9}"
             f"{_cell(ack.get('p90_ms')):>9}{_cell(ack.get('p99_ms')):>9}"
             f"{_cell(ack.get('max_ms')):>9}{s['over_3s']:>6}{_cell(s['acks_per_s']):>9}  "
             f"{statuses}"
         )
-    bare = scenarios["a"]["ack"]
     lines += [
         "",
-        f"Against the bare app; goals: p99 < {P99_GOAL_MS:g} ms, median within "
-        f"{MEDIAN_RATIO_GOAL:g}x the bare app's",
-        f"{'':3}{'scenario':42}{'median/bare':>12}{'p99/bare':>10}  p99 goal  median goal",
+        "Work: request sent -> its work done (ms; the stand-in's own time of the call, or the "
+        "ack when the answer is the ack); 'last done': first request -> last request's work "
+        "done (s); 'all done': first request -> last Web API call the scenario caused (s)",
+        f"{'':9}{'scenario':42}{'done':>9}{'median':>9}{'p99':>9}{'last done':>10}"
+        f"{'all done':>9}{'CPU/req':>9}  Web API calls per request",
     ]
     for key, s in scenarios.items():
-        ack = s["ack"]
-        if key == "a" or not ack or not bare:
-            continue
-        median_ratio = ack["median_ms"] / bare["median_ms"]
-        p99_ratio = ack["p99_ms"] / bare["p99_ms"]
-        p99_ok = "met" if ack["p99_ms"] < P99_GOAL_MS else "MISSED"
-        ratio_ok = "met" if median_ratio <= MEDIAN_RATIO_GOAL else "MISSED"
-        lines.append(
-            f"{key + '.':3}{s['label']:42}{median_ratio:>11.1f}x{p99_ratio:>9.1f}x  "
-            f"{p99_ok:8}  {ratio_ok}"
-        )
-    lines += [
-        "",
-        "Work after the ack: request sent -> the stand-in records the bot's answer (ms); "
-        "'all done': first request -> last Web API call of the scenario (s)",
-        f"{'':3}{'scenario':42}{'done':>9}{'median':>9}{'p90':>9}{'p99':>9}{'max':>9}"
-        f"{'all done':>9}  recorded",
-    ]
-    for key, s in scenarios.items():
-        if not s["work_done_of"]:
-            continue
         done = s["work_done"] or {}
         unfinished = "" if s["drained"] else " (NOT finished when the wait ended)"
+        sent = s["sent"] or 1
+        calls = ", ".join(f"{m} {n / sent:.2f}" for m, n in list(s["web_api_calls"].items())[:6])
         lines.append(
-            f"{key + '.':3}{s['label']:42}{s['work_done_count']:>4}/{s['sent']:<4}"
-            f"{_cell(done.get('median_ms')):>9}{_cell(done.get('p90_ms')):>9}"
-            f"{_cell(done.get('p99_ms')):>9}{_cell(done.get('max_ms')):>9}"
-            f"{s['all_work_done_s']:>9.1f}  {s['work_done_of']}{unfinished}"
+            f"{key:9}{s['label']:42}{s['work_done_count']:>4}/{s['planned']:<4}"
+            f"{_cell(done.get('median_ms')):>9}{_cell(done.get('p99_ms')):>9}"
+            f"{s['last_done_s']:>10.1f}{s['all_work_done_s']:>9.1f}"
+            f"{_cell(s['server_cpu_ms_per_request']):>6} ms  {calls}{unfinished}"
         )
-    lines += ["", "Server work per request: CPU time of the server process, Web API calls made"]
+    bare = scenarios.get("a", {}).get("ack")
+    lines += [
+        "",
+        f"Goals (issue 11): all requests done; click -> card p99 < {CARD_P99_GOAL_MS:g} ms; "
+        f"completion (all done) <= {FLOOR_RATIO_GOAL:g}x the floor app's; ack median <= "
+        f"{MEDIAN_RATIO_GOAL:g}x the bare app's; CPU/req: decision <= 15 ms, status <= 10 ms, "
+        "submission <= 25 ms",
+        f"{'':9}{'scenario':42}{'all done':>10}{'card p99':>10}{'vs floor':>10}"
+        f"{'ack/bare':>10}{'CPU goal':>10}",
+    ]
+    cpu_goals = {"s": 10.0, "f": 25.0, "c": 15.0, "r": 15.0}
     for key, s in scenarios.items():
-        calls = sum(s["web_api_calls"].values())
-        per = calls / s["sent"] if s["sent"] else 0
-        detail = ", ".join(f"{m} {n}" for m, n in list(s["web_api_calls"].items())[:5])
+        if s["app"] != "pmf":
+            continue
+        complete = s["work_done_count"] == s["planned"] and s["drained"]
+        done = s["work_done"] or {}
+        card = "-"
+        if s["work_done_of"] and done:
+            card = f"{'met' if done['p99_ms'] < CARD_P99_GOAL_MS else 'MISSED'}"
+        floor = scenarios.get(s.get("floor") or "")
+        versus = "-"
+        if floor and floor["all_work_done_s"]:
+            ratio = s["all_work_done_s"] / floor["all_work_done_s"]
+            versus = f"{ratio:.1f}x {'ok' if ratio <= FLOOR_RATIO_GOAL else 'NO'}"
+        ack_ratio = "-"
+        if bare and s["ack"]:
+            ratio = s["ack"]["median_ms"] / bare["median_ms"]
+            ack_ratio = f"{ratio:.1f}x {'ok' if ratio <= MEDIAN_RATIO_GOAL else 'NO'}"
+        goal = cpu_goals.get(key.split(".")[0])
+        cpu = s["server_cpu_ms_per_request"]
+        cpu_ok = "-" if goal is None or cpu is None else ("met" if cpu <= goal else "MISSED")
         lines.append(
-            f"{key + '.':3}{s['label']:42}{_cell(s['server_cpu_ms_per_request']):>8} ms"
-            f"{per:>6.1f} calls  {detail}"
+            f"{key:9}{s['label']:42}{'met' if complete else 'MISSED':>10}{card:>10}"
+            f"{versus:>10}{ack_ratio:>10}{cpu_ok:>10}"
         )
     if any(s["server_stages"] for s in scenarios.values()):
         lines += [
@@ -751,7 +806,7 @@ def render(figures: dict[str, Any]) -> str:
             "Inside the server (--breakdown), median / p99 ms: WSGI in -> out; parse, verify "
             "and route; wait for a listener-executor worker; listener start -> ack(); ack() -> "
             "response (Bolt polls every 10 ms)",
-            f"{'':3}{'scenario':42}{'in server':>15}{'verify':>13}{'wait worker':>17}"
+            f"{'':9}{'scenario':42}{'in server':>15}{'verify':>13}{'wait worker':>17}"
             f"{'to ack':>11}{'after ack':>13}  late",
         ]
         for key, s in scenarios.items():
@@ -766,7 +821,7 @@ def render(figures: dict[str, Any]) -> str:
                 return f"{found['median_ms']:,.1f}/{found['p99_ms']:,.0f}"
 
             lines.append(
-                f"{key + '.':3}{s['label']:42}{pair('total'):>15}{pair('verify'):>13}"
+                f"{key:9}{s['label']:42}{pair('total'):>15}{pair('verify'):>13}"
                 f"{pair('queue'):>17}{pair('to_ack'):>11}{pair('after_ack'):>13}"
                 f"  {stages.get('answered_before_ack', 0)}"
             )
@@ -774,11 +829,12 @@ def render(figures: dict[str, Any]) -> str:
     verdict = "met" if server_mb < MEMORY_GOAL_MB else "MISSED"
     lines += [
         "",
-        f"Peak RSS (high-water mark): server process, pmf-bot + bare app {server_mb:.0f} MB "
-        f"(goal < {MEMORY_GOAL_MB:g} MB: {verdict}); load generator "
+        f"reviews recorded in the database: {figures['reviews_recorded']}",
+        f"Peak RSS (high-water mark): server process, pmf-bot + bare + floor apps "
+        f"{server_mb:.0f} MB (goal < {MEMORY_GOAL_MB:g} MB: {verdict}); load generator "
         f"{memory['load_generator_max_rss_kb'] / 1024:.0f} MB; orchestrator (data load, "
         f"stand-in) {memory['orchestrator_max_rss_kb'] / 1024:.0f} MB",
-        f"setup: data load {figures['setup']['load_s']} s, pending submissions with cards "
+        f"setup: data load {figures['setup']['load_s']} s, submission forms "
         f"{figures['setup']['prepare_s']} s; whole run {figures['total_s']} s",
     ]
     if figures["server_log"]:
@@ -835,7 +891,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     figures = run(args)
-    print(render(figures))
+    print(report(figures))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
 

@@ -5,9 +5,12 @@ The benchmark runs in three processes so that no two of them share a GIL:
 * the orchestrator (`python -m bench.slack_ack`): loads the database, prepares the pending
   submissions and runs the Slack Web API stand-in, which answers and records what the bot
   sends after its acks, as Slack's servers would on other machines;
-* the server (`python -m bench.slack_support serve`): the real pmf-bot app and a bare Bolt
-  app, each behind its own waitress server on 127.0.0.1 with the same thread count. It holds
-  nothing but the two apps, so its peak RSS is the bot's serving memory;
+* the server (`python -m bench.slack_support serve`): the real pmf-bot app, a bare Bolt app
+  (acks only) and the *floor* app (commits one row, acks, then one `chat.update` and one DM:
+  the least any bot must do for a click), each behind its own waitress server on 127.0.0.1
+  with the same thread count. It holds nothing but these apps, so its peak RSS is the bot's
+  serving memory. The kill test (`bench/kill_test.py`) serves pmf-bot alone and `kill -9`s
+  this process;
 * the load generator (`python -m bench.slack_support load`): `clients` threads, each with its
   own keep-alive `http.client` connection, that sign each request as Slack does at the moment
   it is sent and time it until the HTTP response has been read.
@@ -23,6 +26,7 @@ import http.client
 import json
 import logging
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -32,7 +36,7 @@ import urllib.parse
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
@@ -51,6 +55,17 @@ POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 def fixed_clock() -> datetime:
     return NOW
+
+
+def clock_at(offset_s: float) -> Any:
+    """A fixed clock `offset_s` seconds after NOW (the kill test restarts the server a few
+    minutes "later", so the rows the killed process had claimed look abandoned)."""
+    moment = NOW + timedelta(seconds=offset_s)
+
+    def clock() -> datetime:
+        return moment
+
+    return clock
 
 
 # -- process figures ----------------------------------------------------------------------------
@@ -202,6 +217,101 @@ def build_bare_app(api_url: str, signing_secret: str) -> Any:
     return app
 
 
+FLOOR_TABLE = "bench_floor"
+
+
+def create_floor_table(engine: Any) -> None:
+    """The floor app's one table (in the benchmark's database, beside pmf-bot's)."""
+    from sqlalchemy import text
+
+    serial = "SERIAL" if engine.dialect.name == "postgresql" else "INTEGER"
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                f"CREATE TABLE IF NOT EXISTS {FLOOR_TABLE} (id {serial} PRIMARY KEY, "
+                "what VARCHAR(200) NOT NULL, at DOUBLE PRECISION NOT NULL)"
+            )
+        )
+
+
+def build_floor_app(api_url: str, signing_secret: str, engine: Any) -> Any:
+    """The physical floor for pmf-bot's work on this machine: a Bolt app built as pmf-bot's
+    is, whose listeners do the least a bot that keeps its promises must do.
+
+    * `/pmf`: one small read, answered in the acknowledgement (as pmf-bot answers status);
+    * a `pmf_…` button: commit one row, acknowledge, then one `chat.update` of the clicked
+      message and one direct message (to a DM channel opened once per person and kept);
+    * a `pmf_…` form: commit one row, acknowledge, then one message carrying the card's
+      metadata key (`card-v1|REF|…`, as pmf-bot's review card) and one direct message.
+    """
+    from slack_bolt import Ack, App
+    from slack_sdk import WebClient
+    from sqlalchemy import text
+
+    from storage.engine import read_session, write_session
+
+    client = WebClient(token=BOT_TOKEN, base_url=api_url, timeout=10)
+    app = App(client=client, signing_secret=signing_secret, token_verification_enabled=False)
+    channels: dict[str, str] = {}
+    lock = threading.Lock()
+    ours = re.compile(r"^pmf_")
+
+    def dm(user_id: str) -> str:
+        with lock:
+            known = channels.get(user_id)
+        if known:
+            return known
+        channel = str(client.conversations_open(users=user_id)["channel"]["id"])
+        with lock:
+            channels[user_id] = channel
+        return channel
+
+    def commit(what: str) -> None:
+        with write_session(engine) as session:
+            session.execute(
+                text(f"INSERT INTO {FLOOR_TABLE} (what, at) VALUES (:what, :at)"),
+                {"what": what[:200], "at": time.time()},
+            )
+
+    @app.command("/pmf")
+    def status(ack: Ack) -> None:
+        with read_session(engine) as session:
+            count = session.execute(text(f"SELECT count(*) FROM {FLOOR_TABLE}")).scalar()
+        ack(response_type="ephemeral", text=f"{count} rows (floor)")
+
+    @app.action(ours)
+    def clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        user_id = str(body["user"]["id"])
+        commit(f"click {action.get('action_id')} {action.get('value')} by {user_id}")
+        ack()
+        container = body.get("container") or {}
+        channel = str(container.get("channel_id") or body["channel"]["id"])
+        ts = str(container.get("message_ts") or body["message"]["ts"])
+        client.chat_update(channel=channel, ts=ts, text="Approved (floor)")
+        client.chat_postMessage(channel=dm(user_id), text="Your figure was approved (floor).")
+
+    @app.view(ours)
+    def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        user_id = str(body["user"]["id"])
+        try:
+            meta = json.loads(view.get("private_metadata") or "{}")
+        except ValueError:
+            meta = {}
+        ref, period = str(meta.get("ref", "")), str(meta.get("period", ""))
+        commit(f"submit {ref} {period} by {user_id}")
+        ack()
+        channel = dm(user_id)
+        key = f"card-v1|{ref}|{period}|floor"
+        client.chat_postMessage(
+            channel=channel,
+            text=f"{ref} {period} to review (floor)",
+            metadata={"event_type": "pmf_message", "event_payload": {"key": key}},
+        )
+        client.chat_postMessage(channel=channel, text="Thank you (floor).")
+
+    return app
+
+
 class AckProbe:
     """Where each request's time goes inside the server (`slack_ack --breakdown`).
 
@@ -307,10 +417,12 @@ class AckProbe:
 
 
 def serve_role() -> None:
-    """Serve pmf-bot and the bare app until told to stop; answer figure requests meanwhile.
+    """Serve the apps until told to stop; answer figure requests meanwhile.
 
-    The first stdin line is the configuration: database_url, api_url, threads, breakdown.
-    Then each line is a command: figures, stages (with since/until), stop.
+    The first stdin line is the configuration: database_url, api_url, threads, breakdown,
+    and optionally apps (default pmf, bare and floor), port (pmf-bot's; default any free
+    port) and clock_offset_s (pmf-bot's clock is NOW plus this). Then each line is a command:
+    figures, stages (with since/until), stop.
     """
     from bot.settings import load_settings
     from handlers.slack.app import build_app, http_server
@@ -329,12 +441,26 @@ def serve_role() -> None:
             "PMF_DATABASE_URL": config["database_url"],
         }
     )
-    pmf, deps = build_app(settings, engine, clock=fixed_clock)
-    deps.directory.warm_up()  # as `pmf-bot run` does in the background at start
-    bare = build_bare_app(config["api_url"], SECRET)
+    wanted = list(config.get("apps") or ["pmf", "bare", "floor"])
+    apps: dict[str, Any] = {}
+    if "pmf" in wanted:
+        clock = clock_at(float(config.get("clock_offset_s") or 0))
+        pmf, deps = build_app(settings, engine, clock=clock)
+        deps.directory.warm_up()  # as `pmf-bot run` does in the background at start
+        apps["pmf"] = pmf
+    if "bare" in wanted:
+        apps["bare"] = build_bare_app(config["api_url"], SECRET)
+    if "floor" in wanted:
+        apps["floor"] = build_floor_app(config["api_url"], SECRET, engine)
     servers = {
-        name: http_server(app, SECRET, host="127.0.0.1", port=0, threads=int(config["threads"]))
-        for name, app in (("pmf", pmf), ("bare", bare))
+        name: http_server(
+            app,
+            SECRET,
+            host="127.0.0.1",
+            port=int(config.get("port") or 0) if name == "pmf" else 0,
+            threads=int(config["threads"]),
+        )
+        for name, app in apps.items()
     }
     threads = [
         threading.Thread(target=server.run, name=f"waitress-{name}", daemon=True)
