@@ -1,0 +1,364 @@
+"""Kill test (issue 11): `kill -9` pmf-bot in the middle of 400 approvals, restart it, and
+count the decisions lost and the messages sent twice. Goal: 0 and 0.
+
+    python -m bench.kill_test                    # SQLite in a temporary directory
+    python -m bench.kill_test --postgres         # a throwaway PostgreSQL database
+    python -m bench.slack_ack --kill [--postgres] # the same
+
+One run imports a generated register (bench/data.py; no actuals are needed), starts the Slack
+Web API stand-in in this process, and serves pmf-bot alone in a child process
+(`python -m bench.slack_support serve`, the app `pmf-bot run` serves, with its outbox
+deliverer), on a fixed clock. Then:
+
+1. each measure's collector submits a figure (`view_submission`, signed as Slack signs it)
+   and the bot posts the review cards;
+2. `--clients` clients click Approve on `--clicks` cards, as their reviewers; once about
+   half of the decisions are in the database (`--kill-at`), the server gets SIGKILL (no
+   shutdown, no flush: rows half-sent, clicks half-answered);
+3. the server is started again on the same database, with its clock ten minutes later (so the
+   rows the dead process had claimed look abandoned, as they would after five minutes, and are
+   taken over), and the clicks that were not answered 200 are sent again, as a reviewer who
+   saw an error would click again;
+4. once the outbox is empty and Slack has been quiet for a while, the stand-in's record and
+   the database are compared:
+
+* **lost**: a click answered 200 whose submission has no review row;
+* **duplicated**: messages posted more than once with the same key (every message the outbox
+  sends carries its key in Slack message metadata), counted from every `chat.postMessage` the
+  stand-in answered `ok`;
+* **missing**: a decision whose card was never rewritten after it, or whose submitter was
+  never told; **left in the outbox**: rows still pending or sending at the end.
+
+This is a measurement (it prints figures and exits 0); `tests/test_kill.py` runs a smaller
+one on both databases and asserts 0 lost, 0 duplicated, 0 missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import col, func, select
+
+from bench.data import generate, register_document
+from bench.slack_support import (
+    LONDON,
+    NOW,
+    POSTGRES_SERVER,
+    Child,
+    Prepared,
+    fixed_clock,
+    throwaway_postgres,
+)
+from bot import services
+from bot.chat.conversation import Core
+from sandbox.slack_api import SlackStandIn
+from storage.engine import make_engine, read_session
+from storage.migrate import upgrade
+from storage.models import OutboxItem, Review
+
+RESTART_LATER_S = 600.0  # the restarted server's clock: past the outbox's 5-minute stale claim
+QUIET_S = 1.5  # Slack silent this long (and the outbox empty): the work is over
+
+
+def _load(load: Child, url: str, items: list[Prepared], clients: int) -> dict[str, Any]:
+    load.send(
+        {
+            "url": url,
+            "items": [[item.body, item.content_type] for item in items],
+            "clients": clients,
+            "max_seconds": 600.0,
+            "rate": None,
+        }
+    )
+    return load.receive()
+
+
+def _reviews(engine: Any) -> int:
+    with read_session(engine) as session:
+        return int(session.exec(select(func.count()).select_from(Review)).one())
+
+
+def _settle(engine: Any, slack: SlackStandIn, now: datetime, timeout: float) -> bool:
+    """Until nothing is pending or being sent and Slack has been quiet for QUIET_S."""
+    from bench.slack_ack import outbox_busy
+
+    deadline = time.monotonic() + timeout
+    seen, quiet_since = len(slack.calls), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        if len(slack.calls) != seen:
+            seen, quiet_since = len(slack.calls), time.monotonic()
+            continue
+        if not outbox_busy(engine, now) and time.monotonic() - quiet_since >= QUIET_S:
+            return True
+    return False
+
+
+def _start_server(
+    url: str, api_url: str, log_file: Any, offset_s: float, threads: int
+) -> tuple[Child, str]:
+    server = Child("serve", stderr=log_file)
+    ready = server.ask(
+        {
+            "database_url": url,
+            "api_url": api_url,
+            "threads": threads,
+            "apps": ["pmf"],
+            "clock_offset_s": offset_s,
+        }
+    )
+    return server, str(ready["urls"]["pmf"])
+
+
+def run_kill(
+    url: str,
+    *,
+    measures: int = 560,
+    clicks: int = 400,
+    clients: int = 20,
+    kill_at: float = 0.5,
+    threads: int = 16,
+    seed: int = 2026,
+    log: Callable[[str], None] = lambda text: None,
+    directory: Path | None = None,
+) -> dict[str, Any]:
+    """The kill test on the (empty or freshly migrated) database at `url`; its figures."""
+    from bench.slack_ack import (
+        CapturingSimulator,
+        click_items,
+        people_of,
+        posted_cards,
+        submission_items,
+        wait_idle,
+    )
+
+    began = time.perf_counter()
+    with ExitStack() as stack:
+        if directory is None:
+            directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pmf-kill-")))
+        files = generate(directory, measures, seed=seed)
+        document, _plans = register_document(measures, seed)
+        engine = make_engine(url)
+        stack.callback(engine.dispose)
+        upgrade(engine)
+        services.import_register(engine, files.register, actor="bench (kill)", now=NOW)
+        slack = stack.enter_context(SlackStandIn())
+        uids = {email: slack.add_user(email, name) for email, name in people_of(document)}
+        simulator = CapturingSimulator(slack)
+        core = Core(engine, fixed_clock, LONDON)
+        forms, _keys = submission_items(simulator, core, document, uids, clicks, seed)
+        log(f"{len(forms)} submission forms for {measures} measures")
+
+        server_log = (directory / "server.log").open("w+", encoding="utf-8")
+        stack.callback(server_log.close)
+        load = Child("load")
+        stack.callback(load.close)
+        server, app_url = _start_server(url, slack.api_url, server_log, 0.0, threads)
+        stack.callback(lambda: server.close())
+
+        # 1. The submissions and their review cards.
+        _load(load, app_url, forms, clients)
+        wait_idle(engine)
+        cards = posted_cards(engine, slack, uids)[:clicks]
+        items, _done = click_items(simulator, cards)
+        log(f"{len(cards)} review cards posted; clicking Approve on each")
+
+        # 2. The approvals, and kill -9 once about half are decided.
+        reviews_before = _reviews(engine)
+        calls_before = len(slack.calls)
+        wanted = reviews_before + max(1, int(len(items) * kill_at))
+        load.send(
+            {
+                "url": app_url,
+                "items": [[item.body, item.content_type] for item in items],
+                "clients": clients,
+                "max_seconds": 600.0,
+                "rate": None,
+            }
+        )
+        killed_at_reviews = None
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            decided = _reviews(engine)
+            if decided >= wanted:
+                os.kill(server.pid, signal.SIGKILL)
+                server.process.wait(timeout=30)
+                killed_at_reviews = decided - reviews_before
+                break
+            time.sleep(0.02)
+        first = load.receive()
+        first_results: list[list[float] | None] = first["results"]
+        if killed_at_reviews is None:  # all done before half: kill now anyway
+            os.kill(server.pid, signal.SIGKILL)
+            server.process.wait(timeout=30)
+            killed_at_reviews = _reviews(engine) - reviews_before
+        log(f"killed the server with {killed_at_reviews} of {len(items)} decisions recorded")
+
+        # 3. Restart later on the same database; send again what was not answered 200.
+        server, app_url = _start_server(url, slack.api_url, server_log, RESTART_LATER_S, threads)
+        answered = {i for i, r in enumerate(first_results) if r is not None and int(r[2]) == 200}
+        again = [i for i in range(len(items)) if i not in answered]
+        second_results: list[list[float] | None] = []
+        if again:
+            second = _load(load, app_url, [items[i] for i in again], clients)
+            second_results = second["results"]
+        acked = set(answered) | {
+            again[j] for j, r in enumerate(second_results) if r is not None and int(r[2]) == 200
+        }
+        later = NOW + timedelta(seconds=RESTART_LATER_S)
+        settled = _settle(engine, slack, later, timeout=600)
+        log(f"restarted; {len(again)} clicks sent again; outbox drained: {settled}")
+
+        # 4. Count.
+        ids = [card.submission_id for card in cards]
+        with read_session(engine) as session:
+            decided_ids = set(
+                session.exec(select(Review.submission_id).where(col(Review.submission_id).in_(ids)))
+            )
+            left = Counter(
+                status
+                for status in session.exec(
+                    select(OutboxItem.status).where(
+                        col(OutboxItem.status).in_(["pending", "sending"]),
+                        col(OutboxItem.urgent).is_(True),
+                    )
+                )
+            )
+        lost = sorted(
+            cards[i].submission_id for i in acked if cards[i].submission_id not in decided_ids
+        )
+        calls = slack.calls[calls_before:]
+        posted = Counter(
+            str(((c.params.get("metadata") or {}).get("event_payload") or {}).get("key") or "")
+            for c in calls
+            if c.method == "chat.postMessage" and c.ok
+        )
+        unkeyed = posted.pop("", 0)
+        duplicated = {key: n for key, n in posted.items() if n > 1}
+        updates = {
+            (c.params.get("channel"), c.params.get("ts"))
+            for c in calls
+            if c.method == "chat.update" and c.ok
+        }
+        by_id = {card.submission_id: card for card in cards}
+        not_updated = [
+            sid for sid in decided_ids if (by_id[sid].channel, by_id[sid].ts) not in updates
+        ]
+        told = {key.split("|")[2] for key in posted if key.startswith("notice|decided|")}
+        not_told = [sid for sid in decided_ids if str(sid) not in told]
+        methods = Counter(c.method for c in calls if c.ok)
+        server.close()
+        server_log.seek(0)
+        errors = Counter(
+            line.strip()[:120] for line in server_log if line.startswith(("ERROR", "CRITICAL"))
+        )
+        return {
+            "benchmark": "kill_test",
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
+            "database": make_engine(url).dialect.name,
+            "load_average": [round(x, 2) for x in os.getloadavg()],
+            "measures": measures,
+            "clicks": len(items),
+            "clients": clients,
+            "killed_after_decisions": killed_at_reviews,
+            "answered_200_before_kill": len(answered),
+            "not_answered_before_kill": Counter(
+                "unsent" if r is None else str(int(r[2]))
+                for i, r in enumerate(first_results)
+                if i not in answered
+            ),
+            "sent_again": len(again),
+            "acked": len(acked),
+            "decided": len(decided_ids),
+            "lost": len(lost),
+            "lost_ids": lost[:20],
+            "duplicated": sum(n - 1 for n in duplicated.values()),
+            "duplicated_keys": dict(list(duplicated.items())[:20]),
+            "unkeyed_posts": unkeyed,
+            "cards_not_updated": len(not_updated),
+            "submitters_not_told": len(not_told),
+            "left_in_outbox": dict(left),
+            "drained": settled,
+            "web_api_calls": dict(methods.most_common()),
+            "server_errors": dict(errors.most_common(5)),
+            "total_s": round(time.perf_counter() - began, 1),
+        }
+
+
+@contextmanager
+def _database(args: argparse.Namespace, directory: Path) -> Iterator[str]:
+    if args.postgres:
+        with throwaway_postgres(POSTGRES_SERVER) as url:
+            yield url
+    else:
+        yield f"sqlite:///{directory / 'pmf-kill.db'}"
+
+
+def report(figures: dict[str, Any]) -> str:
+    verdict = "met" if figures["lost"] == 0 and figures["duplicated"] == 0 else "MISSED"
+    return "\n".join(
+        [
+            f"pmf-bot kill test ({figures['date']}), {figures['database']}, load average "
+            f"{figures['load_average'][0]:g}",
+            f"{figures['clicks']} Approve clicks by {figures['clients']} clients; kill -9 after "
+            f"{figures['killed_after_decisions']} decisions; {figures['answered_200_before_kill']}"
+            f" answered 200 before the kill, not answered: "
+            f"{dict(figures['not_answered_before_kill'])}; {figures['sent_again']} sent again "
+            "after the restart",
+            f"  decisions lost (answered 200, no review):  {figures['lost']}",
+            f"  messages duplicated (same key twice):      {figures['duplicated']}",
+            f"  cards not rewritten after the decision:    {figures['cards_not_updated']}",
+            f"  submitters never told of the decision:     {figures['submitters_not_told']}",
+            f"  rows left in the outbox:                   {figures['left_in_outbox'] or 0}",
+            f"  posts without a key:                       {figures['unkeyed_posts']}",
+            f"goal 0 lost and 0 duplicated: {verdict}; decided {figures['decided']} of "
+            f"{figures['clicks']}; Web API calls {figures['web_api_calls']}; "
+            f"{figures['total_s']} s",
+        ]
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.kill_test", description=__doc__)
+    parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--clicks", type=int, default=400)
+    parser.add_argument("--measures", type=int, default=560)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--kill-at", type=float, default=0.5)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+
+    def log(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+    with ExitStack() as stack:
+        name = stack.enter_context(tempfile.TemporaryDirectory(prefix="pmf-kill-"))
+        url = stack.enter_context(_database(args, Path(name)))
+        figures = run_kill(
+            url,
+            measures=args.measures,
+            clicks=args.clicks,
+            clients=args.clients,
+            kill_at=args.kill_at,
+            log=log,
+            directory=Path(name),
+        )
+    print(report(figures))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2, default=str) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
