@@ -27,7 +27,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from bot import chain
 from bot.chat import cards
+from bot.chat import chain as chain_view
 from bot.chat import inbox as inbox_view
 from bot.chat import reminders as reminders_view
 from bot.chat import summaries as summaries_view
@@ -539,8 +541,15 @@ def _refresh_cards(run: _Run, submission_id: int, note: str | None) -> None:
 
 
 def _notice(run: _Run, payload: Mapping[str, object], name_of: Callable[[str], str]) -> Message:
-    view = _submission(run, int(str(payload["submission"])))
     kind = payload.get("notice")
+    if kind in chain.CHAIN_NOTICES:
+        try:
+            return chain_view.notice_message(
+                run.engine, run.council, payload, run.zone, run.clock().astimezone(run.zone).date()
+            )
+        except ValueError as error:
+            raise DeliveryError(str(error)) from None
+    view = _submission(run, int(str(payload["submission"])))
     if kind == DECIDED:
         return cards.decision_notice(view, run.zone)
     if kind == REOPENED:

@@ -101,6 +101,12 @@ def published_words(summary: Summary) -> str:
     )
 
 
+def approval_words(summary: Summary) -> str:
+    """'. Draft — awaiting Leadership Team approval' (or who approved it), where the register
+    has a sign-off chain after the Heads of Service; else ''."""
+    return f". {summary.approval}" if summary.approval else ""
+
+
 def _direction(direction: Direction | None) -> str:
     return "—" if direction is None else _DIRECTION_WORDS[direction]
 
@@ -293,7 +299,8 @@ def _fill_board(sheet: Worksheet, summary: Summary) -> None:
         1,
         1,
         f"{summary.council} — Performance Board {summary.quarter} — "
-        f"board date {_long_date(summary.board_date)}{published_words(summary)}",
+        f"board date {_long_date(summary.board_date)}{published_words(summary)}"
+        f"{approval_words(summary)}",
         font=Font(bold=True, size=14),
     )
     header_fill = PatternFill(fill_type="solid", start_color="FFF3F2F1", end_color="FFF3F2F1")
@@ -531,7 +538,7 @@ def board_html(summary: Summary, *, chart: bool = True) -> str:
         f"<h1>{_e(heading)}</h1>",
         f'<p class="lead">Performance Board date: {_e(_long_date(summary.board_date))}. '
         f"{len(summary.rows)} measures; {len(summary.exceptions)} with an exception report"
-        f"{_e(published_words(summary))}.</p>",
+        f"{_e(published_words(summary))}{_e(approval_words(summary))}.</p>",
         "</header>",
         "<main>",
         '<section class="summary" id="summary">',

@@ -354,6 +354,25 @@ class CalendarSpec(Spec):
     exception_reports: Annotated[list[ExceptionStatus], BeforeValidator(_exception_reports)] = (
         Field(default_factory=lambda: [ExceptionStatus.RED])
     )
+    # The report must be approved this many working days before each committee meeting
+    # (the committee's agenda deadline; seed 002 §9, Figure 1).
+    agenda_deadline: int = Field(10, ge=0, le=60)
+
+
+class DirectorateSpec(Spec):
+    """A directorate: its Executive Director approves the quarter's report for the Heads of
+    Service in it (seed 002 §10.2, §11.2)."""
+
+    name: Annotated[Text, _at_most(100)]
+    executive_director: Email
+    heads_of_service: Annotated[list[Email], BeforeValidator(_list)] = Field(default_factory=list)
+
+
+class LeadershipSpec(Spec):
+    """The Leadership Team's approval of the quarter's report before it goes to committee: any
+    one of `approvers` approves for the team (seed 002 §10.3, §11.3)."""
+
+    approvers: Annotated[list[Email], BeforeValidator(_list)] = Field(default_factory=list)
 
 
 class ChannelsSpec(Spec):
@@ -369,6 +388,8 @@ class RegisterSpec(Spec):
     admins: Annotated[list[Email], BeforeValidator(_list)] = Field(default_factory=list)
     people: list[PersonSpec] = Field(default_factory=list)
     channels: ChannelsSpec | None = None
+    directorates: list[DirectorateSpec] = Field(default_factory=list)
+    leadership_team: LeadershipSpec | None = None
     priorities: list[PrioritySpec] = Field(default_factory=list)
 
     def measures(self) -> Iterator[tuple[PrioritySpec, AimSpec, MeasureSpec]]:
@@ -387,6 +408,11 @@ class RegisterSpec(Spec):
                 found.add(measure.cover)
             if measure.strategic_lead:
                 found.add(measure.strategic_lead)
+        for directorate in self.directorates:
+            found.add(directorate.executive_director)
+            found |= set(directorate.heads_of_service)
+        if self.leadership_team:
+            found |= set(self.leadership_team.approvers)
         return found
 
 
@@ -1047,6 +1073,7 @@ def _range_message(error: Mapping[str, Any]) -> str:
     limits = {
         "decimals": "0 to 6",
         "reporting_lag": "0 to 60 working days",
+        "agenda_deadline": "0 to 60 working days",
         "tolerance": "0 to 100 (per cent)",
         "performance_board_weeks": "0 to 26",
     }
@@ -1136,6 +1163,7 @@ def _rule_errors(
         if person.email in people:
             add(("people", index, "email"), f"{person.email} is listed twice in people")
         people.add(person.email)
+    _chain_rules(shell, measures, add)
     if shell.channels:
         for code in shell.channels.priorities:
             if code not in {priority.code for priority in shell.priorities}:
@@ -1144,6 +1172,50 @@ def _rule_errors(
                     f"there is no priority {code} in this register",
                 )
     return errors
+
+
+def _chain_rules(
+    shell: RegisterSpec, measures: Sequence[tuple[Path_, MeasureSpec]], add: Any
+) -> None:
+    """Directorates and the Leadership Team: each Head of Service in one directorate, every
+    Head of Service placed once directorates are given, and approvers who are not the Heads of
+    Service whose work they approve."""
+    placed: dict[str, str] = {}
+    names: set[str] = set()
+    for index, directorate in enumerate(shell.directorates):
+        if directorate.name.lower() in names:
+            add(("directorates", index, "name"), f"directorate {directorate.name} is listed twice")
+        names.add(directorate.name.lower())
+        for h_index, email in enumerate(directorate.heads_of_service):
+            if email in placed:
+                add(
+                    ("directorates", index, "heads_of_service", h_index),
+                    f"{email} is already in the {placed[email]} directorate; a Head of Service "
+                    "belongs to one directorate",
+                )
+            placed.setdefault(email, directorate.name)
+        if directorate.executive_director in directorate.heads_of_service:
+            add(
+                ("directorates", index, "executive_director"),
+                "the Executive Director approves the Heads of Service's sign-off, so cannot be "
+                "one of them",
+            )
+    if shell.directorates:
+        missing: dict[str, Path_] = {}
+        for path, measure in measures:
+            if measure.head_of_service not in placed:
+                missing.setdefault(measure.head_of_service, (*path, "head_of_service"))
+        for email, path in missing.items():
+            add(
+                path,
+                f"{email} is a Head of Service in no directorate: add them to the "
+                "heads_of_service of one of the directorates",
+            )
+    if shell.leadership_team is not None and not shell.leadership_team.approvers:
+        add(
+            ("leadership_team", "approvers"),
+            "name at least one approver, or leave out leadership_team",
+        )
 
 
 def _measure_rules(measure: MeasureSpec, path: Path_, add: Any) -> None:

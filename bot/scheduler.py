@@ -19,7 +19,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine, delete
 from sqlmodel import col
 
-from bot import services
+from bot import chain, services
 from bot.delivery import Surfaces, TickReport, tick
 from bot.summaries import summary_tick
 from storage.engine import write_session
@@ -49,6 +49,7 @@ def run_tick(
     """One tick; errors are logged, never raised into the scheduler (the next tick retries)."""
     try:
         council = services.council_info(engine)
+        chain.tick(engine, council, clock())  # the agenda-deadline reminders, into the outbox
         report = tick(
             engine, council, surfaces, now=clock(), zone=zone, worker=worker_name(), clock=clock
         )

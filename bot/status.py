@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.calendar import DEFAULT_PERFORMANCE_BOARD_WEEKS, Region, WorkingCalendar
 from bot.errors import NotFound
@@ -30,6 +30,9 @@ from bot.ragg import (
 )
 from bot.reminders import Policy
 from bot.workflow import State, period_state
+
+if TYPE_CHECKING:
+    from bot.chain import ApprovalChain
 
 JSON_KEYS = (
     "ref",
@@ -62,6 +65,8 @@ class CouncilInfo:
     # Which statuses need an exception report with actions to improve (seed 002 §6.1.8: Red;
     # a council may ask for Amber too, the register's calendar.exception_reports).
     exception_reports: frozenset[Ragg] = DEFAULT_EXCEPTIONS
+    # After the Heads of Service: Executive Directors, then the Leadership Team (None: none).
+    chain: ApprovalChain | None = None
 
     @property
     def calendar(self) -> WorkingCalendar:

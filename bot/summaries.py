@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot import services
+from bot import chain, outbox, services
 from bot.chat import summaries as summaries_view
 from bot.delivery import Surfaces, Transport, as_surfaces
 from bot.outbox import Ref
@@ -24,7 +24,7 @@ from bot.ragg import Ragg
 from bot.status import CouncilInfo, Publication, Scope, StatusReport, StatusRow
 from bot.summary import SignOffState, Summary, build_summary, for_priority
 from bot.workflow import State
-from storage import audit, queries, summary_store, workflow_store
+from storage import audit, outbox_store, queries, summary_store, workflow_store
 from storage.engine import read_session, write_session
 from storage.models import Measure, Person, SignOff
 from storage.summary_store import Due
@@ -49,22 +49,27 @@ def quarter_of(text: str | None, today: date) -> Period:
     return Period.containing(PeriodKind.QUARTER, period.end)
 
 
-def signoff_states(engine: Engine, quarter: Period) -> list[SignOffState]:
-    """Every Head of Service in the register, with their sign-off for `quarter` if any."""
-    with read_session(engine) as session:
-        heads = session.exec(
-            select(Person.email, Person.name, col(Measure.id))
-            .join(Measure, col(Measure.head_of_service_id) == col(Person.id))
-            .where(col(Measure.active).is_(True))
-        ).all()
-        signed = {
-            email: at
-            for email, at in session.exec(
-                select(Person.email, SignOff.signed_at)
-                .join(SignOff, col(SignOff.person_id) == col(Person.id))
-                .where(SignOff.quarter == quarter.label)
-            )
-        }
+def signoff_states(
+    engine: Engine, quarter: Period, *, session: Session | None = None
+) -> list[SignOffState]:
+    """Every Head of Service in the register, with their sign-off for `quarter` if any (read in
+    `session` when given, so a sign-off not yet committed counts)."""
+    if session is None:
+        with read_session(engine) as own:
+            return signoff_states(engine, quarter, session=own)
+    heads = session.exec(
+        select(Person.email, Person.name, col(Measure.id))
+        .join(Measure, col(Measure.head_of_service_id) == col(Person.id))
+        .where(col(Measure.active).is_(True))
+    ).all()
+    signed = {
+        email: at
+        for email, at in session.exec(
+            select(Person.email, SignOff.signed_at)
+            .join(SignOff, col(SignOff.person_id) == col(Person.id))
+            .where(SignOff.quarter == quarter.label)
+        )
+    }
     counts: dict[tuple[str, str], int] = {}
     for email, name, _ in heads:
         counts[(email, name)] = counts.get((email, name), 0) + 1
@@ -79,13 +84,15 @@ def summary(engine: Engine, council: CouncilInfo, quarter: Period, *, today: dat
     changed since the quarter was last published are marked restated."""
     report = services.status(engine, None, quarter, today=today)
     board = council.calendar.performance_board_date(quarter, council.performance_board_weeks)
-    return build_summary(
+    built = build_summary(
         report,
         quarter,
         board,
         signoff_states(engine, quarter),
         exception_statuses=council.exception_reports,
     )
+    current = chain.state(engine, council, quarter)
+    return replace(built, approval=current.words) if current is not None else built
 
 
 def record_published(
@@ -239,6 +246,11 @@ def sign_off(
             session.flush()
         except IntegrityError:
             raise SignOffRefused(f"You already signed off {quarter}.") from None
+        # The last Head of Service's sign-off sends the report up the chain.
+        following = chain.after_signoff(engine, council, session, quarter, now)
+        outbox_store.enqueue(session, following, now)
+    if following:
+        outbox.committed(engine)
     return SignedOff(quarter, len(mine), now)
 
 

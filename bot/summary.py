@@ -82,6 +82,9 @@ class Summary:
     signoffs: list[SignOffState] = field(default_factory=list)
     exception_statuses: frozenset[Ragg] = DEFAULT_EXCEPTIONS
     published: Publication | None = None  # the figures as last published, if they were
+    # Where the report stands in its sign-off chain ("Draft — awaiting Leadership Team
+    # approval"), when the register has a chain after the Heads of Service.
+    approval: str | None = None
 
     @property
     def reds(self) -> list[StatusRow]:

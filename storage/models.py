@@ -42,7 +42,28 @@ class Council(SQLModel, table=True):
     # Statuses that need an exception report ("red", "amber"); None means Red only.
     exception_reports: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     register_version: int = 0  # +1 whenever a register import changes anything
+    # The report's approval chain after the Heads of Service: directorates with their Executive
+    # Directors, the Leadership Team's approvers, the agenda deadline (working days).
+    chain: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     updated_at: datetime = _when()
+
+
+class ReportApproval(SQLModel, table=True):
+    """An Executive Director's or the Leadership Team's decision on a quarter's report.
+
+    `scope` is the directorate's name, or "leadership"; the latest decision per (quarter,
+    scope) stands. A refusal carries its reason; an approval may follow once fixed."""
+
+    __tablename__ = "report_approval"
+    __table_args__ = (Index("ix_report_approval_quarter", "quarter", "scope"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    quarter: str = Field(max_length=12)
+    scope: str = Field(max_length=100)
+    person_id: int = Field(foreign_key="person.id")
+    decision: str = Field(max_length=10)  # approved / refused
+    reason: str | None = Field(default=None, sa_column=Column(Text))
+    decided_at: datetime = _when()
 
 
 class Person(SQLModel, table=True):

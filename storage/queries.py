@@ -13,6 +13,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from bot.calendar import Region
+from bot.chain import ApprovalChain
 from bot.measures import MeasureInfo
 from bot.periods import Interval, Period
 from bot.ragg import Polarity, Ragg, Rule
@@ -50,6 +51,7 @@ def load_council(session: Session) -> CouncilInfo | None:
         exception_reports=frozenset(Ragg(status) for status in council.exception_reports)
         if council.exception_reports
         else DEFAULT_EXCEPTIONS,
+        chain=ApprovalChain.from_stored(council.chain) if council.chain else None,
     )
 
 

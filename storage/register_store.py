@@ -260,6 +260,7 @@ def _apply_council(session: Session, spec: RegisterSpec, at: datetime, log: Any)
         "exception_reports": [status.value for status in calendar.exception_reports]
         if calendar
         else None,
+        "chain": _chain(spec),
     }
     if council is None:
         session.add(Council(**values, updated_at=at))
@@ -272,6 +273,25 @@ def _apply_council(session: Session, spec: RegisterSpec, at: datetime, log: Any)
         council.updated_at = at
         session.add(council)
         log("council.update", "council", str(spec.council), before, values)
+
+
+def _chain(spec: RegisterSpec) -> dict[str, Any] | None:
+    """The approval chain after the Heads of Service, as stored on the council; None without
+    directorates or a Leadership Team (Heads of Service's sign-off is then the last step)."""
+    if not spec.directorates and spec.leadership_team is None:
+        return None
+    return {
+        "directorates": [
+            {
+                "name": item.name,
+                "executive_director": item.executive_director,
+                "heads_of_service": list(item.heads_of_service),
+            }
+            for item in spec.directorates
+        ],
+        "leadership_team": list(spec.leadership_team.approvers) if spec.leadership_team else [],
+        "agenda_deadline": spec.calendar.agenda_deadline if spec.calendar else 10,
+    }
 
 
 def _person_view(person: Person) -> dict[str, Any]:

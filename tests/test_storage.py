@@ -31,6 +31,7 @@ TABLES = {
     "message_ref",
     "inbound_event",
     "signoff",
+    "report_approval",
     "summary_post",
     "published_figures",
     "audit_event",

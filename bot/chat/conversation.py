@@ -25,8 +25,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from bot import leave, services, summaries
+from bot import chain, leave, services, summaries
 from bot.chat import cards, intents
+from bot.chat import chain as chain_view
 from bot.chat import inbox as inbox_view
 from bot.chat import reminders as reminders_view
 from bot.chat import status as status_view
@@ -533,6 +534,41 @@ def _signoff(
     )
 
 
+def _report(
+    core: Core, who: Someone, rest: str, mentions: Mapping[str, str | None], channel: str | None
+) -> Outcome:
+    """`/pmf report [QUARTER]`: where the quarter's report stands in its sign-off chain, with
+    Approve / Refuse for the person whose decision it waits for."""
+    council = core.council()
+    try:
+        quarter = chain.quarter_named(rest or None, core.today())
+    except chain.ChainRefused as error:
+        return _refused(error)
+    current = chain.state(core.engine, council, quarter)
+    if current is None:
+        return Reply(
+            Message.plain(
+                "This council's register has no approval chain after the Heads of Service: "
+                f"see /pmf summary {quarter} for their sign-off."
+            )
+        )
+    mine = []
+    if who.email is not None and council.chain is not None:
+        stage = current.stage
+        for scope in council.chain.scopes_of(who.email):
+            step = current.step(scope)
+            ready = (stage == "executive_directors" and scope != chain.LEADERSHIP) or (
+                stage == "leadership_team" and scope == chain.LEADERSHIP
+            )
+            if step is not None and ready and not step.approved:
+                mine.append(step)
+    timetable = chain.agenda_deadline(council, quarter)
+    meeting, deadline = timetable if timetable else (None, None)
+    return Reply(
+        chain_view.chain_status(current, core.zone, mine=mine, meeting=meeting, deadline=deadline)
+    )
+
+
 COMMANDS: dict[str, Handler] = {
     "help": _help,
     "status": _status,
@@ -542,6 +578,7 @@ COMMANDS: dict[str, Handler] = {
     "back": _back,
     "summary": _summary,
     "signoff": _signoff,
+    "report": _report,
 }
 
 
@@ -735,6 +772,69 @@ def _reply_edit(core: Core, who: Someone, value: str, channel: str | None) -> Ou
     )
 
 
+def _report_step(core: Core, who: Someone, value: str) -> tuple[str, Period, str] | Reply:
+    if who.email is None:
+        return not_in_register("approve reports")
+    named = chain_view.read_value(value)
+    if named is None:
+        log.warning("a report button came back naming no quarter and step")
+        return Reply(Message.plain("That button does not name a report; please use /pmf report."))
+    try:
+        quarter = Period.parse(named[0])
+    except PeriodError:
+        log.warning("a report button came back with a damaged quarter")
+        return Reply(Message.plain("That button does not name a report; please use /pmf report."))
+    return who.email, quarter, named[1]
+
+
+def _report_approve(core: Core, who: Someone, value: str, channel: str | None) -> Outcome:
+    named = _report_step(core, who, value)
+    if isinstance(named, Reply):
+        return named
+    email, quarter, scope = named
+    try:
+        after = chain.decide(
+            core.engine,
+            core.council(),
+            email=email,
+            quarter=quarter,
+            scope=scope,
+            decision=chain.APPROVED,
+            reason=None,
+            now=core.now(),
+        )
+    except chain.ChainRefused as error:
+        return _refused(error)
+    step = after.step(scope)
+    label = step.label if step else scope
+    return Reply(
+        Message.plain(
+            text(Icon.DONE, f" You approved the {quarter} report for {label}. {after.words}.")
+        )
+    )
+
+
+def _report_refuse(core: Core, who: Someone, value: str, channel: str | None) -> Outcome:
+    named = _report_step(core, who, value)
+    if isinstance(named, Reply):
+        return named
+    email, quarter, scope = named
+    council = core.council()
+    current = chain.state(core.engine, council, quarter)
+    step = current.step(scope) if current else None
+    if current is None or step is None:
+        return Reply(Message.plain("That report step is no longer in the register."))
+    if email not in step.approvers:
+        who_may = " or ".join(step.approver_names)
+        return Reply(
+            status_view.refusal(
+                f"Only {who_may} can decide on the {quarter} report for {step.label}."
+            )
+        )
+    fallback = Message.plain("The form did not open in time; please click Refuse again.")
+    return OpenForm(chain_view.refuse_form(quarter, step, channel), fallback)
+
+
 CLICKS: dict[str, Callable[[Core, Someone, str, str | None], Outcome]] = {
     intents.OPEN_SUBMIT: _open_submit,
     intents.RESUBMIT: _open_submit,
@@ -744,6 +844,8 @@ CLICKS: dict[str, Callable[[Core, Someone, str, str | None], Outcome]] = {
     intents.REFRESH_HOME: _refresh,
     intents.REPLY_CONFIRM: _reply_confirm,
     intents.REPLY_EDIT: _reply_edit,
+    intents.REPORT_APPROVE: _report_approve,
+    intents.REPORT_REFUSE: _report_refuse,
 }
 
 
@@ -753,6 +855,7 @@ FIELDS = {
     intents.SUBMIT_FORM: (intents.VALUE, intents.OVERVIEW, intents.ACTIONS, intents.EVIDENCE),
     intents.REJECT_FORM: (intents.REASON,),
     intents.REOPEN_FORM: (intents.REASON,),
+    intents.REPORT_REFUSE_FORM: (intents.REASON,),
 }
 
 
@@ -807,7 +910,46 @@ def form(
         except (WorkflowError, NotFound) as error:  # Invalid too: it is a WorkflowError
             return FormErrors({intents.REASON: str(error)})
         return Accepted()
+    if kind == intents.REPORT_REFUSE_FORM:
+        return _report_refused(core, who.email, meta, values)
     return FormErrors({first: "This form is no longer in use; please start again."})
+
+
+def _report_refused(
+    core: Core, email: str, meta: Mapping[str, Any], values: Mapping[str, str | None]
+) -> Outcome:
+    named = chain_view.read_value(f"{meta.get('quarter', '')}|{meta.get('scope', '')}")
+    try:
+        quarter = Period.parse(named[0]) if named else None
+    except PeriodError:
+        quarter = None
+    if named is None or quarter is None:
+        log.warning("a report refusal form came back without the report it names")
+        return FormErrors(
+            {intents.REASON: "This form is damaged; please click Refuse on the report again."}
+        )
+    try:
+        chain.decide(
+            core.engine,
+            core.council(),
+            email=email,
+            quarter=quarter,
+            scope=named[1],
+            decision=chain.REFUSED,
+            reason=values.get(intents.REASON),
+            now=core.now(),
+        )
+    except chain.ChainRefused as error:
+        return FormErrors({intents.REASON: str(error)})
+    return Accepted(
+        Message.plain(
+            text(
+                Icon.DONE,
+                f" You refused the {quarter} report; the Performance & Policy Officer and the "
+                "people who prepared it have your reason.",
+            )
+        )
+    )
 
 
 def _submitted(

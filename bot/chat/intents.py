@@ -14,14 +14,29 @@ REFRESH_HOME = "refresh_home"
 REPLY_CONFIRM = "reply_confirm"  # value: JSON of what a reply to a reminder said
 REPLY_EDIT = "reply_edit"  # value: JSON, opens the form prefilled
 
-BUTTONS = (OPEN_SUBMIT, RESUBMIT, APPROVE, REJECT, REOPEN, REFRESH_HOME, REPLY_CONFIRM, REPLY_EDIT)
+REPORT_APPROVE = "report_approve"  # value: "QUARTER|SCOPE" (a directorate, or leadership)
+REPORT_REFUSE = "report_refuse"  # value: "QUARTER|SCOPE" (opens the reason form)
+
+BUTTONS = (
+    OPEN_SUBMIT,
+    RESUBMIT,
+    APPROVE,
+    REJECT,
+    REOPEN,
+    REFRESH_HOME,
+    REPLY_CONFIRM,
+    REPLY_EDIT,
+    REPORT_APPROVE,
+    REPORT_REFUSE,
+)
 
 # Forms
 SUBMIT_FORM = "submit"
 REJECT_FORM = "reject_reason"
 REOPEN_FORM = "reopen_reason"
+REPORT_REFUSE_FORM = "report_refuse_reason"
 
-FORMS = (SUBMIT_FORM, REJECT_FORM, REOPEN_FORM)
+FORMS = (SUBMIT_FORM, REJECT_FORM, REOPEN_FORM, REPORT_REFUSE_FORM)
 
 # Form fields, named as the use cases name their problems
 VALUE, OVERVIEW, ACTIONS, EVIDENCE, REASON = "value", "overview", "actions", "evidence", "reason"
