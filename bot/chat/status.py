@@ -83,6 +83,16 @@ HELP: tuple[tuple[str, Text], ...] = (
             Code("/pmf signoff 2025-26 Q4"),
         ),
     ),
+    (
+        "report [PERIOD]",
+        text(
+            "where the quarter's report stands on its way to committee, with Approve / Refuse "
+            "for Executive Directors and the Leadership Team. ",
+            Em("e.g."),
+            " ",
+            Code("/pmf report 2025-26 Q4"),
+        ),
+    ),
     ("help", text("this list")),
 )
 
