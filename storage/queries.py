@@ -86,6 +86,10 @@ def load_measures(
     the last full read."""
     bind = session.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine
+    # A write session binds an engine *with options* (SQLite's BEGIN IMMEDIATE): a new object
+    # each time, so the cache is kept on the engine it was made from.
+    while isinstance(getattr(engine, "_proxied", None), Engine):
+        engine = engine._proxied  # type: ignore[attr-defined]
     version = session.exec(select(Council.register_version)).first() or 0
     with _CATALOGUE_LOCK:
         cached = _CATALOGUE.get(engine)
