@@ -94,22 +94,62 @@ class MeasureInfo:
 
 LARGEST = Decimal(10) ** 15  # the database keeps 20 digits before the point; stay well inside
 _THOUSANDS = re.compile(r"^[-+]?[£]?\d{1,3}(,\d{3})+(\.\d+)?%?$")
+_PLAIN = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)$")  # digits, at most one full stop
+_EXPONENT = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)[eE][-+]?\d+$")
+_FRACTIONS = {1: "5", 2: "25", 3: "125", 4: "0625", 5: "03125", 6: "015625"}
 
 
 class ValueProblem(ValueError):
     """A figure that cannot be accepted; the message is written for the officer."""
 
 
+def example_figure(format: Format, decimals: int) -> str:
+    """A figure this measure accepts, as an officer would type it: '87' for a whole number,
+    '87.5' for one decimal place, '12400.25' for pounds and pence. Every hint and placeholder
+    uses it, so no example is one the measure would refuse."""
+    whole = "12400" if format is Format.CURRENCY else "87"
+    fraction = _FRACTIONS.get(decimals, "5".rjust(decimals, "0"))
+    return f"{whole}.{fraction}" if decimals > 0 else whole
+
+
+def places_words(decimals: int) -> str:
+    """'a whole number', 'up to 1 decimal place', 'up to 2 decimal places'."""
+    if decimals == 0:
+        return "a whole number"
+    return f"up to {decimals} decimal place{'' if decimals == 1 else 's'}"
+
+
+def value_hint(format: Format, decimals: int) -> str:
+    """'A whole number, such as 87.' / 'Up to 1 decimal place, such as 87.5.'"""
+    words = places_words(decimals)
+    return f"{words[0].upper()}{words[1:]}, such as {example_figure(format, decimals)}."
+
+
+def _places(plain: str) -> int:
+    """Decimal places that carry precision: '45.50' has 1, '100.0' has none."""
+    return len(plain.partition(".")[2].rstrip("0"))
+
+
 def check_value(text: str | int | Decimal, *, format: Format, decimals: int) -> Decimal:
-    """Read a typed figure: thousands separators, a % or £ sign and spaces are allowed."""
+    """Read a typed figure in plain decimal notation (PRODUCT §5).
+
+    Thousands separators, a % or £ sign and spaces are allowed; trailing zeros that add no
+    precision are too (45.50 is 45.5 on a one-decimal measure). Exponents (1e2), 'inf' and
+    'nan' are refused: nobody types a performance figure that way, so it is a slip.
+    """
+    example = example_figure(format, decimals)
     raw = str(text).strip()
     cleaned = raw.replace(" ", "")
     if "," in cleaned:
         if not _THOUSANDS.match(cleaned):
             # "45,5" is a decimal comma, not 455: refuse rather than misread it.
             raise ValueProblem(
-                f"'{raw}' has a comma where a full stop belongs; write "
-                "decimals with a full stop, such as 45.5."
+                f"'{raw}' has a comma where a full stop belongs; write decimals with a full "
+                "stop, such as 45.5, and thousands with commas every three digits, such "
+                "as 1,250."
+                if decimals
+                else f"'{raw}' has a comma where none belongs; this measure is reported to a "
+                "whole number, such as 87, with commas only between thousands, such as 1,250."
             )
         cleaned = cleaned.replace(",", "")
     if format is Format.PERCENTAGE:
@@ -118,23 +158,30 @@ def check_value(text: str | int | Decimal, *, format: Format, decimals: int) -> 
         cleaned = cleaned.replace("£", "", 1)
     if not cleaned:
         raise ValueProblem("Please enter a figure.")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueProblem(f"'{raw}' is not a number. Enter digits only, such as 87.5.") from None
-    if not value.is_finite():
-        raise ValueProblem(f"'{raw}' is not a number. Enter digits only, such as 87.5.")
-    exponent = value.as_tuple().exponent
-    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
-    if places > decimals:
-        allowed = {0: "a whole number", 1: "at most 1 decimal place"}.get(
-            decimals, f"at most {decimals} decimal places"
-        )
+    if _EXPONENT.match(cleaned):
         raise ValueProblem(
-            f"{raw} has {places} decimal places; this measure is reported to {allowed}."
+            f"'{raw}' is written with a power of ten; please write the figure out in "
+            f"digits, such as {example}."
         )
+    if not _PLAIN.match(cleaned):
+        raise ValueProblem(f"'{raw}' is not a number. Enter digits only, such as {example}.")
+    value = Decimal(cleaned)
     if abs(value) >= LARGEST:
         raise ValueProblem(f"{raw} is too large a figure for a performance measure.")
+    places = _places(cleaned)
+    if places > decimals:
+        allowed = (
+            "a whole number"
+            if decimals == 0
+            else f"at most {decimals} decimal place{'' if decimals == 1 else 's'}"
+        )
+        raise ValueProblem(
+            f"{raw} has {places} decimal place{'' if places == 1 else 's'}; this measure "
+            f"is reported to {allowed}."
+        )
+    value = value.quantize(Decimal(1).scaleb(-places))  # exact: the dropped digits are zeros
+    if value == 0:
+        value = abs(value)  # never "-0"
     if format is Format.PERCENTAGE and not Decimal(0) <= value <= Decimal(100):
         raise ValueProblem(f"{raw} is not a percentage: it must be from 0 to 100.")
     return value

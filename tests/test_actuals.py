@@ -249,7 +249,7 @@ def test_a_period_that_ended_yesterday_is_accepted(tmp_path: Path) -> None:
         ("SE1.1", "NaN", "is not a number"),
         ("SE1.1", "", "enter a figure"),
         ("SE1.1", "45.55", "45.55 has 2 decimal places"),
-        ("SE2.2", "12.5", "12.5 has 1 decimal places; this measure is reported to a whole number"),
+        ("SE2.2", "12.5", "12.5 has 1 decimal place; this measure is reported to a whole number"),
         ("TC1.3", "£10.505", "3 decimal places"),
         ("SE1.1", "100.1", "100.1 is not a percentage: it must be from 0 to 100"),
         ("SE1.1", "-0.5", "is not a percentage"),

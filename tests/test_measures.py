@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.measures import ValueProblem, check_value, format_value
+from bot.measures import ValueProblem, check_value, example_figure, format_value, value_hint
 from bot.register import Format
 
 
@@ -22,6 +22,12 @@ from bot.register import Format
         ("0", Format.PERCENTAGE, 0, Decimal(0)),
         ("100", Format.PERCENTAGE, 0, Decimal(100)),
         ("7.98", Format.NUMBER, 2, Decimal("7.98")),
+        # Trailing zeros add no precision: 45.50 is 45.5 on a one-decimal measure.
+        ("45.50", Format.PERCENTAGE, 1, Decimal("45.5")),
+        ("100.0", Format.PERCENTAGE, 0, Decimal(100)),
+        ("£12,400.00", Format.CURRENCY, 0, Decimal(12400)),
+        ("-0.0", Format.NUMBER, 1, Decimal(0)),
+        (".5", Format.NUMBER, 1, Decimal("0.5")),
     ],
 )
 def test_accepted_figures(text: str, format: Format, decimals: int, expected: Decimal) -> None:
@@ -41,7 +47,40 @@ def test_accepted_figures(text: str, format: Format, decimals: int, expected: De
         ("-1", Format.PERCENTAGE, 0, "is not a percentage"),
         ("45,5", Format.NUMBER, 1, "comma where a full stop belongs"),
         ("1,0", Format.NUMBER, 1, "comma where a full stop belongs"),
-        ("1e20", Format.NUMBER, 0, "too large"),
+        ("1e20", Format.NUMBER, 0, "with a power of ten"),
+        (
+            "1e2",
+            Format.NUMBER,
+            0,
+            "'1e2' is written with a power of ten; please write the figure "
+            "out in digits, such as 87.",
+        ),
+        ("1E-1", Format.PERCENTAGE, 1, "such as 87.5."),
+        ("inf", Format.NUMBER, 0, "'inf' is not a number. Enter digits only, such as 87."),
+        ("-Infinity", Format.NUMBER, 0, "is not a number"),
+        ("nan", Format.CURRENCY, 2, "'nan' is not a number. Enter digits only, such as 12400.25."),
+        ("0x10", Format.NUMBER, 0, "is not a number"),
+        ("1_000", Format.NUMBER, 0, "is not a number"),
+        ("1" * 16, Format.NUMBER, 0, "too large"),
+        (
+            "45.55",
+            Format.PERCENTAGE,
+            1,
+            "45.55 has 2 decimal places; this measure is reported to at most 1 decimal place.",
+        ),
+        (
+            "12.5",
+            Format.NUMBER,
+            0,
+            "12.5 has 1 decimal place; this measure is reported to a whole number.",
+        ),
+        (
+            "45,5",
+            Format.NUMBER,
+            0,
+            "has a comma where none belongs; this measure is reported to "
+            "a whole number, such as 87",
+        ),
         ("87.5%", Format.NUMBER, 1, "is not a number"),
     ],
 )
@@ -66,3 +105,24 @@ def test_figures_are_shown_as_officers_write_them(
     value: Decimal | None, format: Format, decimals: int, units: str | None, shown: str
 ) -> None:
     assert format_value(value, format, decimals, units) == shown
+
+
+@pytest.mark.parametrize(
+    ("format", "decimals", "example", "hint"),
+    [
+        (Format.PERCENTAGE, 0, "87", "A whole number, such as 87."),
+        (Format.PERCENTAGE, 1, "87.5", "Up to 1 decimal place, such as 87.5."),
+        (Format.NUMBER, 2, "87.25", "Up to 2 decimal places, such as 87.25."),
+        (Format.CURRENCY, 0, "12400", "A whole number, such as 12400."),
+        (Format.NUMBER, 6, "87.015625", "Up to 6 decimal places, such as 87.015625."),
+    ],
+)
+def test_every_example_is_one_the_measure_accepts(
+    format: Format, decimals: int, example: str, hint: str
+) -> None:
+    assert example_figure(format, decimals) == example
+    assert value_hint(format, decimals) == hint
+    assert check_value(example, format=format, decimals=decimals) == Decimal(example)
+    for fewer in range(decimals):
+        with pytest.raises(ValueProblem):
+            check_value(example, format=format, decimals=fewer)

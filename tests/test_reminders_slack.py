@@ -217,6 +217,13 @@ def test_a_reply_in_the_thread_is_read_back_with_confirm_and_edit(reminded: Bot)
     assert submissions(reminded, "SE1.1", Q2) == [], "nothing is recorded before Confirm"
 
 
+def test_a_reply_with_trailing_zeros_is_read_as_the_figure(reminded: Bot) -> None:
+    message = reminder(reminded, JANE, SE11_BEFORE_5)
+    answer = reply(reminded, JANE, message, "36.50 Emissions fell", ts="1800000007.1")
+    assert answer["text"].startswith("I read 36.5% for SE1.1 2026-27 Q2"), answer["text"]
+    assert ids.REPLY_CONFIRM in buttons(answer)
+
+
 def test_edit_opens_the_modal_prefilled_with_the_reply(reminded: Bot) -> None:
     message = reminder(reminded, JANE, SE11_BEFORE_5)
     answer = reply(reminded, JANE, message, "37 – Lower heating demand.", ts="1800000002.1")
@@ -234,6 +241,7 @@ def test_edit_opens_the_modal_prefilled_with_the_reply(reminded: Bot) -> None:
         ("36.55 Close to target", "has 2 decimal places; this measure is reported to at most 1"),
         ("120 Way up", "is not a percentage: it must be from 0 to 100"),
         ("45,5 Decimal comma", "has a comma where a full stop belongs"),
+        ("1e2% Written as a power of ten", "is written with a power of ten"),
     ],
 )
 def test_a_reply_is_checked_exactly_as_the_modal_checks(
@@ -265,7 +273,8 @@ def test_a_reply_it_cannot_read_gets_a_short_hint_with_an_example(reminded: Bot,
     message = reminder(reminded, JANE, SE11_BEFORE_5)
     answer = reply(reminded, JANE, message, text, ts=f"18000002{len(text):02d}.1")
     assert answer["text"].startswith("I could not find a figure at the start of that.")
-    assert "`87.5 Recycling rose after the garden waste round restarted`" in answer["text"]
+    # SE1.1 is a percentage to 1 decimal place: the example is one it accepts.
+    assert "`87.5 Up on last quarter after the new round started`" in answer["text"]
     assert len(answer.get("blocks") or []) <= 1  # a short hint: one paragraph at most
 
 

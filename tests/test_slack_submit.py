@@ -55,6 +55,37 @@ def test_submit_opens_the_modal_for_the_latest_period_with_what_the_collector_ne
         assert block_id in block_ids
 
 
+def value_input(view: dict[str, Any]) -> dict[str, Any]:
+    [block] = [b for b in view["blocks"] if b.get("block_id") == ids.VALUE_BLOCK]
+    return block
+
+
+@pytest.mark.parametrize(
+    ("who", "ref", "placeholder", "hint"),
+    [
+        (JANE, "SE1.1", "e.g. 87.5", "Up to 1 decimal place, such as 87.5."),
+        (SAM, "SE2.1", "e.g. 87", "A whole number, such as 87."),
+    ],
+)
+def test_the_value_hint_and_placeholder_fit_the_measure(
+    reader: Bot, who: str, ref: str, placeholder: str, hint: str
+) -> None:
+    block = value_input(open_submit(reader, who, ref))
+    assert block["element"]["placeholder"]["text"] == placeholder
+    assert block["hint"]["text"] == hint
+
+
+def test_trailing_zeros_and_exponents(bot: Bot) -> None:
+    view = open_submit(bot, JANE, "SE1.1")
+    body = submit_view(bot, JANE, view["id"], form_values("1e1")).json()
+    assert "with a power of ten" in body["errors"][ids.VALUE_BLOCK]
+    answer = submit_view(bot, JANE, view["id"], form_values("36.50"))
+    assert answer.body == b"", answer.text
+    settle(bot)
+    [saved] = submissions(bot, "SE1.1")
+    assert str(saved.value) == "36.5"
+
+
 def test_submit_with_a_period_opens_that_period(reader: Bot) -> None:
     view = open_submit(reader, JANE, "SE1.1 2026-27 Q1")
     shown = modal_fields(view)

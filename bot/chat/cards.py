@@ -32,6 +32,7 @@ from bot.chat.model import (
     text,
 )
 from bot.chat.words import badge, day, when
+from bot.measures import example_figure, value_hint
 from bot.submissions import SubmissionForm, SubmissionView
 
 LONG = 2800  # officers' text in one part, leaving room for its label
@@ -70,7 +71,6 @@ def submission_form(
     value_initial = prefill[0] if prefill else (plain_number(pending.value) if pending else None)
     overview_initial = prefill[1] if prefill else (pending.overview if pending else None)
     unit = UNITS.get(measure.format.value, measure.units or "a number")
-    places = "whole number" if measure.decimals == 0 else f"up to {measure.decimals} decimal places"
     blocks: list[Heading | Note | Facts] = [
         Heading(f"{measure.ref} {measure.title}"),
         Note(text(clip(measure.definition or "No definition recorded.", LONG))),
@@ -104,8 +104,8 @@ def submission_form(
                 intents.VALUE,
                 f"Value ({unit})",
                 initial=value_initial,
-                placeholder="e.g. 87.5",
-                hint=f"{places.capitalize()}.",
+                placeholder=f"e.g. {example_figure(measure.format, measure.decimals)}",
+                hint=value_hint(measure.format, measure.decimals),
                 max_length=40,
             ),
             Field(

@@ -997,7 +997,10 @@ def _submitted(
 # -- messages -----------------------------------------------------------------------------------
 
 
-FIGURE_FIRST = re.compile(r"^\s*([-+]?£?[\d,]*\.?\d+%?)(?:\s*[-–—:,]\s*|\s+|$)(.*)$", re.DOTALL)
+# An exponent is read too, so that "1e2" is refused with the reason rather than not seen.
+FIGURE_FIRST = re.compile(
+    r"^\s*([-+]?£?[\d,]*\.?\d+(?:[eE][-+]?\d+)?%?)(?:\s*[-–—:,]\s*|\s+|$)(.*)$", re.DOTALL
+)
 
 
 def read_reply(words: str) -> tuple[str, str] | None:
@@ -1026,9 +1029,7 @@ def message_hint() -> Message:
     return Message.plain(
         text(
             "To submit a figure by message, reply in the thread of its reminder with the figure "
-            "first, for example ",
-            Code(reminders_view.REPLY_EXAMPLE),
-            " — or use ",
+            "first and then a sentence (the reminder shows an example) — or use ",
             Code("/pmf submit REF"),
             ".",
         )
@@ -1043,19 +1044,6 @@ def reply_to_reminder(
     if who.email is None:
         return not_in_register("submit figures")
     ref, period = reminder
-    read = read_reply(words)
-    if read is None:
-        return Reply(
-            Message.plain(
-                text(
-                    "I could not find a figure at the start of that. Reply with the figure "
-                    "first, then a sentence, for example ",
-                    Code(reminders_view.REPLY_EXAMPLE),
-                    ".",
-                )
-            )
-        )
-    figure, overview = read
     try:
         form_ = submission_form(
             core.engine,
@@ -1065,8 +1053,24 @@ def reply_to_reminder(
             actor=who.email,
             today=core.today(),
         )
+    except (WorkflowError, NotFound, PeriodError) as error:
+        return Reply(Message.plain(text(Icon.WARNING, " ", str(error))))
+    read = read_reply(words)
+    if read is None:
+        return Reply(
+            Message.plain(
+                text(
+                    "I could not find a figure at the start of that. Reply with the figure "
+                    "first, then a sentence, for example ",
+                    Code(reminders_view.reply_example(form_.measure)),
+                    ".",
+                )
+            )
+        )
+    figure, overview = read
+    try:
         value = check_value(figure, format=form_.measure.format, decimals=form_.measure.decimals)
-    except (WorkflowError, NotFound, PeriodError, ValueProblem) as error:
+    except ValueProblem as error:
         return Reply(Message.plain(text(Icon.WARNING, " ", str(error))))
     measure = form_.measure
     payload = json.dumps({"r": ref, "p": period.label, "v": figure, "o": overview, "k": key})

@@ -25,10 +25,18 @@ from bot.chat.model import (
 )
 from bot.chat.status import paragraphs
 from bot.chat.words import day
+from bot.measures import MeasureInfo, example_figure
 from bot.periods import Period
 from bot.reminders import Kind, ReminderContent
 
-REPLY_EXAMPLE = "87.5 Recycling rose after the garden waste round restarted"
+REPLY_SENTENCE = "Up on last quarter after the new round started"
+
+
+def reply_example(measure: MeasureInfo) -> str:
+    """A reply this measure accepts: '87 Up on last quarter…' for a whole number, '87.5 …'
+    for one decimal place."""
+    return f"{example_figure(measure.format, measure.decimals)} {REPLY_SENTENCE}"
+
 
 NameOf = Callable[[str], str]
 
@@ -137,7 +145,7 @@ def reminder_message(content: ReminderContent, name_of: NameOf) -> Message:
         Note(
             text(
                 "Or reply in this thread with the figure and a sentence, for example ",
-                Code(REPLY_EXAMPLE),
+                Code(reply_example(measure)),
                 ".",
             )
         ),

@@ -923,7 +923,7 @@
       bar.hidden = false;
       $("#reply-label").textContent = `Replying in thread to: ${ui.replyTo.label}`;
       $("#composer-label").textContent = `Reply in thread in ${name}`;
-      input.placeholder = "Reply in thread… (e.g. 87.5 Recycling rose after the garden waste round restarted)";
+      input.placeholder = "Reply in thread… (the figure first, then a sentence)";
     } else {
       bar.hidden = true;
       $("#composer-label").textContent = `Message ${name}`;
