@@ -47,21 +47,35 @@ class Directory:
         self._people: dict[str, tuple[Someone, float]] = {}
 
     def who(self, user_id: str) -> Someone:
-        """The register person behind a Slack user (`email` None if not in the register)."""
+        """The register person behind a Slack user (`email` None if not in the register).
+
+        Who someone is, and whether they are an admin, is read from the database on every
+        request (one indexed row): a register import that takes away admin rights, or an
+        admin's rebinding, counts from the next click, in every process. Only the answer for a
+        user *not* in the register is kept for a minute, to spare Slack's `users.info`.
+        """
+        bound = self._bound(user_id)
+        if bound is not None:
+            return bound
         with self._lock:
             cached = self._people.get(user_id)
-        if cached and (cached[0].known or time.monotonic() - cached[1] < 60):
+        if cached and time.monotonic() - cached[1] < 60:
             return cached[0]
         someone = self._resolve(user_id)
         with self._lock:
             self._people[user_id] = (someone, time.monotonic())
         return someone
 
-    def _resolve(self, user_id: str) -> Someone:
+    def _bound(self, user_id: str) -> Someone | None:
+        if not user_id:
+            return None
         with read_session(self.engine) as session:
             person = session.exec(select(Person).where(Person.slack_user_id == user_id)).first()
-        if person is not None:
-            return Someone(user_id, person.email, person.name, person.is_admin)
+        if person is None:
+            return None
+        return Someone(user_id, person.email, person.name, person.is_admin)
+
+    def _resolve(self, user_id: str) -> Someone:
         try:
             profile = self.client.users_info(user=user_id)["user"]["profile"]
         except SlackApiError as error:
