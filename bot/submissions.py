@@ -105,8 +105,20 @@ class DecisionResult:
 
 
 @dataclass(frozen=True)
+class Redo:
+    """The version a rejected or reopened figure replaces, and why it must be redone."""
+
+    last: SubmissionView
+    decision: str  # "rejected" or "reopened"
+    reason: str | None
+    by: str | None  # a name
+    at: datetime | None
+
+
+@dataclass(frozen=True)
 class SubmissionForm:
-    """What the submission modal shows before anything is typed."""
+    """What the submission modal shows before anything is typed: a pending version (Edit
+    before a decision) or a rejected or reopened one (Resubmit) prefills it."""
 
     measure: MeasureInfo
     period: Period
@@ -118,6 +130,12 @@ class SubmissionForm:
     on_behalf: bool = False
     notes: list[str] = field(default_factory=list)
     actions_needed_for: str = "Red"  # or "Red or Amber" (the register's exception_reports)
+    redo: Redo | None = None
+
+    @property
+    def last(self) -> SubmissionView | None:
+        """The version to start from: pending, else the one rejected or reopened."""
+        return self.pending or (self.redo.last if self.redo else None)
 
 
 def card_recipients(view: SubmissionView) -> list[str]:
@@ -198,6 +216,12 @@ def submission_form(
             )
         recent = store.recent_values(session, measure, period, limit=4)
         pending = store.latest_pending(session, measure, period, council)
+        found = store.to_redo(session, measure, period, council) if pending is None else None
+    redo = None
+    if found is not None:
+        last, reason, by, at = found
+        decision = "rejected" if facts.state is State.REJECTED else "reopened"
+        redo = Redo(last, decision, reason, by, at)
     deadline = council.calendar.deadline(period, measure.reporting_lag)
     target = target_for(measure.targets, period, cumulative=measure.rule.cumulative)
     notes = []
@@ -217,6 +241,7 @@ def submission_form(
         verdict.on_behalf,
         notes,
         exception_words(council),
+        redo,
     )
 
 
@@ -580,6 +605,7 @@ __all__ = [
     "DecisionResult",
     "Invalid",
     "NotFound",
+    "Redo",
     "Refused",
     "SubmissionForm",
     "SubmissionView",

@@ -28,7 +28,7 @@ from bot.status import CouncilInfo
 from bot.workflow import State
 from storage import audit
 from storage.engine import is_postgres
-from storage.models import Leave, Measure, PeriodValue, Person, Review, Submission
+from storage.models import AuditEvent, Leave, Measure, PeriodValue, Person, Review, Submission
 from storage.queries import load_measures
 
 if TYPE_CHECKING:
@@ -345,6 +345,36 @@ def latest_pending(
     if pv is None or pv.state != State.SUBMITTED.value or pv.latest_submission_id is None:
         return None
     return view(session, pv.latest_submission_id, council)
+
+
+def to_redo(
+    session: Session, measure_info: MeasureInfo, period: Period, council: CouncilInfo
+) -> tuple[SubmissionView, str | None, str | None, datetime | None] | None:
+    """The last version of a rejected or reopened figure, to prefill the form that redoes it:
+    (version, why, who said so, when). A rejection's reason is on its review; a reopening's in
+    its audit event."""
+    pv = _period_value(session, measure_info.ref, period)
+    if pv is None or pv.latest_submission_id is None:
+        return None
+    if pv.state == State.REJECTED.value:
+        last = view(session, pv.latest_submission_id, council)
+        return last, last.reason, last.decided_by_name, last.decided_at
+    if pv.state != State.REOPENED.value:
+        return None
+    last = view(session, pv.latest_submission_id, council)
+    event = session.exec(
+        select(AuditEvent)
+        .where(
+            AuditEvent.action == "submission.reopen",
+            AuditEvent.entity_key == audit.fit_key(f"{measure_info.ref} {pv.period}"),
+        )
+        .order_by(col(AuditEvent.seq).desc())
+        .limit(1)
+    ).first()
+    if event is None:
+        return last, None, None, None
+    reason = (event.after or {}).get("reason") if isinstance(event.after, dict) else None
+    return last, reason, name_of(session, event.actor), event.at
 
 
 def view(session: Session, submission_id: int, council: CouncilInfo | None) -> SubmissionView:

@@ -136,7 +136,15 @@ def test_approve_updates_the_card_in_place_and_tells_the_collector(bot: Bot) -> 
 
 
 def test_reject_needs_a_reason_and_the_collector_can_resubmit(bot: Bot) -> None:
-    submit_figure(bot, JANE, "SE1.1", "36.5")
+    submit_figure(
+        bot,
+        JANE,
+        "SE1.1",
+        "36.5",
+        overview="Depot retrofit finished.",
+        actions="Switch the fleet to HVO.",
+        evidence="https://example.gov.uk/energy",
+    )
     [card] = cards(bot, HOS)
     [v1] = submissions(bot, "SE1.1")
 
@@ -182,6 +190,20 @@ def test_reject_needs_a_reason_and_the_collector_can_resubmit(bot: Bot) -> None:
     modal = call.response["view"]
     assert modal["callback_id"] == ids.SUBMIT_VIEW
     assert f"*Period*\\n{LATEST}" in text_of(modal["blocks"])
+    # The form starts from the rejected version, with the reason at the top.
+    top = text_of(modal["blocks"][0])
+    assert "*Version 1 was rejected by Helen Carter on Thu 08 Oct 2026*" in top, top
+    assert reason in top
+    assert {
+        b["block_id"]: b["element"].get("initial_value")
+        for b in modal["blocks"]
+        if b.get("type") == "input"
+    } == {
+        ids.VALUE_BLOCK: "36.5",
+        ids.OVERVIEW_BLOCK: "Depot retrofit finished.",
+        ids.ACTIONS_BLOCK: "Switch the fleet to HVO.",
+        ids.EVIDENCE_BLOCK: "https://example.gov.uk/energy",
+    }
 
     answer = submit_view(bot, JANE, modal["id"], form_values("37.0", "Fleet now included."))
     assert answer.body == b""

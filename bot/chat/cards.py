@@ -29,6 +29,7 @@ from bot.chat.model import (
     Text,
     clip,
     is_safe_url,
+    plain_of,
     text,
 )
 from bot.chat.words import badge, day, when
@@ -67,11 +68,28 @@ def submission_form(
         ", ".join(f"{period}: {measure.format_value(value)}" for period, value in form.recent)
         or "none yet"
     )
-    pending = form.pending
-    value_initial = prefill[0] if prefill else (plain_number(pending.value) if pending else None)
-    overview_initial = prefill[1] if prefill else (pending.overview if pending else None)
+    pending, last, redo = form.pending, form.last, form.redo
+    value_initial = prefill[0] if prefill else (plain_number(last.value) if last else None)
+    overview_initial = prefill[1] if prefill else (last.overview if last else None)
     unit = UNITS.get(measure.format.value, measure.units or "a number")
-    blocks: list[Heading | Note | Facts] = [
+    blocks: list[Heading | Note | Facts | Para] = []
+    if redo is not None:
+        # Why it is being redone comes first: it is what the collector must act on.
+        by = f" by {redo.by}" if redo.by else ""
+        at = f" on {day(redo.at.date())}" if redo.at else ""
+        blocks.append(
+            Para(
+                text(
+                    Icon.REJECTED if redo.decision == "rejected" else Icon.REOPENED,
+                    " ",
+                    Strong(f"Version {redo.last.version} was {redo.decision}{by}{at}"),
+                    ": ",
+                    clip(redo.reason or "no reason was recorded.", LONG),
+                    "\nThe form starts from that version; change what the reason asks for.",
+                )
+            )
+        )
+    blocks += [
         Heading(f"{measure.ref} {measure.title}"),
         Note(text(clip(measure.definition or "No definition recorded.", LONG))),
         Facts(
@@ -120,7 +138,7 @@ def submission_form(
                 "Actions to improve performance",
                 multiline=True,
                 optional=True,
-                initial=pending.actions if pending else None,
+                initial=last.actions if last else None,
                 hint=(
                     f"Required when the figure is {form.actions_needed_for} (the exception report)."
                 ),
@@ -129,7 +147,7 @@ def submission_form(
                 intents.EVIDENCE,
                 "Evidence link",
                 optional=True,
-                initial=pending.evidence_url if pending else None,
+                initial=last.evidence_url if last else None,
                 placeholder="https://…",
                 max_length=1000,
             ),
@@ -397,4 +415,9 @@ def submitted_notice(
             "saved, and I will keep trying to deliver the review card (the Performance & "
             "Policy Officer's digest lists it until it arrives); you may also let them know.",
         )
-    return Message.plain(words)
+    # Until it is decided the figure can still be changed: Edit opens the form with it.
+    edit = Button(
+        "Edit",
+        Intent(intents.OPEN_SUBMIT, measure_period(view.measure.ref, view.period.label)),
+    )
+    return Message(plain_of(words), (Para(words), Actions((edit,))))
