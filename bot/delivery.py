@@ -522,9 +522,24 @@ def _refresh_cards(run: _Run, submission_id: int, note: str | None) -> None:
                 )
             )
         )
-        if not refs:
-            return
-        view = workflow_store.view(session, submission_id, run.council)
+    if not refs:
+        return
+    card = review_card_now(run.engine, run.council, submission_id, run.zone, note)
+    for ref in refs:
+        _update_quietly(run, Ref(ref.surface, ref.channel, ref.ts), card)
+
+
+def review_card_now(
+    engine: Engine,
+    council: CouncilInfo,
+    submission_id: int,
+    zone: ZoneInfo,
+    note: str | None = None,
+) -> Message:
+    """A submission's review card as the figure now stands (the outbox's rewrite, and the
+    card a surface shows in place of the one just clicked)."""
+    with read_session(engine) as session:
+        view = workflow_store.view(session, submission_id, council)
         latest = workflow_store.latest_submission(session, view.measure, view.period)
         reopened = None
         if view.decision == "approved" and note:
@@ -535,9 +550,7 @@ def _refresh_cards(run: _Run, submission_id: int, note: str | None) -> None:
         if view.decision is None and latest is not None and latest.id != submission_id
         else None
     )
-    card = cards.review_card(view, run.zone, superseded_by=superseded, reopened=reopened)
-    for ref in refs:
-        _update_quietly(run, Ref(ref.surface, ref.channel, ref.ts), card)
+    return cards.review_card(view, zone, superseded_by=superseded, reopened=reopened)
 
 
 def _notice(run: _Run, payload: Mapping[str, object], name_of: Callable[[str], str]) -> Message:

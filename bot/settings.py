@@ -16,6 +16,11 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 DEFAULT_DATABASE_URL = "sqlite:///pmf.db"
 DEFAULT_API_URL = "https://slack.com/api/"
+# Bot Framework's public cloud; sovereign clouds (GCC High, DoD) and tests name their own.
+DEFAULT_TEAMS_OPENID_METADATA_URL = (
+    "https://login.botframework.com/v1/.well-known/openidconfiguration"
+)
+DEFAULT_TEAMS_LOGIN_URL = "https://login.microsoftonline.com"
 MIN_AUDIT_KEY_LENGTH = 32
 
 
@@ -42,6 +47,13 @@ class Settings(BaseSettings):
     audit_keys_old: SecretStr | None = Field(None, alias="PMF_AUDIT_KEYS_OLD")
     # Microsoft Teams (PRODUCT §10): the bot's Microsoft app id, a GUID.
     teams_app_id: str | None = Field(None, alias="TEAMS_APP_ID")
+    teams_app_password: SecretStr | None = Field(None, alias="TEAMS_APP_PASSWORD")
+    teams_tenant_id: str | None = Field(None, alias="TEAMS_TENANT_ID")
+    teams_openid_metadata_url: str = Field(
+        DEFAULT_TEAMS_OPENID_METADATA_URL, alias="TEAMS_OPENID_METADATA_URL"
+    )
+    teams_login_url: str = Field(DEFAULT_TEAMS_LOGIN_URL, alias="TEAMS_LOGIN_URL")
+    teams_port: int = Field(3978, alias="PMF_TEAMS_PORT", ge=1, le=65535)
 
     @field_validator("timezone")
     @classmethod
@@ -79,6 +91,11 @@ class Settings(BaseSettings):
     @classmethod
     def _trailing_slash(cls, value: str) -> str:
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("teams_login_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
 
     @property
     def zone(self) -> ZoneInfo:

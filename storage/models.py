@@ -75,6 +75,11 @@ class Person(SQLModel, table=True):
     slack_user_id: str | None = Field(default=None, max_length=32, index=True)
     slack_checked_at: datetime | None = _when(nullable=True)
     slack_dm_channel: str | None = Field(default=None, max_length=40)
+    # Microsoft Teams (PRODUCT §10): the person's Teams user id for this bot ("29:…"), matched
+    # by e-mail through the Bot Connector; `surface` is the chat they last used ("slack",
+    # "teams"), where their reminders and cards go when both can reach them.
+    teams_user_id: str | None = Field(default=None, max_length=200, index=True)
+    surface: str | None = Field(default=None, max_length=10)
 
 
 class Priority(SQLModel, table=True):
@@ -270,6 +275,23 @@ class AuditHead(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     seq: int = 0
     hash: str = Field(max_length=64)
+
+
+class TeamsConversation(SQLModel, table=True):
+    """Where the bot can write in Teams without being spoken to first (a conversation
+    reference): stored from installationUpdate, conversationUpdate and every message.
+    `user_id` is the person of a personal chat; None for a team's channel."""
+
+    __tablename__ = "teams_conversation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: str = Field(max_length=200, unique=True, index=True)
+    service_url: str = Field(max_length=300)
+    tenant_id: str | None = Field(default=None, max_length=64)
+    user_id: str | None = Field(default=None, max_length=200, index=True)
+    kind: str = Field(max_length=20)  # personal | channel | groupChat
+    name: str | None = Field(default=None, max_length=200)
+    updated_at: datetime = _when()
 
 
 class MessageRef(SQLModel, table=True):

@@ -1,0 +1,328 @@
+"""Activities from Teams, handed to the chat-neutral conversation (PRODUCT §7, §10).
+
+- a message in the personal chat is a command with the `/pmf` grammar, without the slash
+  (`status SE1`, `submit SE1.1`, `due`…; a leading `/pmf` works too); the answer is posted
+  back to the same conversation;
+- `installationUpdate` and `conversationUpdate` store the conversation reference and say
+  welcome;
+- `invoke` `adaptiveCard/action` is a card button (`Action.Execute`, its verb the intent): the
+  answer is the card to show in its place — the review card as it now stands, a reason form,
+  or a short message that leaves the card as it was;
+- `invoke` `task/fetch` opens the submission form in a dialog, `task/submit` checks it: its
+  problems go back on the form, nothing is stored until it is valid.
+
+Every change is committed (with its outbox rows) inside the conversation, before the answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from bot.chat import conversation, intents
+from bot.chat.conversation import Accepted, FormErrors, OpenForm, Outcome, PostSummary, Reply
+from bot.chat.inbox import home_page
+from bot.chat.model import Actions, Button, Icon, Intent, Message, Para, Strong, plain_of, text
+from bot.delivery import DeliveryError, review_card_now
+from bot.inbox import inbox
+from handlers.teams import render
+from handlers.teams.app import TeamsDeps
+
+log = logging.getLogger(__name__)
+
+OK = "200 OK"
+AT = re.compile(r"<at>(.*?)</at>", re.DOTALL)
+
+
+def handle(deps: TeamsDeps, activity: dict[str, Any]) -> tuple[str, Any]:
+    kind = activity.get("type")
+    deps.people.remember(activity)
+    if kind == "message":
+        _message(deps, activity)
+        return OK, None
+    if kind in ("installationUpdate", "conversationUpdate"):
+        _welcome(deps, activity)
+        return OK, None
+    if kind == "invoke":
+        return OK, _invoke(deps, activity)
+    return OK, None
+
+
+# -- messages ---------------------------------------------------------------------------------
+
+
+def _words_and_mentions(deps: TeamsDeps, activity: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The command typed, without the bot's own @mention; other mentions → their e-mails."""
+    words = str(activity.get("text") or "")
+    bot_id = str((activity.get("recipient") or {}).get("id") or "")
+    mentions: dict[str, str | None] = {}
+    for entity in activity.get("entities") or []:
+        if not isinstance(entity, dict) or entity.get("type") != "mention":
+            continue
+        token = str(entity.get("text") or "")
+        named = entity.get("mentioned") or {}
+        if not token:
+            continue
+        if named.get("id") == bot_id:
+            words = words.replace(token, " ")
+            continue
+        someone = deps.people.who({**activity, "from": named})
+        shown = "@" + AT.sub(r"\1", token).strip()
+        mentions[shown] = someone.email
+        words = words.replace(token, shown)
+    return AT.sub(r"\1", words).strip(), mentions
+
+
+def _message(deps: TeamsDeps, activity: dict[str, Any]) -> None:
+    someone = deps.people.who(activity)
+    words, mentions = _words_and_mentions(deps, activity)
+    where = str((activity.get("conversation") or {}).get("id") or "")
+    try:
+        outcome = conversation.command(deps.core, someone, words, mentions=mentions, channel=where)
+    except Exception:
+        log.exception("a Teams command could not be answered")
+        outcome = Reply(Message.plain(conversation.SORRY))
+    _say(deps, activity, _as_message(outcome))
+
+
+def _as_message(outcome: Outcome) -> Message | None:
+    if isinstance(outcome, Reply):
+        return outcome.message
+    if isinstance(outcome, OpenForm):
+        opener = _opener(outcome)
+        if opener is None:
+            return outcome.fallback
+        return Message.of(
+            outcome.form.title,
+            Para(text(Icon.EDIT, " ", Strong(outcome.form.title))),
+            Actions((Button("Open the form", Intent(*opener)),)),
+        )
+    if isinstance(outcome, PostSummary):
+        return Message.plain(
+            text(
+                Icon.INFO,
+                " Summaries reach Teams channels named in the register on the Board date; "
+                "to post one now, use Slack or the command line (pmf-bot summary --post).",
+            )
+        )
+    if isinstance(outcome, Accepted):
+        return outcome.reply
+    return None
+
+
+def _opener(outcome: OpenForm) -> tuple[str, str] | None:
+    """The button that opens this form again (a dialog must be asked for with a click)."""
+    meta = outcome.form.meta
+    if outcome.form.kind == intents.SUBMIT_FORM and meta.get("ref") and meta.get("period"):
+        return intents.OPEN_SUBMIT, f"{meta['ref']}|{meta['period']}"
+    return None
+
+
+def _say(deps: TeamsDeps, activity: dict[str, Any], message: Message | None) -> None:
+    if message is None:
+        return
+    service_url = str(activity.get("serviceUrl") or "")
+    where = str((activity.get("conversation") or {}).get("id") or "")
+    try:
+        deps.connector.send(service_url, where, render.activity(message), patient=True)
+    except DeliveryError as error:
+        log.warning("could not answer in Teams: %s", error)
+
+
+def _welcome(deps: TeamsDeps, activity: dict[str, Any]) -> None:
+    bot_id = (activity.get("recipient") or {}).get("id")
+    added = [m.get("id") for m in activity.get("membersAdded") or [] if isinstance(m, dict)]
+    installed = activity.get("type") == "installationUpdate" and activity.get("action") in (
+        "add",
+        "add-upgrade",
+        None,
+    )
+    if not installed and bot_id not in added:
+        return
+    kind = (activity.get("conversation") or {}).get("conversationType") or "personal"
+    if kind != "personal":
+        return  # a team: its channels are stored for summaries; nobody to greet by name
+    someone = deps.people.who(activity)
+    intro = text(
+        Icon.WELCOME,
+        f" Hello{' ' + someone.name if someone.name else ''}. I collect and review the "
+        "council's performance figures. Type ",
+        Strong("due"),
+        " to see what you have to do, or ",
+        Strong("help"),
+        " for everything I understand.",
+    )
+    _say(deps, activity, Message.plain(intro))
+
+
+# -- invokes ----------------------------------------------------------------------------------
+
+
+def _invoke(deps: TeamsDeps, activity: dict[str, Any]) -> Any:
+    name = activity.get("name")
+    value = activity.get("value") if isinstance(activity.get("value"), dict) else {}
+    assert isinstance(value, dict)
+    someone = deps.people.who(activity)
+    key = f"teams:{activity.get('id') or ''}"
+    try:
+        if name == "adaptiveCard/action":
+            action = value.get("action") if isinstance(value.get("action"), dict) else {}
+            assert isinstance(action, dict)
+            data = action.get("data") if isinstance(action.get("data"), dict) else {}
+            assert isinstance(data, dict)
+            return _execute(deps, activity, someone, str(action.get("verb") or ""), data, key)
+        data = value.get("data") if isinstance(value.get("data"), dict) else {}
+        assert isinstance(data, dict)
+        if name == "task/fetch":
+            return _dialog_open(deps, activity, someone, data)
+        if name == "task/submit":
+            return _dialog_submit(deps, activity, someone, data, key)
+    except Exception:
+        log.exception("a Teams invoke could not be handled")
+        return render.text_answer(conversation.SORRY)
+    return None
+
+
+def _where(activity: dict[str, Any]) -> str | None:
+    return (activity.get("conversation") or {}).get("id")
+
+
+def _execute(
+    deps: TeamsDeps,
+    activity: dict[str, Any],
+    someone: conversation.Someone,
+    verb: str,
+    data: dict[str, Any],
+    key: str,
+) -> Any:
+    if verb == render.FORM_VERB:
+        return _inline_form(deps, activity, someone, data, key)
+    if verb not in intents.BUTTONS:
+        return render.text_answer("That button is no longer in use; please type due.")
+    value = str(data.get(render.DATA_VALUE) or "")
+    outcome = conversation.click(deps.core, someone, verb, value, channel=_where(activity))
+    if isinstance(outcome, OpenForm):
+        return render.form_answer(
+            render.form_card(outcome.form, opened_by=(verb, value), dialog=False)
+        )
+    if isinstance(outcome, Reply):
+        return render.text_answer(plain_of(_first_text(outcome.message)))
+    if verb == intents.REFRESH_HOME:
+        return render.card_answer(_home(deps, someone))
+    sid = conversation.row_id(value)
+    if verb == intents.APPROVE and sid is not None:
+        return render.card_answer(_card(deps, sid))
+    message = _as_message(outcome)
+    return render.card_answer(message) if message else render.text_answer("Done.")
+
+
+def _first_text(message: Message) -> tuple[Any, ...]:
+    for block in message.blocks:
+        if isinstance(block, Para):
+            return block.text
+    return (message.summary,)
+
+
+def _card(deps: TeamsDeps, submission_id: int) -> Message:
+    core = deps.core
+    return review_card_now(core.engine, core.council(), submission_id, core.zone)
+
+
+def _home(deps: TeamsDeps, someone: conversation.Someone) -> Message:
+    core = deps.core
+    box = (
+        inbox(core.engine, core.council(), email=someone.email, today=core.today())
+        if someone.email
+        else None
+    )
+    return home_page(box, core.zone)
+
+
+def _submitted_form(
+    deps: TeamsDeps, someone: conversation.Someone, data: dict[str, Any], key: str
+) -> tuple[Outcome, str, dict[str, Any], tuple[str, str] | None, dict[str, str | None]]:
+    kind, meta, opened = render.form_data(data)
+    values = render.form_values(data, conversation.FIELDS.get(kind, ()))
+    outcome = conversation.form(deps.core, someone, kind, meta, values, request_key=key)
+    return outcome, kind, meta, opened, values
+
+
+def _form_again(
+    deps: TeamsDeps,
+    activity: dict[str, Any],
+    someone: conversation.Someone,
+    opened: tuple[str, str] | None,
+    values: dict[str, str | None],
+    errors: dict[str, str],
+    *,
+    dialog: bool,
+) -> Any:
+    """The form as it was opened, with what was typed and its problems shown."""
+    again = (
+        conversation.click(deps.core, someone, opened[0], opened[1], channel=_where(activity))
+        if opened
+        else None
+    )
+    if not isinstance(again, OpenForm):
+        words = " ".join(errors.values()) or "This form can no longer be used."
+        return (
+            {"task": {"type": "message", "value": words}} if dialog else render.text_answer(words)
+        )
+    shown = render.form_card(
+        again.form, opened_by=opened or ("", ""), typed=values, errors=errors, dialog=dialog
+    )
+    return render.dialog(again.form, shown) if dialog else render.form_answer(shown)
+
+
+def _inline_form(
+    deps: TeamsDeps,
+    activity: dict[str, Any],
+    someone: conversation.Someone,
+    data: dict[str, Any],
+    key: str,
+) -> Any:
+    outcome, kind, meta, opened, values = _submitted_form(deps, someone, data, key)
+    if isinstance(outcome, FormErrors):
+        return _form_again(
+            deps, activity, someone, opened, values, dict(outcome.errors), dialog=False
+        )
+    sid = conversation.row_id(meta.get("submission"))
+    if kind in (intents.REJECT_FORM, intents.REOPEN_FORM) and sid is not None:
+        return render.card_answer(_card(deps, sid))
+    message = _as_message(outcome)
+    return render.card_answer(message) if message else render.text_answer("Done.")
+
+
+def _dialog_open(
+    deps: TeamsDeps, activity: dict[str, Any], someone: conversation.Someone, data: dict[str, Any]
+) -> Any:
+    action = str(data.get(render.DATA_ACTION) or "")
+    value = str(data.get(render.DATA_VALUE) or "")
+    if action not in intents.BUTTONS:
+        return {"task": {"type": "message", "value": "That button is no longer in use."}}
+    outcome = conversation.click(deps.core, someone, action, value, channel=_where(activity))
+    if isinstance(outcome, OpenForm):
+        shown = render.form_card(outcome.form, opened_by=(action, value), dialog=True)
+        return render.dialog(outcome.form, shown)
+    message = _as_message(outcome)
+    words = plain_of(_first_text(message)) if message else "Done."
+    return {"task": {"type": "message", "value": words}}
+
+
+def _dialog_submit(
+    deps: TeamsDeps,
+    activity: dict[str, Any],
+    someone: conversation.Someone,
+    data: dict[str, Any],
+    key: str,
+) -> Any:
+    outcome, _kind, _meta, opened, values = _submitted_form(deps, someone, data, key)
+    if isinstance(outcome, FormErrors):
+        return _form_again(
+            deps, activity, someone, opened, values, dict(outcome.errors), dialog=True
+        )
+    message = _as_message(outcome)
+    if message is not None:
+        _say(deps, activity, message)
+    return None  # the dialog closes

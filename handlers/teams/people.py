@@ -1,0 +1,170 @@
+"""Teams users ↔ register people, and the conversation references the bot writes to.
+
+A Teams user is matched to the register by e-mail: the Bot Connector's member lookup
+(`GET {serviceUrl}/v3/conversations/{id}/members/{userId}`) gives `email` (or, failing that,
+`userPrincipalName`), and the person's Teams id is stored on their row beside the Slack id.
+Every activity's conversation (id, serviceUrl, tenant) is stored, so reminders and cards reach
+people — and summaries reach channels — without being spoken to first.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from bot.chat.conversation import Someone
+from bot.delivery import DeliveryError
+from handlers.teams.connector import Connector
+from storage.engine import read_session, write_session
+from storage.models import Person, TeamsConversation
+
+log = logging.getLogger(__name__)
+
+SURFACE = "teams"
+UNKNOWN_RECHECK = 60.0
+
+
+def _kind(activity: dict[str, Any]) -> str:
+    conversation = activity.get("conversation") or {}
+    return str(conversation.get("conversationType") or "personal")
+
+
+def _tenant(activity: dict[str, Any]) -> str | None:
+    tenant = ((activity.get("channelData") or {}).get("tenant") or {}).get("id")
+    tenant = tenant or (activity.get("conversation") or {}).get("tenantId")
+    return str(tenant) if tenant else None
+
+
+class TeamsPeople:
+    def __init__(self, engine: Engine, connector: Connector, clock: Callable[[], datetime]) -> None:
+        self.engine, self.connector, self.clock = engine, connector, clock
+        self._lock = threading.Lock()
+        self._people: dict[str, tuple[Someone, float]] = {}
+        self._refs: dict[str, tuple[str, str | None, str | None]] = {}
+
+    # -- conversation references -------------------------------------------------------------
+
+    def remember(self, activity: dict[str, Any]) -> None:
+        """Store where this activity came from (once per change, not once per message)."""
+        conversation = str((activity.get("conversation") or {}).get("id") or "")
+        service_url = str(activity.get("serviceUrl") or "")
+        if not conversation or not service_url:
+            return
+        kind = _kind(activity)
+        user = str((activity.get("from") or {}).get("id") or "") if kind == "personal" else ""
+        tenant = _tenant(activity)
+        seen = (service_url, tenant, user or None)
+        with self._lock:
+            if self._refs.get(conversation) == seen:
+                return
+        name = ((activity.get("channelData") or {}).get("channel") or {}).get("name")
+        with write_session(self.engine) as session:
+            row = session.exec(
+                select(TeamsConversation).where(TeamsConversation.conversation_id == conversation)
+            ).first()
+            if row is None:
+                row = TeamsConversation(
+                    conversation_id=conversation,
+                    service_url=service_url,
+                    kind=kind,
+                    updated_at=self.clock(),
+                )
+            row.service_url, row.tenant_id, row.kind = service_url, tenant, kind
+            if user:
+                row.user_id = user
+            if name:
+                row.name = str(name)[:200]
+            row.updated_at = self.clock()
+            session.add(row)
+        with self._lock:
+            self._refs[conversation] = seen
+
+    def service_url_of(self, conversation: str) -> str | None:
+        with read_session(self.engine) as session:
+            row = session.exec(
+                select(TeamsConversation).where(TeamsConversation.conversation_id == conversation)
+            ).first()
+        return row.service_url if row else None
+
+    def personal(self, user_id: str) -> TeamsConversation | None:
+        with read_session(self.engine) as session:
+            return session.exec(
+                select(TeamsConversation).where(
+                    TeamsConversation.user_id == user_id, TeamsConversation.kind == "personal"
+                )
+            ).first()
+
+    def any_service(self) -> tuple[str, str | None] | None:
+        """A service URL (and tenant) the bot has heard from, to open a personal chat."""
+        with read_session(self.engine) as session:
+            row = session.exec(
+                select(TeamsConversation).order_by(TeamsConversation.updated_at.desc())  # type: ignore[attr-defined]
+            ).first()
+        return (row.service_url, row.tenant_id) if row else None
+
+    # -- people ------------------------------------------------------------------------------
+
+    def who(self, activity: dict[str, Any]) -> Someone:
+        """The register person behind the activity's sender (`email` None if not in it)."""
+        sender = activity.get("from") or {}
+        user_id = str(sender.get("id") or "")
+        with self._lock:
+            cached = self._people.get(user_id)
+        if cached and (cached[0].known or time.monotonic() - cached[1] < UNKNOWN_RECHECK):
+            return cached[0]
+        someone = self._resolve(activity, user_id, str(sender.get("name") or "") or None)
+        with self._lock:
+            self._people[user_id] = (someone, time.monotonic())
+        return someone
+
+    def _resolve(self, activity: dict[str, Any], user_id: str, name: str | None) -> Someone:
+        with read_session(self.engine) as session:
+            person = session.exec(select(Person).where(Person.teams_user_id == user_id)).first()
+        if person is not None:
+            self._use_teams(person.email)
+            return Someone(user_id, person.email, person.name, person.is_admin)
+        conversation = str((activity.get("conversation") or {}).get("id") or "")
+        try:
+            member = self.connector.member(
+                str(activity.get("serviceUrl") or ""), conversation, user_id
+            )
+        except DeliveryError as error:
+            log.warning("could not look up a Teams member: %s", error)
+            return Someone(user_id, None, name)
+        email = str(member.get("email") or member.get("userPrincipalName") or "").strip().lower()
+        if not email:
+            return Someone(user_id, None, name)
+        with write_session(self.engine) as session:
+            person = session.exec(select(Person).where(Person.email == email)).first()
+            if person is None:
+                return Someone(user_id, None, member.get("name") or name)
+            person.teams_user_id = user_id
+            person.surface = SURFACE
+            session.add(person)
+            return Someone(user_id, person.email, person.name, person.is_admin)
+
+    def _use_teams(self, email: str) -> None:
+        """The person spoke to the bot in Teams: their messages go there from now on."""
+        with read_session(self.engine) as session:
+            surface = session.exec(select(Person.surface).where(Person.email == email)).first()
+        if surface == SURFACE:
+            return
+        with write_session(self.engine) as session:
+            person = session.exec(select(Person).where(Person.email == email)).one()
+            person.surface = SURFACE
+            session.add(person)
+
+    def user_for(self, email: str) -> str | None:
+        with read_session(self.engine) as session:
+            return session.exec(select(Person.teams_user_id).where(Person.email == email)).first()
+
+    def email_of(self, user_id: str) -> str | None:
+        with read_session(self.engine) as session:
+            return session.exec(select(Person.email).where(Person.teams_user_id == user_id)).first()

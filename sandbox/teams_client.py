@@ -1,0 +1,74 @@
+"""Activities as Teams sends them to a bot, signed by the stand-in's key (`TeamsStandIn`).
+
+`TeamsClientSimulator(url, stand_in)` posts what a person does in Teams — install the app,
+type a message, click an `Action.Execute` button, open and submit a dialog — to the bot's
+`/api/messages`, with a Bot Framework token exactly as the Bot Connector would send it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+
+from sandbox.teams_api import TeamsStandIn, TeamsUser
+
+
+class TeamsClientSimulator:
+    def __init__(self, url: str, stand_in: TeamsStandIn, *, signed: bool = True) -> None:
+        self.url, self.teams, self.signed = url, stand_in, signed
+        self.http = httpx.Client(timeout=30)
+
+    def activity(self, user: TeamsUser, kind: str, **fields: Any) -> dict[str, Any]:
+        conversation = self.teams.personal_conversation(user)
+        return {
+            "type": kind,
+            "id": uuid.uuid4().hex,
+            "channelId": "msteams",
+            "serviceUrl": self.teams.service_url,
+            "from": {"id": user.id, "name": user.name, "aadObjectId": user.aad_object_id},
+            "recipient": {"id": f"28:{self.teams.app_id}", "name": "pmf-bot"},
+            "conversation": {
+                "id": conversation,
+                "conversationType": "personal",
+                "tenantId": self.teams.tenant_id,
+            },
+            "channelData": {"tenant": {"id": self.teams.tenant_id}},
+            **fields,
+        }
+
+    def post(self, activity: dict[str, Any], *, token: str | None = None) -> httpx.Response:
+        headers = {}
+        if token is None and self.signed:
+            token = self.teams.token_for()
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return self.http.post(self.url, json=activity, headers=headers)
+
+    def install(self, user: TeamsUser) -> httpx.Response:
+        return self.post(self.activity(user, "installationUpdate", action="add"))
+
+    def say(self, user: TeamsUser, words: str) -> httpx.Response:
+        return self.post(self.activity(user, "message", text=words))
+
+    def execute(self, user: TeamsUser, verb: str, data: dict[str, Any]) -> httpx.Response:
+        value = {"action": {"type": "Action.Execute", "verb": verb, "data": data}}
+        return self.post(self.activity(user, "invoke", name="adaptiveCard/action", value=value))
+
+    def click(self, user: TeamsUser, action: dict[str, Any]) -> httpx.Response:
+        """Click a card's action as Teams would: an Action.Execute is an adaptiveCard/action
+        invoke; an Action.Submit asking for a dialog is task/fetch."""
+        if action["type"] == "Action.Execute":
+            return self.execute(user, action["verb"], action.get("data") or {})
+        data = action.get("data") or {}
+        if (data.get("msteams") or {}).get("type") == "task/fetch":
+            return self.post(self.activity(user, "invoke", name="task/fetch", value={"data": data}))
+        raise ValueError(f"not a button this simulator clicks: {action}")
+
+    def submit_dialog(
+        self, user: TeamsUser, card: dict[str, Any], values: dict[str, str]
+    ) -> httpx.Response:
+        """Fill in a dialog's card and press its button (task/submit)."""
+        data = {**card["actions"][0]["data"], **values}
+        return self.post(self.activity(user, "invoke", name="task/submit", value={"data": data}))
