@@ -32,6 +32,7 @@ TABLES = {
     "inbound_event",
     "signoff",
     "report_approval",
+    "teams_conversation",
     "summary_post",
     "published_figures",
     "audit_event",
