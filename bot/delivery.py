@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot import chain
+from bot import chain, trend
 from bot.chat import cards
 from bot.chat import chain as chain_view
 from bot.chat import inbox as inbox_view
@@ -459,8 +459,8 @@ def _send(
         return _post_once(run, item, reminders_view.reminder_message(content, name_of))
     payload = dict(item.payload or {})
     if item.kind is Kind.CARD:
-        view = _submission(run, int(payload["submission"]))
-        done = _post_once(run, item, cards.review_card(view, zone))
+        view, found = _card_view(run, int(payload["submission"]))
+        done = _post_once(run, item, cards.review_card(view, zone, context=found))
         assert item.recipient is not None
         return Done(done.ref, done.found, (view.id, item.recipient))
     if item.kind is Kind.CARD_REFRESH:
@@ -496,6 +496,20 @@ def _send(
 def _submission(run: _Run, submission_id: int) -> SubmissionView:
     with read_session(run.engine) as session:
         return workflow_store.view(session, submission_id, run.council)
+
+
+def _context(session: Session, view: SubmissionView) -> trend.Context:
+    """The figure's recent history, targets and any unusual change, for its card."""
+    history = workflow_store.recent_values(
+        session, view.measure, view.period, limit=trend.LOOK_BACK
+    )
+    return trend.context(view.measure, view.period, view.value, history)
+
+
+def _card_view(run: _Run, submission_id: int) -> tuple[SubmissionView, trend.Context]:
+    with read_session(run.engine) as session:
+        view = workflow_store.view(session, submission_id, run.council)
+        return view, _context(session, view)
 
 
 def _update_quietly(run: _Run, ref: Ref, message: Message) -> None:
@@ -540,6 +554,7 @@ def review_card_now(
     card a surface shows in place of the one just clicked)."""
     with read_session(engine) as session:
         view = workflow_store.view(session, submission_id, council)
+        found = _context(session, view)
         latest = workflow_store.latest_submission(session, view.measure, view.period)
         reopened = None
         if view.decision == "approved" and note:
@@ -550,7 +565,9 @@ def review_card_now(
         if view.decision is None and latest is not None and latest.id != submission_id
         else None
     )
-    return cards.review_card(view, zone, superseded_by=superseded, reopened=reopened)
+    return cards.review_card(
+        view, zone, superseded_by=superseded, reopened=reopened, context=found
+    )
 
 
 def _notice(run: _Run, payload: Mapping[str, object], name_of: Callable[[str], str]) -> Message:

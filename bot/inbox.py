@@ -3,11 +3,12 @@ recent decisions (PRODUCT §7: `/pmf due` and the App Home)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import Engine
 
+from bot import trend
 from bot.measures import MeasureInfo
 from bot.periods import Period
 from bot.permissions import active_cover_for_collector
@@ -19,6 +20,7 @@ from storage import workflow_store as store
 from storage.engine import read_session
 
 LOOK_BACK = timedelta(days=366)  # periods that ended in the last year can still be owed
+REVIEWS_SHOWN = 10  # reviews shown in full (figure, context, overview, actions) on a page
 OWED = {State.DUE, State.OVERDUE, State.REJECTED, State.REOPENED}
 
 
@@ -37,6 +39,8 @@ class Inbox:
     due: list[Owed]
     reviews: list[SubmissionView]
     decisions: list[SubmissionView]
+    # each review's recent figures and any unusual change, by submission id (issue 13)
+    contexts: dict[int, trend.Context] = field(default_factory=dict)
 
 
 def _recent_periods(measure: MeasureInfo, today: date) -> list[Period]:
@@ -85,4 +89,13 @@ def inbox(engine: Engine, council: CouncilInfo, *, email: str, today: date) -> I
         decisions = [
             store.view(session, sid, council) for sid in store.recent_decisions(session, email)
         ]
-    return Inbox(True, person.name, due, reviews, decisions)
+        contexts = {
+            view.id: trend.context(
+                view.measure,
+                view.period,
+                view.value,
+                store.recent_values(session, view.measure, view.period, limit=trend.LOOK_BACK),
+            )
+            for view in reviews[:REVIEWS_SHOWN]
+        }
+    return Inbox(True, person.name, due, reviews, decisions, contexts)

@@ -484,7 +484,7 @@ def test_collector_submits_reviewer_approves_in_the_browser(fresh: Sandbox) -> N
             page.select_option("#person", helen)
             page.locator("#conversations [data-conv]").first.click()
             expect(page.locator("#conv-title")).to_have_text("pmf-bot")
-            card = pane.locator(".msg", has_text="Status if approved")
+            card = pane.locator(".msg", has_text=" · version ")
             expect(card).to_contain_text("36.2%", timeout=timeout)
             card.get_by_role("button", name="Approve").click()
             expect(card).to_contain_text("Approved by Helen Carter", timeout=timeout)
@@ -553,7 +553,7 @@ def test_officers_markup_is_shown_as_typed_in_the_browser(fresh: Sandbox) -> Non
 
             page.select_option("#person", helen)
             page.locator("#conversations [data-conv]").first.click()
-            card = pane.locator(".msg", has_text="Status if approved").last
+            card = pane.locator(".msg", has_text=" · version ").last
             expect(card).to_contain_text(f"{inject} overview", timeout=timeout)
             assert card.locator(".mention").count() == 0
             links = card.locator("a")

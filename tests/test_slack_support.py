@@ -121,7 +121,7 @@ def wait_ephemeral(bot: Bot, email: str, since: int, timeout: float = 5.0) -> st
 
 def cards(bot: Bot, email: str) -> list[dict[str, Any]]:
     """Review cards in `email`'s DM with the bot (current state, oldest first)."""
-    return [m for m in bot.dms(email) if "Status if approved" in text_of(m.get("blocks"))]
+    return [m for m in bot.dms(email) if " · version " in text_of(m.get("blocks"))]
 
 
 def buttons(message: dict[str, Any]) -> dict[str, str]:

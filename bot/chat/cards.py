@@ -35,6 +35,7 @@ from bot.chat.model import (
 from bot.chat.words import badge, day, when
 from bot.measures import example_figure, value_hint
 from bot.submissions import SubmissionForm, SubmissionView
+from bot.trend import Context
 
 LONG = 2800  # officers' text in one part, leaving room for its label
 
@@ -211,7 +212,54 @@ def reason_form(submission: SubmissionView, kind: str, channel: str | None = Non
 # -- the reviewer's card ----------------------------------------------------------------------
 
 
-def _summary(view: SubmissionView, zone: ZoneInfo) -> list[Heading | Facts | Para | Note]:
+STATUS_LABELS = {"approved": "Status", "rejected": "Status had it been approved"}
+
+
+def trend_line(view: SubmissionView, found: Context) -> Text:
+    """'29.0% (2025-26 Q3, Green) → 31.2% (2025-26 Q4, Green) → 30.9% (this figure, Amber) —
+    falling, worse': the earlier figures with their RAGG, oldest first, then this one."""
+    measure = view.measure
+    parts: list[Text] = [
+        text(f"{measure.format_value(point.value)} ({point.period}, {point.status.word})")
+        for point in found.earlier
+    ]
+    parts.append(
+        text(Strong(measure.format_value(view.value)), f" (this figure, {view.ragg.word})")
+    )
+    joined: list[Text] = []
+    for n, part in enumerate(parts):
+        joined.append(text(" → ", part) if n else part)
+    words = found.trend or ""
+    if found.better is not None:
+        words += ", better" if found.better else ", worse"
+    return text(*joined, f" — {words}" if words else "")
+
+
+def _context_parts(view: SubmissionView, found: Context | None) -> list[Para | Note]:
+    if found is None:
+        return []
+    parts: list[Para | Note] = []
+    if found.unusual:
+        parts.append(
+            Para(
+                text(
+                    Icon.WARNING,
+                    " ",
+                    Strong("Unusual change — check the source"),
+                    f": {found.unusual}.",
+                )
+            )
+        )
+    if found.earlier:
+        parts.append(Para(text(Strong("Recent figures"), "\n", trend_line(view, found))))
+    else:
+        parts.append(Note(text("No approved figures before this one to compare with.")))
+    return parts
+
+
+def _summary(
+    view: SubmissionView, zone: ZoneInfo, found: Context | None = None
+) -> list[Heading | Facts | Para | Note]:
     measure = view.measure
     late = (
         text(" ", Icon.LATE, " ", Strong("late"), f" (deadline {day(view.deadline)})")
@@ -219,20 +267,23 @@ def _summary(view: SubmissionView, zone: ZoneInfo) -> list[Heading | Facts | Par
         else ()
     )
     behalf = " (on behalf of the collector)" if view.on_behalf else ""
-    parts: list[Heading | Facts | Para | Note] = [
-        Heading(f"{measure.ref} {measure.title}"),
-        Facts(
-            (
-                ("Period", text(f"{view.period} · version {view.version}")),
-                ("Value", text(measure.format_value(view.value))),
-                ("Target", text(measure.format_target(view.target, view.value, view.ragg))),
-                ("Status if approved", badge(view.ragg)),
-                ("Submitted by", text(f"{view.submitted_by_name}{behalf}")),
-                ("Submitted", text(when(view.submitted_at, zone), late)),
-            )
-        ),
-        Para(text(Strong("Performance overview"), "\n", clip(view.overview, LONG))),
+    facts: list[tuple[str, Text]] = [
+        ("Period", text(f"{view.period} · version {view.version}")),
+        ("Value", text(measure.format_value(view.value))),
+        ("Target", text(measure.format_target(view.target, view.value, view.ragg))),
     ]
+    if found is not None and found.annual_label is not None:
+        annual = text(measure.format_target(found.annual_target))
+        facts.append((f"Annual target {found.annual_label}", annual))
+    facts += [
+        (STATUS_LABELS.get(view.decision or "", "Status if approved"), badge(view.ragg)),
+        ("Submitted by", text(f"{view.submitted_by_name}{behalf}")),
+        ("Submitted", text(when(view.submitted_at, zone), late)),
+    ]
+    parts: list[Heading | Facts | Para | Note] = [Heading(f"{measure.ref} {measure.title}")]
+    parts.append(Facts(tuple(facts)))
+    parts += _context_parts(view, found)
+    parts.append(Para(text(Strong("Performance overview"), "\n", clip(view.overview, LONG))))
     if view.actions:
         parts.append(
             Para(text(Strong("Actions to improve performance"), "\n", clip(view.actions, LONG)))
@@ -250,11 +301,13 @@ def review_card(
     *,
     superseded_by: int | None = None,
     reopened: str | None = None,
+    context: Context | None = None,
 ) -> Message:
     """The reviewer's card, as the figure stands now: Approve / Reject while pending; who
     decided, and Reopen, once decided; a pointer to the newer card once replaced.
-    `reopened` is the note to show once an approval is reopened."""
-    parts: list[Heading | Facts | Para | Note | Actions] = list(_summary(view, zone))
+    `reopened` is the note to show once an approval is reopened; `context` the figure's
+    recent history, targets and any unusual change (`bot.trend`)."""
+    parts: list[Heading | Facts | Para | Note | Actions] = list(_summary(view, zone, context))
     if view.decision == "approved":
         parts.append(
             Note(

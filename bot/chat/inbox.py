@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from bot.chat import intents
-from bot.chat.cards import decision_buttons, measure_period
+from bot.chat.cards import LONG, decision_buttons, evidence, measure_period, trend_line
 from bot.chat.model import (
     Actions,
     Block,
@@ -28,6 +28,7 @@ from bot.chat.model import (
 from bot.chat.words import badge, day, when
 from bot.inbox import Inbox, Owed
 from bot.submissions import SubmissionView
+from bot.trend import Context
 from bot.workflow import State
 
 NOT_IN_REGISTER_HOME = text(
@@ -55,8 +56,59 @@ def _owed(item: Owed) -> Para:
     )
 
 
+def review_parts(view: SubmissionView, found: Context | None) -> list[Block]:
+    """A figure waiting for review as the card shows it — the figure against its targets,
+    any unusual change, recent figures, the overview, the actions and the evidence — with
+    Approve and Reject last, so a reviewer never decides on a line alone (issue 13)."""
+    measure = view.measure
+    lines = text(
+        Code(measure.ref),
+        f" {clip(measure.title, 120)} — ",
+        Strong(f"{view.period}"),
+        f", version {view.version}: ",
+        Strong(measure.format_value(view.value)),
+        (
+            f" against a target of {measure.format_target(view.target, view.value, view.ragg)}"
+            if view.target is not None
+            else " (no target)"
+        ),
+        f" from {view.submitted_by_name} — ",
+        badge(view.ragg),
+        " if approved",
+        text(" · ", Icon.LATE, " late") if view.late else (),
+    )
+    if found is not None and found.unusual:
+        lines = text(
+            lines,
+            "\n",
+            Icon.WARNING,
+            " ",
+            Strong("Unusual change — check the source"),
+            f": {found.unusual}.",
+        )
+    if found is not None and found.earlier:
+        lines = text(lines, "\n", Em("Recent figures:"), " ", trend_line(view, found))
+    parts: list[Block] = [
+        Para(lines),
+        Para(text(Strong("Performance overview"), "\n", clip(view.overview, LONG))),
+    ]
+    if view.actions:
+        parts.append(
+            Para(text(Strong("Actions to improve performance"), "\n", clip(view.actions, LONG)))
+        )
+    if view.evidence_url:
+        parts.append(Note(text("Evidence: ", evidence(view.evidence_url))))
+    parts.append(decision_buttons(view.id, f"home_review_{view.id}"))
+    return parts
+
+
 def due_parts(
-    due: Sequence[Owed], reviews: Sequence[SubmissionView], *, limit: int = 20
+    due: Sequence[Owed],
+    reviews: Sequence[SubmissionView],
+    *,
+    limit: int = 20,
+    contexts: Mapping[int, Context] | None = None,
+    reviews_shown: int = 5,
 ) -> list[Block]:
     parts: list[Block] = [Para(text(Strong("Due from you")))]
     if not due:
@@ -67,26 +119,28 @@ def due_parts(
     parts.append(Para(text(Strong("Waiting for your review"))))
     if not reviews:
         parts.append(Note(text("Nothing to review.")))
-    for view in reviews[:limit]:
+    for n, view in enumerate(reviews[:reviews_shown]):
+        if n:
+            parts.append(Divider())
+        parts += review_parts(view, (contexts or {}).get(view.id))
+    if len(reviews) > reviews_shown:
         parts.append(
-            Para(
+            Note(
                 text(
-                    Code(view.measure.ref),
-                    f" {view.period} v{view.version}: "
-                    f"{view.measure.format_value(view.value)} from {view.submitted_by_name} — ",
-                    badge(view.ragg),
-                    f" if approved{' · late' if view.late else ''}",
+                    f"…and {len(reviews) - reviews_shown} more: each has its card, with "
+                    "Approve and Reject, in your messages with the bot."
                 )
             )
         )
-        parts.append(decision_buttons(view.id, f"home_review_{view.id}"))
-    if len(reviews) > limit:
-        parts.append(Note(text(f"…and {len(reviews) - limit} more.")))
     return parts
 
 
 def due_message(box: Inbox, *, max_parts: int = 50) -> Message:
-    shown = due_parts(box.due, box.reviews)[:max_parts]
+    # Each review's Approve and Reject come after its overview and actions, so cutting the
+    # message to Slack's block limit never leaves buttons without what they decide on.
+    shown = due_parts(box.due, box.reviews, limit=15, contexts=box.contexts, reviews_shown=4)[
+        :max_parts
+    ]
     return Message(f"{len(box.due)} due from you, {len(box.reviews)} to review", tuple(shown))
 
 
@@ -97,7 +151,7 @@ def home_page(box: Inbox | None, zone: ZoneInfo) -> Message:
         parts.append(Para(NOT_IN_REGISTER_HOME))
     else:
         parts.append(Note(text(f"Hello {box.name}. This page refreshes whenever you open it.")))
-        parts += due_parts(box.due, box.reviews, limit=15)
+        parts += due_parts(box.due, box.reviews, limit=10, contexts=box.contexts, reviews_shown=8)
         parts.append(Divider())
         parts.append(Para(text(Strong("Recent decisions"))))
         if not box.decisions:
