@@ -565,9 +565,7 @@ def review_card_now(
         if view.decision is None and latest is not None and latest.id != submission_id
         else None
     )
-    return cards.review_card(
-        view, zone, superseded_by=superseded, reopened=reopened, context=found
-    )
+    return cards.review_card(view, zone, superseded_by=superseded, reopened=reopened, context=found)
 
 
 def _notice(run: _Run, payload: Mapping[str, object], name_of: Callable[[str], str]) -> Message:
