@@ -765,10 +765,9 @@ def sandbox(
 ) -> None:
     """Try the whole bot in a browser, without a Slack workspace (loopback only)."""
     import logging
-    import time
     import webbrowser
 
-    from sandbox.app import Sandbox
+    from sandbox.app import Sandbox, wait_for_stop
 
     logging.basicConfig(level=logging.WARNING)
     try:
@@ -785,9 +784,7 @@ def sandbox(
     if not no_browser:
         webbrowser.open(box.url)
     try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
+        wait_for_stop()
         typer.echo("Stopping the sandbox.")
     finally:
         box.stop()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import signal
 import tempfile
 import threading
 import urllib.parse
@@ -71,6 +72,25 @@ class SimClock:
     def set(self, moment: datetime) -> None:
         with self.lock:
             self.now = moment
+
+
+def wait_for_stop() -> None:
+    """Block until Ctrl+C (SIGINT), SIGTERM or SIGHUP, then return, so the caller's `finally` stops
+    the sandbox and deletes its temporary folder either way (a service manager, `kill` or a
+    closing terminal sends SIGTERM)."""
+    stopped = threading.Event()
+
+    def stop(signum: int, frame: object) -> None:
+        stopped.set()
+
+    signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, stop) for sig in signals}
+    try:
+        while not stopped.wait(1.0):
+            pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def find_examples() -> Path:

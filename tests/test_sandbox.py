@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -407,6 +410,47 @@ def test_the_page_is_served_with_its_content_types(box: Sandbox) -> None:
     assert "innerHTML" not in served["/app.js"]  # every text goes in with textContent
     for missing in ("/nothing.js", "/secret.txt", "/../pyproject.toml"):
         assert fetch(box, missing)[0] == 404
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_stopping_with_sigterm_deletes_the_data_as_ctrl_c_does(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    """`pmf-bot sandbox` keeps its data in a temporary folder; SIGTERM (a service manager,
+    `kill`) deletes it just as Ctrl+C does."""
+    env = {**os.environ, "TMPDIR": str(tmp_path), "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "handlers.cli", "sandbox", "--no-browser", "--port", "0"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        lines = []
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if "deleted when you stop" in line:
+                break
+        assert any("is running at http://127.0.0.1:" in line for line in lines), lines
+        folders = list(tmp_path.glob("pmf-sandbox-*"))
+        assert len(folders) == 1 and (folders[0] / "sandbox.db").is_file(), folders
+        process.send_signal(sig)
+        out, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, out
+    assert "Stopping the sandbox." in out
+    assert not folders[0].exists()
+    assert list(tmp_path.iterdir()) == []
 
 
 # -- the page in a real browser -----------------------------------------------------------------
