@@ -27,7 +27,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot import chain, trend
+from bot import actions, chain, trend
+from bot.chat import actions as actions_view
 from bot.chat import cards
 from bot.chat import chain as chain_view
 from bot.chat import inbox as inbox_view
@@ -570,6 +571,11 @@ def review_card_now(
 
 def _notice(run: _Run, payload: Mapping[str, object], name_of: Callable[[str], str]) -> Message:
     kind = payload.get("notice")
+    if kind == actions.ACTION_OVERDUE:
+        found = actions.one(run.engine, int(str(payload["action"])))
+        if found is None:
+            raise DeliveryError("the action is no longer recorded")
+        return actions_view.overdue_notice(found, run.clock().astimezone(run.zone).date())
     if kind in chain.CHAIN_NOTICES:
         try:
             return chain_view.notice_message(

@@ -19,7 +19,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine, delete
 from sqlmodel import col
 
-from bot import chain, services
+from bot import actions, chain, services
 from bot.delivery import Surfaces, TickReport, tick
 from bot.summaries import summary_tick
 from storage.engine import write_session
@@ -50,6 +50,7 @@ def run_tick(
     try:
         council = services.council_info(engine)
         chain.tick(engine, council, clock())  # the agenda-deadline reminders, into the outbox
+        actions.tick(engine, council, clock())  # overdue actions, once each
         report = tick(
             engine, council, surfaces, now=clock(), zone=zone, worker=worker_name(), clock=clock
         )

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot import outbox
+from bot import actions, outbox
 from bot.errors import NotFound
 from bot.measures import MeasureInfo, ValueProblem, check_value
 from bot.periods import Period, PeriodError
@@ -131,6 +131,8 @@ class SubmissionForm:
     notes: list[str] = field(default_factory=list)
     actions_needed_for: str = "Red"  # or "Red or Amber" (the register's exception_reports)
     redo: Redo | None = None
+    open_actions: tuple[actions.ActionView, ...] = ()  # from earlier exception reports
+    today: date | None = None
 
     @property
     def last(self) -> SubmissionView | None:
@@ -242,6 +244,8 @@ def submission_form(
         notes,
         exception_words(council),
         redo,
+        tuple(actions.listing(engine, ref=measure.ref)),
+        today,
     )
 
 
@@ -443,6 +447,8 @@ def decide(
                 (again.decided_at or now).astimezone(now.tzinfo),
             ) from None
         result = store.view(session, submission_id, council)
+        if decision == "approved":
+            actions.record_approved(session, result, now)  # the exception report's actions
         outbox_store.enqueue(session, after_decision(result, actor, now), now)
     outbox.committed(engine)
     return DecisionResult(result)

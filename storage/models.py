@@ -48,6 +48,27 @@ class Council(SQLModel, table=True):
     updated_at: datetime = _when()
 
 
+class ActionItem(SQLModel, table=True):
+    """One action to improve performance from an approved exception report (seed 002 §6.1.8,
+    Appendix 1), tracked with an owner, a due date and its progress until done or dropped."""
+
+    __tablename__ = "action_item"
+    __table_args__ = (Index("ix_action_item_measure_period", "measure_id", "period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    measure_id: int = Field(foreign_key="measure.id")
+    period: str = Field(max_length=12)  # the period whose exception report set it
+    submission_id: int = Field(foreign_key="submission.id")
+    position: int = 0
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    owner_id: int = Field(foreign_key="person.id", index=True)
+    due: date
+    progress: str = Field(default="not_started", max_length=12)
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    updated_at: datetime = _when()
+    updated_by_id: int | None = Field(default=None, foreign_key="person.id")
+
+
 class ReportApproval(SQLModel, table=True):
     """An Executive Director's or the Leadership Team's decision on a quarter's report.
 

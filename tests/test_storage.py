@@ -33,6 +33,7 @@ TABLES = {
     "signoff",
     "report_approval",
     "teams_conversation",
+    "action_item",
     "summary_post",
     "published_figures",
     "audit_event",

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from bot.chat import actions as actions_view
 from bot.chat import intents
 from bot.chat.model import (
     Actions,
@@ -103,6 +104,9 @@ def submission_form(
         ),
     ]
     blocks += [Note(text(Icon.INFO, " ", note)) for note in form.notes]
+    listed = actions_view.on_the_form(form.open_actions, form.today or form.deadline)
+    if listed is not None:
+        blocks.append(Note(listed.text))
     if pending is not None:
         blocks.append(
             Note(

@@ -25,7 +25,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from bot import chain, leave, services, summaries
+from bot import actions, chain, leave, services, summaries
+from bot.chat import actions as actions_view
 from bot.chat import cards, intents
 from bot.chat import chain as chain_view
 from bot.chat import inbox as inbox_view
@@ -569,6 +570,39 @@ def _report(
     )
 
 
+def _actions(
+    core: Core, who: Someone, rest: str, mentions: Mapping[str, str | None], channel: str | None
+) -> Outcome:
+    """`/pmf actions [REF|mine|all]`: tracked actions from approved exception reports."""
+    word = rest.strip()
+    today = core.today()
+    if word.lower() == "mine":
+        if who.email is None:
+            return not_in_register("own actions")
+        found = actions.listing(core.engine, email=who.email, only_owned=True)
+        title = "Your actions"
+    elif word.lower() in ("", "all"):
+        if word == "" and who.email is not None and not who.is_admin:
+            found = actions.listing(core.engine, email=who.email)
+            title = "Actions on your measures"
+        else:
+            found = actions.listing(core.engine)
+            title = "Open actions, whole council"
+    else:
+        ref = word.split()[0].upper()
+        if ref not in services.measures(core.engine):
+            return _refused(NotFound(f"There is no measure {ref}. Measures look like SE1.1."))
+        found = actions.listing(core.engine, ref=ref)
+        title = f"Actions on {ref}"
+    editable = [
+        a.id
+        for a in found
+        if who.email is not None
+        and (who.is_admin or who.email in (a.owner, a.collector, a.reviewer, a.head_of_service))
+    ]
+    return Reply(actions_view.listing(found, today, title=title, editable=editable))
+
+
 COMMANDS: dict[str, Handler] = {
     "help": _help,
     "status": _status,
@@ -579,6 +613,7 @@ COMMANDS: dict[str, Handler] = {
     "summary": _summary,
     "signoff": _signoff,
     "report": _report,
+    "actions": _actions,
 }
 
 
@@ -835,6 +870,39 @@ def _report_refuse(core: Core, who: Someone, value: str, channel: str | None) ->
     return OpenForm(chain_view.refuse_form(quarter, step, channel), fallback)
 
 
+def _action_progress(core: Core, who: Someone, value: str, channel: str | None) -> Outcome:
+    if who.email is None:
+        return not_in_register("update actions")
+    number, _, progress = value.partition("|")
+    action_id = row_id(number)
+    if action_id is None or progress not in actions.PROGRESS or progress == actions.DROPPED:
+        log.warning("an action button came back naming no action or progress")
+        return Reply(Message.plain("That button does not name an action; please use /pmf actions."))
+    try:
+        done = actions.update(
+            core.engine,
+            action_id=action_id,
+            email=who.email,
+            progress=progress,
+            note=None,
+            now=core.now(),
+        )
+    except actions.ActionRefused as error:
+        return _refused(error)
+    return Reply(actions_view.updated(done))
+
+
+def _action_drop(core: Core, who: Someone, value: str, channel: str | None) -> Outcome:
+    if who.email is None:
+        return not_in_register("update actions")
+    action_id = row_id(value)
+    found = actions.one(core.engine, action_id) if action_id is not None else None
+    if found is None:
+        return Reply(Message.plain("That action is no longer recorded; please use /pmf actions."))
+    fallback = Message.plain("The form did not open in time; please click Drop again.")
+    return OpenForm(actions_view.drop_form(found, channel), fallback)
+
+
 CLICKS: dict[str, Callable[[Core, Someone, str, str | None], Outcome]] = {
     intents.OPEN_SUBMIT: _open_submit,
     intents.RESUBMIT: _open_submit,
@@ -846,6 +914,8 @@ CLICKS: dict[str, Callable[[Core, Someone, str, str | None], Outcome]] = {
     intents.REPLY_EDIT: _reply_edit,
     intents.REPORT_APPROVE: _report_approve,
     intents.REPORT_REFUSE: _report_refuse,
+    intents.ACTION_PROGRESS: _action_progress,
+    intents.ACTION_DROP: _action_drop,
 }
 
 
@@ -856,6 +926,7 @@ FIELDS = {
     intents.REJECT_FORM: (intents.REASON,),
     intents.REOPEN_FORM: (intents.REASON,),
     intents.REPORT_REFUSE_FORM: (intents.REASON,),
+    intents.ACTION_DROP_FORM: (intents.REASON,),
 }
 
 
@@ -912,6 +983,23 @@ def form(
         return Accepted()
     if kind == intents.REPORT_REFUSE_FORM:
         return _report_refused(core, who.email, meta, values)
+    if kind == intents.ACTION_DROP_FORM:
+        action_id = row_id(meta.get("action"))
+        if action_id is None:
+            log.warning("an action form came back without the action it names")
+            return FormErrors({intents.REASON: "This form is damaged; please click Drop again."})
+        try:
+            dropped = actions.update(
+                core.engine,
+                action_id=action_id,
+                email=who.email,
+                progress=actions.DROPPED,
+                note=values.get(intents.REASON),
+                now=core.now(),
+            )
+        except actions.ActionRefused as error:
+            return FormErrors({intents.REASON: str(error)})
+        return Accepted(actions_view.updated(dropped))
     return FormErrors({first: "This form is no longer in use; please start again."})
 
 

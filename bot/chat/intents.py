@@ -16,6 +16,8 @@ REPLY_EDIT = "reply_edit"  # value: JSON, opens the form prefilled
 
 REPORT_APPROVE = "report_approve"  # value: "QUARTER|SCOPE" (a directorate, or leadership)
 REPORT_REFUSE = "report_refuse"  # value: "QUARTER|SCOPE" (opens the reason form)
+ACTION_PROGRESS = "action_progress"  # value: "ACTION_ID|PROGRESS"
+ACTION_DROP = "action_drop"  # value: action id (opens the reason form)
 
 BUTTONS = (
     OPEN_SUBMIT,
@@ -28,6 +30,8 @@ BUTTONS = (
     REPLY_EDIT,
     REPORT_APPROVE,
     REPORT_REFUSE,
+    ACTION_PROGRESS,
+    ACTION_DROP,
 )
 
 # Forms
@@ -35,8 +39,9 @@ SUBMIT_FORM = "submit"
 REJECT_FORM = "reject_reason"
 REOPEN_FORM = "reopen_reason"
 REPORT_REFUSE_FORM = "report_refuse_reason"
+ACTION_DROP_FORM = "action_drop_reason"
 
-FORMS = (SUBMIT_FORM, REJECT_FORM, REOPEN_FORM, REPORT_REFUSE_FORM)
+FORMS = (SUBMIT_FORM, REJECT_FORM, REOPEN_FORM, REPORT_REFUSE_FORM, ACTION_DROP_FORM)
 
 # Form fields, named as the use cases name their problems
 VALUE, OVERVIEW, ACTIONS, EVIDENCE, REASON = "value", "overview", "actions", "evidence", "reason"

@@ -84,6 +84,15 @@ HELP: tuple[tuple[str, Text], ...] = (
         ),
     ),
     (
+        "actions [REF|mine]",
+        text(
+            "tracked actions from exception reports, with buttons to say how they stand. ",
+            Em("e.g."),
+            " ",
+            Code("/pmf actions mine"),
+        ),
+    ),
+    (
         "report [PERIOD]",
         text(
             "where the quarter's report stands on its way to committee, with Approve / Refuse "
