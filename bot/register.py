@@ -508,68 +508,229 @@ class _Refused(Exception):
         self.message = message
 
 
-class _PlainComposer(yaml.composer.Composer):
-    """PyYAML's composer, refusing anchors (&name) and aliases (*name) as soon as the parser
-    meets them, before any node is built, and nesting deeper than MAX_DEPTH.
+try:  # libyaml's parser when PyYAML was built with it (much faster); marks are the same
+    from yaml._yaml import CParser as _CParser
 
-    An alias repeats another part of the file; walking a tree of repeats of repeats is how a
-    few hundred bytes ("billion laughs") become gigabytes. A register never needs one.
+    def _parser(text: str) -> Any:
+        return _CParser(text)
+
+except ImportError:  # pragma: no cover - PyYAML without libyaml
+
+    class _PyParser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):
+        def __init__(self, stream: str) -> None:
+            yaml.reader.Reader.__init__(self, stream)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+
+    def _parser(text: str) -> Any:
+        return _PyParser(text)
+
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_IMPLICIT: dict[Any, list[tuple[str, re.Pattern[str]]]] = (
+    yaml.resolver.Resolver.yaml_implicit_resolvers
+)
+_WILDCARD = _IMPLICIT.get(None, [])
+_PLAIN_INT = re.compile(r"[1-9][0-9]*|0").fullmatch
+_PLAIN_FLOAT = re.compile(r"[-+]?[0-9]+\.[0-9]+").fullmatch
+
+
+def _resolve(event: Any) -> str:
+    """The tag PyYAML's resolver gives a scalar (YAML 1.1 implicit types), as the composer did."""
+    tag = event.tag
+    if tag is not None and tag != "!":
+        return str(tag)
+    implicit = event.implicit
+    if implicit[0]:
+        value = event.value
+        for resolved, regexp in _IMPLICIT.get(value[0] if value else "", []) + _WILDCARD:
+            if regexp.match(value):
+                return resolved
+    return _STR
+
+
+class _EventReader:
+    """Builds plain dicts, lists and scalars straight from the parser's events (libyaml's when
+    available), noting the line of every key and item as it goes.
+
+    The same document PyYAML's composer and SafeConstructor would give, without building a
+    node tree first: parse cost stays flat per measure as a register grows. Anchors (&name)
+    and aliases (*name) are refused as soon as they are met, before anything is built, and so
+    is nesting deeper than MAX_DEPTH. An alias repeats another part of the file; walking a tree
+    of repeats of repeats is how a few hundred bytes ("billion laughs") become gigabytes. A
+    register never needs one.
     """
 
-    _depth = 0
+    def __init__(self, parser: Any, locator: Locator, file: str) -> None:
+        self.next = parser.get_event
+        self.places = locator.places
+        self.file = file
+        self.errors: list[LocatedError] = []
+        self.constructor = _Constructor()
 
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
-        event = self.peek_event()  # type: ignore[attr-defined]  # from the parser mixed in
-        if isinstance(event, yaml.AliasEvent):
+    def document(self) -> tuple[bool, Any]:
+        """(False, None) for an empty stream, else (True, the single document's data)."""
+        self.next()  # STREAM-START
+        event = self.next()
+        if isinstance(event, yaml.StreamEndEvent):
+            return False, None
+        root = self.next()  # after DOCUMENT-START
+        data = self.value(root, (), 1)
+        self.next()  # DOCUMENT-END
+        event = self.next()
+        if not isinstance(event, yaml.StreamEndEvent):
+            raise yaml.composer.ComposerError(
+                "expected a single document in the stream",
+                root.start_mark,
+                "but found another document",
+                event.start_mark,
+            )
+        return True, data
+
+    def check(self, event: Any, depth: int) -> None:
+        if type(event) is yaml.AliasEvent:
             raise _Refused(
                 event.start_mark,
                 f"'*{event.anchor}' repeats another part of the file (a YAML alias); a register "
                 "does not allow aliases: write the value out in full",
             )
-        anchor = getattr(event, "anchor", None)
+        anchor = event.anchor
         if anchor is not None:
             raise _Refused(
                 event.start_mark,
                 f"'&{anchor}' names part of the file for repeating (a YAML anchor); a register "
                 f"does not allow anchors or aliases: remove '&{anchor}' and write values in full",
             )
-        self._depth += 1
-        try:
-            if self._depth > MAX_DEPTH:
-                raise _Refused(
-                    event.start_mark,
-                    f"the file nests lists and sections more than {MAX_DEPTH} deep; a register "
-                    "is much flatter: check the indentation",
+        if depth > MAX_DEPTH:
+            raise _Refused(
+                event.start_mark,
+                f"the file nests lists and sections more than {MAX_DEPTH} deep; a register "
+                "is much flatter: check the indentation",
+            )
+
+    def value(self, event: Any, path: Path_, depth: int) -> Any:
+        self.check(event, depth)
+        self.places.setdefault(path, event.start_mark.line + 1)
+        kind = type(event)
+        if kind is yaml.ScalarEvent:
+            value = self.scalar(event, path)
+            return None if value is _UNREADABLE else value
+        if kind is yaml.SequenceStartEvent:
+            items: list[Any] = []
+            index = 0
+            while True:
+                event = self.next()
+                if type(event) is yaml.SequenceEndEvent:
+                    return items
+                items.append(self.value(event, (*path, index), depth + 1))
+                index += 1
+        return self.mapping(path, depth)
+
+    def mapping(self, path: Path_, depth: int) -> dict[Any, Any]:
+        result: dict[Any, Any] = {}
+        places = self.places
+        while True:
+            event = self.next()
+            if type(event) is yaml.MappingEndEvent:
+                return result
+            self.check(event, depth + 1)
+            line = event.start_mark.line + 1
+            if type(event) is yaml.ScalarEvent:
+                key = self.scalar(event, path)
+            else:  # a list or mapping as a key: built as PyYAML would, then refused below
+                key = _construct(
+                    self.node(event, depth + 1), path, self.constructor, self.errors, self.file
                 )
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
+            if key is _UNREADABLE:
+                self.skip(depth + 1)
+                continue
+            try:
+                hash(key)
+            except TypeError:
+                self.errors.append(
+                    LocatedError(
+                        self.file,
+                        f"line {line}",
+                        describe(path, {}) or None,
+                        "a field name must be a plain word, not a list or a mapping",
+                    )
+                )
+                self.skip(depth + 1)
+                continue
+            key = str(key) if isinstance(key, (str, int, float, date)) else key
+            if key in result:
+                self.errors.append(
+                    LocatedError(
+                        self.file,
+                        f"line {line}",
+                        describe(path, {}) or None,
+                        f"'{key}' appears twice; keep one",
+                    )
+                )
+                self.skip(depth + 1)
+                continue
+            child = (*path, key)
+            places[child] = line
+            result[key] = self.value(self.next(), child, depth + 1)
+            places[child] = line
 
+    def scalar(self, event: Any, path: Path_) -> Any:
+        tag = _resolve(event)
+        value = event.value
+        if tag == _STR:
+            return value
+        if len(value) < 16:  # short plain numbers directly; anything else as PyYAML builds it
+            if tag == _INT and _PLAIN_INT(value):
+                return int(value)
+            if tag == _FLOAT and _PLAIN_FLOAT(value):
+                return float(value)
+        node = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark, style=event.style)
+        built = _construct(node, path, self.constructor, self.errors, self.file)
+        self.constructor.constructed_objects.clear()
+        return built
 
-try:  # libyaml's parser when PyYAML was built with it (much faster); marks are the same
-    from yaml._yaml import CParser as _CParser
+    def skip(self, depth: int) -> None:
+        """Read past the value of a key that is not kept (still refusing anchors and depth)."""
+        self.node(self.next(), depth)
 
-    class _Loader(_PlainComposer, _CParser, yaml.resolver.Resolver):
-        def __init__(self, stream: str) -> None:
-            _CParser.__init__(self, stream)
-            _PlainComposer.__init__(self)
-            yaml.resolver.Resolver.__init__(self)
-
-except ImportError:  # pragma: no cover - PyYAML without libyaml
-
-    class _Loader(  # type: ignore[no-redef]
-        yaml.reader.Reader,
-        yaml.scanner.Scanner,
-        yaml.parser.Parser,
-        _PlainComposer,
-        yaml.resolver.Resolver,
-    ):
-        def __init__(self, stream: str) -> None:
-            yaml.reader.Reader.__init__(self, stream)
-            yaml.scanner.Scanner.__init__(self)
-            yaml.parser.Parser.__init__(self)
-            _PlainComposer.__init__(self)
-            yaml.resolver.Resolver.__init__(self)
+    def node(self, first: Any, depth: int) -> yaml.Node:
+        """A PyYAML node from the events (for the rare parts the reader does not build)."""
+        self.check(first, depth)
+        kind = type(first)
+        if kind is yaml.ScalarEvent:
+            return yaml.ScalarNode(
+                _resolve(first), first.value, first.start_mark, first.end_mark, style=first.style
+            )
+        start = first
+        event: Any = None
+        children: list[Any] = []
+        end_kind = (
+            yaml.SequenceEndEvent if kind is yaml.SequenceStartEvent else yaml.MappingEndEvent
+        )
+        while True:
+            event = self.next()
+            if type(event) is end_kind:
+                break
+            children.append(self.node(event, depth + 1))
+        end_mark: Any = event.end_mark
+        if kind is yaml.SequenceStartEvent:
+            return yaml.SequenceNode(
+                start.tag if start.tag not in (None, "!") else "tag:yaml.org,2002:seq",
+                children,
+                start.start_mark,
+                end_mark,
+                flow_style=start.flow_style,
+            )
+        pairs = list(zip(children[::2], children[1::2], strict=True))
+        return yaml.MappingNode(
+            start.tag if start.tag not in (None, "!") else "tag:yaml.org,2002:map",
+            pairs,
+            start.start_mark,
+            end_mark,
+            flow_style=start.flow_style,
+        )
 
 
 def read_yaml(text: str, file: str) -> Document:
@@ -577,11 +738,12 @@ def read_yaml(text: str, file: str) -> Document:
     are anchors, aliases and very deep nesting."""
     locator = Locator(file, "line")
     try:
-        loader = _Loader(text)
+        parser = _parser(text)
         try:
-            node = loader.get_single_node()
+            reader = _EventReader(parser, locator, file)
+            found, data = reader.document()
         finally:
-            loader.dispose()
+            parser.dispose()
     except _Refused as refused:
         where = f"line {refused.mark.line + 1}" if refused.mark else None
         raise InputRejected(
@@ -617,66 +779,11 @@ def read_yaml(text: str, file: str) -> Document:
         raise InputRejected(
             [LocatedError(file, None, None, f"not valid YAML: {error}")], "register"
         ) from None
-    if node is None:
+    if not found:
         raise InputRejected([LocatedError(file, None, None, "the file is empty")], "register")
-    errors: list[LocatedError] = []
-    constructor = _Constructor()
-    data = _build(node, (), locator, constructor, errors, file)
-    if errors:
-        raise InputRejected(errors, "register")
+    if reader.errors:
+        raise InputRejected(reader.errors, "register")
     return Document(data, locator)
-
-
-def _build(
-    node: yaml.Node,
-    path: Path_,
-    locator: Locator,
-    constructor: _Constructor,
-    errors: list[LocatedError],
-    file: str,
-) -> Any:
-    locator.places.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        result: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = _construct(key_node, path, constructor, errors, file)
-            if key is _UNREADABLE:
-                continue
-            try:
-                hash(key)
-            except TypeError:
-                errors.append(
-                    LocatedError(
-                        file,
-                        f"line {key_node.start_mark.line + 1}",
-                        describe(path, {}) or None,
-                        "a field name must be a plain word, not a list or a mapping",
-                    )
-                )
-                continue
-            key = str(key) if isinstance(key, (str, int, float, date)) else key
-            child = (*path, key)
-            if key in result:
-                errors.append(
-                    LocatedError(
-                        file,
-                        f"line {key_node.start_mark.line + 1}",
-                        describe(path, {}) or None,
-                        f"'{key}' appears twice; keep one",
-                    )
-                )
-                continue
-            locator.places[child] = key_node.start_mark.line + 1
-            result[key] = _build(value_node, child, locator, constructor, errors, file)
-            locator.places[child] = key_node.start_mark.line + 1
-        return result
-    if isinstance(node, yaml.SequenceNode):
-        return [
-            _build(item, (*path, index), locator, constructor, errors, file)
-            for index, item in enumerate(node.value)
-        ]
-    value = _construct(node, path, constructor, errors, file)
-    return None if value is _UNREADABLE else value
 
 
 _UNREADABLE = object()
