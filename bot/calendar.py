@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import holidays
 
@@ -47,7 +47,7 @@ class WorkingCalendar:
 
     @cached_property
     def _bank_holidays(self) -> holidays.HolidayBase:
-        return holidays.country_holidays("GB", subdiv=self.region.value)
+        return _country_holidays(self.region.value)
 
     def bank_holiday(self, day: date) -> str | None:
         """The bank holiday's name on `day`, if it is one."""
@@ -69,7 +69,12 @@ class WorkingCalendar:
         """The `count`-th working day after `day` (before it when `count` is negative).
 
         With `count` 0 the answer is `day` itself if it is a working day, else the next one.
+        Remembered per calendar (a status or home page asks for the same few deadlines
+        hundreds of times).
         """
+        return _add_working_days(self, day, count)
+
+    def _count_working_days(self, day: date, count: int) -> date:
         step = 1 if count >= 0 else -1
         remaining = abs(count)
         current = day
@@ -128,3 +133,15 @@ def _days(start: date, end: date) -> Iterator[date]:
     while day <= end:
         yield day
         day += timedelta(days=1)
+
+
+@lru_cache(maxsize=8)
+def _country_holidays(subdivision: str) -> holidays.HolidayBase:
+    """One bank-holiday table per UK region for the whole process (building one costs more
+    than a status answer)."""
+    return holidays.country_holidays("GB", subdiv=subdivision)
+
+
+@lru_cache(maxsize=65536)
+def _add_working_days(calendar: WorkingCalendar, day: date, count: int) -> date:
+    return calendar._count_working_days(day, count)

@@ -83,12 +83,11 @@ def inbox(engine: Engine, council: CouncilInfo, *, email: str, today: date) -> I
                 if state in OWED:
                     due.append(Owed(measure, period, deadline, state))
         due.sort(key=lambda item: (item.deadline, item.measure.ref))
-        reviews = [
-            store.view(session, sid, council) for sid in store.review_queue(session, email, today)
-        ]
-        decisions = [
-            store.view(session, sid, council) for sid in store.recent_decisions(session, email)
-        ]
+        queue = store.review_queue(session, email, today)
+        recent = store.recent_decisions(session, email)
+        shown = {view.id: view for view in store.views(session, [*queue, *recent], council)}
+        reviews = [shown[sid] for sid in queue if sid in shown]
+        decisions = [shown[sid] for sid in recent if sid in shown]
         contexts = {
             view.id: trend.context(
                 view.measure,

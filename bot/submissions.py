@@ -491,9 +491,11 @@ def _check_decidable(
             current.decided_by_name or "someone",
             (current.decided_at or now).astimezone(now.tzinfo),  # stored UTC; told in local time
         )
-    latest = store.latest_submission(session, current.measure, current.period)
-    if latest is not None and latest.id != current.id:
-        raise Superseded(current.version, latest.version, latest.submitted_by_name)
+    latest = store.latest_submission_id(session, current.measure, current.period)
+    if latest is not None and latest != current.id:
+        newer = store.latest_submission(session, current.measure, current.period)
+        assert newer is not None
+        raise Superseded(current.version, newer.version, newer.submitted_by_name)
     facts = store.submit_facts(session, current.measure, current.period, actor, today)
     verdict = may_decide(
         actor, current.measure, current.submitted_by, absences=facts.absences, today=today

@@ -116,8 +116,8 @@ def enqueue(session: Session, wanted: Iterable[Wanted], now: datetime) -> int:
     if plain:
         statement = dialect.insert(OutboxItem).on_conflict_do_nothing(index_elements=["key"])
         added += len(session.execute(statement.returning(col(OutboxItem.id)), plain).all())
-    for row in coalesced:
-        insert = dialect.insert(OutboxItem).values(**row)
+    if coalesced:  # one statement for all of them (executemany)
+        insert = dialect.insert(OutboxItem)
         statement = insert.on_conflict_do_update(
             index_elements=["key"],
             set_={
@@ -130,8 +130,8 @@ def enqueue(session: Session, wanted: Iterable[Wanted], now: datetime) -> int:
                 "last_error": None,
             },
         )
-        session.execute(statement)
-        added += 1
+        session.execute(statement, coalesced)
+        added += len(coalesced)
     return added
 
 

@@ -62,6 +62,12 @@ def admins(session: Session) -> frozenset[str]:
     return frozenset(session.exec(select(Person.email).where(col(Person.is_admin).is_(True))))
 
 
+# Built once: making an alias of a table is dear (its columns are copied), and the same alias
+# lets SQLAlchemy reuse the compiled statement.
+_AWAY = Person.__table__.alias("away")  # type: ignore[attr-defined]
+_COVER = Person.__table__.alias("cover")  # type: ignore[attr-defined]
+
+
 def absences(
     session: Session,
     emails: Iterable[str | None] | None,
@@ -76,8 +82,7 @@ def absences(
     wanted = None if emails is None else sorted({email for email in emails if email})
     if wanted is not None and not wanted:
         return {}
-    person = Person.__table__.alias("away")  # type: ignore[attr-defined]
-    cover = Person.__table__.alias("cover")  # type: ignore[attr-defined]
+    person, cover = _AWAY, _COVER
     query = (
         sa_select(
             person.c.email, col(Leave.starts), col(Leave.ends), col(Leave.ended_at), cover.c.email
@@ -320,6 +325,15 @@ def submission_by_request(
     return None if found is None else view(session, found, council)
 
 
+def latest_submission_id(session: Session, measure_info: MeasureInfo, period: Period) -> int | None:
+    """The id of the latest version for (measure, period), if any: one small query."""
+    return session.exec(
+        select(PeriodValue.latest_submission_id)
+        .join(Measure)
+        .where(Measure.ref == measure_info.ref, PeriodValue.period == period.label)
+    ).first()
+
+
 def latest_submission(
     session: Session, measure_info: MeasureInfo, period: Period
 ) -> SubmissionView | None:
@@ -379,54 +393,109 @@ def to_redo(
 
 def view(session: Session, submission_id: int, council: CouncilInfo | None) -> SubmissionView:
     """A submission version with its measure, people and decision, as the surface shows it."""
+    found = views(session, [submission_id], council)
+    if not found:
+        raise NotFound("That submission no longer exists.")
+    return found[0]
+
+
+def views(
+    session: Session, submission_ids: Iterable[int], council: CouncilInfo | None
+) -> list[SubmissionView]:
+    """`view` of each of these submissions (in the order given; missing ones left out) in
+    a few queries whatever their number: the submissions, their reviews, the names, and the
+    leave of their reviewers (the measures come from the register cache)."""
     from bot.submissions import SubmissionView
 
-    submission = session.get(Submission, submission_id, populate_existing=True)
-    if submission is None:
-        raise NotFound("That submission no longer exists.")
-    ref = session.exec(select(Measure.ref).where(Measure.id == submission.measure_id)).one()
-    info = load_measures(session, active_only=False, refs=[ref])[ref]
-    period = Period.parse(submission.period)
-    review = session.exec(select(Review).where(Review.submission_id == submission_id)).first()
-    emails = [submission.submitted_by] + ([review.decided_by] if review else [])
+    wanted = list(dict.fromkeys(submission_ids))
+    if not wanted:
+        return []
+    submissions = {
+        row.id: row
+        for row in session.exec(
+            select(Submission)
+            .where(col(Submission.id).in_(wanted))
+            .execution_options(populate_existing=True)
+        )
+    }
+    if not submissions:
+        return []
+    refs = dict(
+        session.execute(
+            sa_select(col(Measure.id), col(Measure.ref)).where(
+                col(Measure.id).in_({row.measure_id for row in submissions.values()})
+            )
+        ).all()
+    )
+    infos = load_measures(session, active_only=False, refs=set(refs.values()))
+    reviews = {
+        row.submission_id: row
+        for row in session.exec(
+            select(Review)
+            .where(col(Review.submission_id).in_(list(submissions)))
+            .execution_options(populate_existing=True)
+        )
+    }
+    emails = {row.submitted_by for row in submissions.values()} | {
+        row.decided_by for row in reviews.values()
+    }
     names = {
         email: name
         for email, name in session.exec(
-            select(Person.email, Person.name).where(col(Person.email).in_(emails))
+            select(Person.email, Person.name).where(col(Person.email).in_(sorted(emails)))
         )
     }
-    target = target_for(info.targets, period, cumulative=info.rule.cumulative)
+    days: dict[date, set[str]] = {}
+    for row in submissions.values():
+        reviewer = infos[refs[row.measure_id]].reviewer
+        if reviewer:
+            days.setdefault(row.submitted_at.date(), set()).add(reviewer)
+    away = {day: absences(session, people, day) for day, people in days.items()}
     calendar = council.calendar if council else None
-    deadline = calendar.deadline(period, info.reporting_lag) if calendar else period.end
-    today = submission.submitted_at.date()
-    cover = active_cover_for_reviewer(info, absences(session, [info.reviewer], today), today)
-    deciders = tuple(
-        dict.fromkeys(email for email in (info.reviewer, cover, info.head_of_service) if email)
-    )
-    return SubmissionView(
-        id=submission_id,
-        measure=info,
-        period=period,
-        version=submission.version,
-        value=submission.value,
-        overview=submission.overview,
-        actions=submission.actions,
-        evidence_url=submission.evidence_url,
-        submitted_by=submission.submitted_by,
-        submitted_by_name=names.get(submission.submitted_by, submission.submitted_by),
-        on_behalf=submission.on_behalf_of,
-        late=submission.late,
-        submitted_at=submission.submitted_at,
-        deadline=deadline,
-        target=target,
-        ragg=ragg_status(submission.value, target, info.rule),
-        decision=review.decision if review else None,
-        decided_by=review.decided_by if review else None,
-        decided_by_name=names.get(review.decided_by, review.decided_by) if review else None,
-        decided_at=review.decided_at if review else None,
-        reason=review.reason if review else None,
-        deciders=deciders,
-    )
+    found = []
+    for submission_id in wanted:
+        submission = submissions.get(submission_id)
+        if submission is None:
+            continue
+        info = infos[refs[submission.measure_id]]
+        period = Period.parse(submission.period)
+        review = reviews.get(submission_id)
+        target = target_for(info.targets, period, cumulative=info.rule.cumulative)
+        deadline = calendar.deadline(period, info.reporting_lag) if calendar else period.end
+        today = submission.submitted_at.date()
+        cover = active_cover_for_reviewer(info, away.get(today, {}), today)
+        deciders = tuple(
+            dict.fromkeys(email for email in (info.reviewer, cover, info.head_of_service) if email)
+        )
+        found.append(
+            SubmissionView(
+                id=submission_id,
+                measure=info,
+                period=period,
+                version=submission.version,
+                value=submission.value,
+                overview=submission.overview,
+                actions=submission.actions,
+                evidence_url=submission.evidence_url,
+                submitted_by=submission.submitted_by,
+                submitted_by_name=names.get(submission.submitted_by, submission.submitted_by),
+                on_behalf=submission.on_behalf_of,
+                late=submission.late,
+                submitted_at=submission.submitted_at,
+                deadline=deadline,
+                target=target,
+                ragg=ragg_status(submission.value, target, info.rule),
+                decision=review.decision if review else None,
+                decided_by=review.decided_by if review else None,
+                decided_by_name=(
+                    names.get(review.decided_by, review.decided_by) if review else None
+                ),
+                decided_at=review.decided_at if review else None,
+                reason=review.reason if review else None,
+                deciders=deciders,
+            )
+        )
+    return found
 
 
 def review_queue(session: Session, email: str, today: date) -> list[int]:
