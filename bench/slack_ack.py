@@ -866,13 +866,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--max-seconds",
         type=float,
-        default=15.0,
+        default=120.0,
         help="stop sending a scenario's requests after this long (keeps the run bounded)",
     )
     parser.add_argument(
         "--drain-seconds",
         type=float,
-        default=60.0,
+        default=240.0,
         help="at most this long to wait for the work after the acks before the next scenario",
     )
     parser.add_argument(

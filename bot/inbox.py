@@ -63,7 +63,8 @@ def inbox(engine: Engine, council: CouncilInfo, *, email: str, today: date) -> I
         mine = [
             m
             for m in measures.values()
-            if m.collector == email or active_cover_for_collector(m, away, today) == email
+            if m.collector == email
+            or (m.collector in away and active_cover_for_collector(m, away, today) == email)
         ]
         wanted = {m.ref: _recent_periods(m, today) for m in mine}
         states = store.recorded_states(
