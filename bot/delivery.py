@@ -27,11 +27,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot import actions, chain, trend
+from bot import actions, chain, leave, trend
 from bot.chat import actions as actions_view
 from bot.chat import cards
 from bot.chat import chain as chain_view
 from bot.chat import inbox as inbox_view
+from bot.chat import leave as leave_view
 from bot.chat import reminders as reminders_view
 from bot.chat import summaries as summaries_view
 from bot.chat.model import Message
@@ -296,7 +297,7 @@ class _Run:
         for item in claimed:
             if not self.still_mine(item):
                 continue  # taken over by another process while this one was slow
-            reason = _still_useful(item, facts)
+            reason = _still_useful(item, facts) or _leave_moot(self.engine, item)
             if reason is not None:
                 with write_session(self.engine) as session:
                     outbox_store.mark_dropped(session, item.id, reason=reason)
@@ -569,6 +570,15 @@ def review_card_now(
     return cards.review_card(view, zone, superseded_by=superseded, reopened=reopened, context=found)
 
 
+def _leave_moot(engine: Engine, item: outbox_store.Claimed) -> str | None:
+    """Why a notice that leave has started should not go: the leave was cancelled."""
+    payload = item.payload or {}
+    if item.kind is not Kind.NOTICE or payload.get("notice") != leave.STARTS:
+        return None
+    found = leave.leave_by_id(engine, int(str(payload.get("leave", 0))))
+    return "the leave was cancelled" if found is None or found.cancelled else None
+
+
 def _notice(run: _Run, payload: Mapping[str, object], name_of: Callable[[str], str]) -> Message:
     kind = payload.get("notice")
     if kind == actions.ACTION_OVERDUE:
@@ -576,6 +586,12 @@ def _notice(run: _Run, payload: Mapping[str, object], name_of: Callable[[str], s
         if found is None:
             raise DeliveryError("the action is no longer recorded")
         return actions_view.overdue_notice(found, run.clock().astimezone(run.zone).date())
+    if kind in leave.LEAVE_NOTICES:
+        away = leave.leave_by_id(run.engine, int(str(payload.get("leave", 0))))
+        if away is None:
+            raise DeliveryError("the leave no longer exists")
+        today = run.clock().astimezone(run.zone).date()
+        return leave_view.cover_notice(str(kind), away, today)
     if kind in chain.CHAIN_NOTICES:
         try:
             return chain_view.notice_message(

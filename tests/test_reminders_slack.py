@@ -291,7 +291,7 @@ def test_a_message_outside_a_reminders_thread_gets_the_hint(reminded: Bot) -> No
 @pytest.mark.parametrize(
     ("text", "says"),
     [
-        ("away", "Tell me the first and last day you are away"),
+        ("away", "You have no leave booked"),
         ("away 2026-10-20", "Tell me the first and last day you are away"),
         ("away 2026-13-01 2026-13-05", "'2026-13-01' is not a date. Write dates like"),
         ("away 31/02/2027 03/03/2027", "'31/02/2027' is not a date."),
@@ -299,7 +299,7 @@ def test_a_message_outside_a_reminders_thread_gets_the_hint(reminded: Bot) -> No
         ("away 2026-10-16 2026-10-09", "The leave ends (Fri 09 Oct 2026) before it starts"),
         ("away 2026-09-01 2026-09-04", "That leave is over already (it ended Fri 04 Sep 2026)"),
         ("away 2026-10-12 2028-01-01", "Leave longer than a year cannot be recorded here"),
-        ("away 2026-10-12 2026-10-16 @nobody", "I could not tell who '@nobody' is"),
+        ("away 2026-10-12 2026-10-16 @nobody", "I could not find 'nobody' in the council"),
         ("away 2026-10-12 2026-10-16 nobody@elsewhere.org", "is not in the council's register"),
     ],
 )
@@ -419,8 +419,9 @@ def test_while_away_reminders_go_to_the_cover_who_may_submit_and_no_cover_means_
     noted = command(bot, JANE, f"away 2026-10-07 2026-10-16 <@{bot.uid(SAM)}>")
     assert noted["text"] == (
         ":palm_tree: Noted: you are away from Wed 07 Oct to Fri 16 Oct 2026. Sam Lee will get "
-        "your reminders and review requests, and may submit or decide for you. Use `/pmf back` "
-        "if you return early."
+        "your reminders and review requests, and may submit or decide for you; I have told "
+        "them, and will again when your leave starts. Use `/pmf back` if you return early, or "
+        "`/pmf away` to see or cancel your leave."
     )
     alone = command(bot, AMY, "away 7/10/2026 16 Oct")
     assert "You have named no cover" in alone["text"]

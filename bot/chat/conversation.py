@@ -30,6 +30,7 @@ from bot.chat import actions as actions_view
 from bot.chat import cards, intents
 from bot.chat import chain as chain_view
 from bot.chat import inbox as inbox_view
+from bot.chat import leave as leave_view
 from bot.chat import reminders as reminders_view
 from bot.chat import status as status_view
 from bot.chat import summaries as summaries_view
@@ -355,33 +356,61 @@ def _leave_days(words: list[str], today: date) -> list[date]:
     return found
 
 
+def _split_cover(rest: str, mentions: Mapping[str, str | None]) -> tuple[str, str | None]:
+    """(the dates, the cover as typed): the cover is the first mention (`<@U123|sam>` from
+    Slack's client, `@Sam Lee` from Teams), else an e-mail, else `@` and a name to the end."""
+    found = [(rest.find(token), token) for token in mentions if token and token in rest]
+    if found:
+        at, token = min(found)
+        return rest[:at], token
+    words = rest.split()
+    for n, word in enumerate(words):
+        if word.startswith("@") or ("@" in word and "." in word.split("@")[-1]):
+            cover = word if not word.startswith("@") else " ".join(words[n:])
+            return " ".join(words[:n]), cover
+    return rest, None
+
+
 def _away(
     core: Core, who: Someone, rest: str, mentions: Mapping[str, str | None], channel: str | None
 ) -> Outcome:
     if who.email is None:
         return not_in_register("record leave")
+    today = core.today()
+    if not rest.strip():
+        return Reply(
+            leave_view.booked_list(leave.booked(core.engine, email=who.email, today=today), today)
+        )
     usage = Message.plain(
         text(
             "Tell me the first and last day you are away, and who covers, for example ",
             Code("/pmf away 2026-07-14 2026-07-25 @Sam Lee"),
+            " or ",
+            Code("/pmf away today 31 Jul @Sam Lee"),
             ". " + leave.DATE_HINT,
         )
     )
-    words = rest.split()
-    named = [w for w in words if w in mentions or "@" in w]
-    dates = [w for w in words if w not in named]
+    dates_text, named = _split_cover(rest, mentions)
+    dates = dates_text.split()
     if not dates:
         return Reply(usage)
-    today = core.today()
     try:
         days = _leave_days(dates, today)
         if len(days) < 2 and dates[0].lower() not in ("today", "tomorrow"):
             return Reply(usage)
         starts = days[0]
         ends = days[1] if len(days) > 1 else starts
-        cover = _cover_email(named[0], mentions) if named else None
+        cover = _cover_email(core, named, mentions) if named else None
+        council = core.council()
         away = leave.set_away(
-            core.engine, email=who.email, starts=starts, ends=ends, cover=cover, now=core.now()
+            core.engine,
+            email=who.email,
+            starts=starts,
+            ends=ends,
+            cover=cover,
+            now=core.now(),
+            calendar=council.calendar,
+            at=council.reminders.at,
         )
     except leave.LeaveProblem as error:
         return Reply(Message.plain(text(Icon.WARNING, " ", str(error))))
@@ -390,7 +419,10 @@ def _away(
     cover_words: Text = (
         text(
             f"{cover_name} will get your reminders and review requests, and may submit or "
-            "decide for you."
+            "decide for you; I have told them, and will again when your leave starts."
+            if away.starts > today
+            else f"{cover_name} will get your reminders and review requests, and may submit "
+            "or decide for you; I have told them."
         )
         if cover_name
         else text(
@@ -404,17 +436,19 @@ def _away(
         Message.plain(
             text(
                 Icon.LEAVE,
-                f" Noted: you are away from {away.starts:%a %d %b} to {away.ends:%a %d %b %Y}. ",
+                f" Noted: you are away {leave_view.span(away)}. ",
                 cover_words,
                 " Use ",
                 Code("/pmf back"),
-                " if you return early.",
+                " if you return early, or ",
+                Code("/pmf away"),
+                " to see or cancel your leave.",
             )
         )
     )
 
 
-def _cover_email(word: str, mentions: Mapping[str, str | None]) -> str:
+def _cover_email(core: Core, word: str, mentions: Mapping[str, str | None]) -> str:
     if word in mentions:
         email = mentions[word]
         if email is None:
@@ -423,11 +457,9 @@ def _cover_email(word: str, mentions: Mapping[str, str | None]) -> str:
                 "so they cannot cover. Choose someone who is."
             )
         return email
-    if "@" in word and "." in word.split("@")[-1]:
+    if "@" in word and not word.startswith("@") and "." in word.split("@")[-1]:
         return word.strip("<>").removeprefix("mailto:").split("|")[0].lower()
-    raise leave.LeaveProblem(
-        f"I could not tell who '{word}' is; mention them with @, such as @Sam Lee."
-    )
+    return leave.cover_by_name(core.engine, word)
 
 
 def _back(
@@ -445,6 +477,10 @@ def _back(
                 )
             )
         )
+    today = core.today()
+    later = [a for a in leave.booked(core.engine, email=who.email, today=today) if a.starts > today]
+    if later:
+        return Reply(leave_view.back_but_booked(later, today))
     return Reply(Message.plain("You were not recorded as away, so nothing has changed."))
 
 
@@ -736,6 +772,22 @@ def _reopen(core: Core, who: Someone, value: str, channel: str | None) -> Outcom
     return _reason_form(core, who, value, channel, intents.REOPEN_FORM)
 
 
+def _cancel_leave(core: Core, who: Someone, value: str, channel: str | None) -> Outcome:
+    if who.email is None:
+        return not_in_register("record leave")
+    leave_id = row_id(value)
+    if leave_id is None:
+        log.warning("a Cancel leave button came back naming no leave")
+        return Reply(
+            Message.plain(text("That button does not name any leave; see ", Code("/pmf away"), "."))
+        )
+    try:
+        away = leave.cancel(core.engine, email=who.email, leave_id=leave_id, now=core.now())
+    except leave.LeaveProblem as error:
+        return Reply(Message.plain(text(Icon.WARNING, " ", str(error))))
+    return Reply(leave_view.cancelled(away))
+
+
 def _refresh(core: Core, who: Someone, value: str, channel: str | None) -> Outcome:
     return None  # the surface shows the home page afresh
 
@@ -916,6 +968,7 @@ CLICKS: dict[str, Callable[[Core, Someone, str, str | None], Outcome]] = {
     intents.REPORT_REFUSE: _report_refuse,
     intents.ACTION_PROGRESS: _action_progress,
     intents.ACTION_DROP: _action_drop,
+    intents.CANCEL_LEAVE: _cancel_leave,
 }
 
 

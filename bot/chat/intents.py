@@ -14,6 +14,7 @@ REFRESH_HOME = "refresh_home"
 REPLY_CONFIRM = "reply_confirm"  # value: JSON of what a reply to a reminder said
 REPLY_EDIT = "reply_edit"  # value: JSON, opens the form prefilled
 
+CANCEL_LEAVE = "cancel_leave"  # value: the leave's id
 REPORT_APPROVE = "report_approve"  # value: "QUARTER|SCOPE" (a directorate, or leadership)
 REPORT_REFUSE = "report_refuse"  # value: "QUARTER|SCOPE" (opens the reason form)
 ACTION_PROGRESS = "action_progress"  # value: "ACTION_ID|PROGRESS"
@@ -32,6 +33,7 @@ BUTTONS = (
     REPORT_REFUSE,
     ACTION_PROGRESS,
     ACTION_DROP,
+    CANCEL_LEAVE,
 )
 
 # Forms
