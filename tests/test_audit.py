@@ -429,8 +429,10 @@ def test_rotating_the_key_keeps_older_events_verifiable(db_url: str, engine: Eng
     second.dispose()
 
 
-def test_verify_streams_a_large_trail_quickly(sqlite_url: str) -> None:
-    import time
+def test_verify_streams_a_large_trail(sqlite_url: str) -> None:
+    """50,000 events are verified in bounded memory (read in batches, not all at once). Its
+    speed is measured by a benchmark, not here: timed tests fail on a busy machine."""
+    import tracemalloc
 
     engine = _keyed(sqlite_url)
     from storage.migrate import upgrade
@@ -453,11 +455,15 @@ def test_verify_streams_a_large_trail_quickly(sqlite_url: str) -> None:
                     for n in range(start, start + 5_000)
                 ],
             )
-    began = time.perf_counter()
-    result = audit.verify(engine, [audit.Anchor(25_000, _rows_at(engine, 25_000))])
-    took = time.perf_counter() - began
+    anchor = audit.Anchor(25_000, _rows_at(engine, 25_000))
+    tracemalloc.start()
+    try:
+        result = audit.verify(engine, [anchor])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
     assert result.ok and result.events == 50_000
-    assert took < 10, f"verify took {took:.1f} s for 50,000 events"
+    assert peak < 40 * 2**20, f"verify held {peak / 2**20:.0f} MB for 50,000 events"
     engine.dispose()
 
 
