@@ -64,7 +64,7 @@ def test_a_billion_laughs_register_is_refused_at_once(tmp_path: Path) -> None:
     assert path.stat().st_size < 400
     began = time.perf_counter()
     error = refused(path)
-    assert time.perf_counter() - began < 1
+    assert time.perf_counter() - began < 10  # the defect took 72 s; a loaded CI machine needs room
     assert (error.file, error.where) == ("laughs.yaml", "line 1")
     assert error.message.startswith("'&a' names part of the file for repeating (a YAML anchor)")
     assert "write values in full" in error.message
@@ -172,7 +172,7 @@ def test_a_workbook_that_unpacks_to_far_more_than_it_weighs_is_refused(tmp_path:
     assert path.stat().st_size < 1024 * 1024
     began = time.perf_counter()
     error = refused(path)
-    assert time.perf_counter() - began < 2
+    assert time.perf_counter() - began < 10  # loaded machines; the defect: GBs
     assert (
         error.message
         == "unpacks to 101 MB, far more than a register needs: check it is the right file"
@@ -196,7 +196,7 @@ def test_a_sheet_claiming_a_million_rows_costs_little(tmp_path: Path) -> None:
     assert inflated.stat().st_size < 10_000
     began = time.perf_counter()
     spec = load_register(inflated)
-    assert time.perf_counter() - began < 15
+    assert time.perf_counter() - began < 60  # loaded machines; the defect: 1M rows
     assert [m.ref for _, _, m in spec.measures()] == ["SE1.1", "SE1.2", "DE2.1"]
 
 

@@ -365,7 +365,7 @@ def test_a_body_over_one_megabyte_is_refused_413_quickly_and_without_reading_it(
         tracemalloc.stop()
     assert status == 413, text
     assert b"Traceback" not in text
-    assert elapsed < 2.0
+    assert elapsed < 10.0  # refused before reading, even on a loaded machine
     assert peak < MAX_BODY // 2, f"the bot held {peak} bytes for a body it should not read"
 
 
