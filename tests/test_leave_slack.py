@@ -94,6 +94,7 @@ def test_away_lists_booked_leave_with_cancel_and_cancelling_is_audited_and_told(
     bot: Bot,
 ) -> None:
     # The form the help suggests, with the name typed as plain text.
+    assert "`/pmf away today 31 Jul @Sam Lee`" in text_of(command(bot, JANE, "help"))
     reply = text_of(command(bot, JANE, "away today 31 Oct @Sam Lee"))
     assert "Noted: you are away from Thu 08 Oct to Sat 31 Oct 2026." in reply
     assert "Sam Lee will get your reminders" in reply

@@ -58,10 +58,13 @@ HELP: tuple[tuple[str, Text], ...] = (
     (
         "away FROM TO [@cover]",
         text(
-            "you are on leave: your reminders and reviews go to your cover. ",
+            "you are on leave: your reminders and reviews go to your cover, who is told. ",
             Em("e.g."),
             " ",
-            Code("/pmf away 14/07/2026 25/07/2026 @Sam Lee"),
+            Code("/pmf away today 31 Jul @Sam Lee"),
+            "; ",
+            Code("/pmf away"),
+            " alone lists your leave, to cancel it",
         ),
     ),
     ("back", text("you are back early")),
