@@ -76,7 +76,7 @@ def test_the_cover_is_told_when_leave_is_booked_and_when_it_starts_exactly_once(
     assert "not recorded as away" not in text_of(back)
     assert CANCEL in buttons(back)
 
-    starts = "*Jane Doe*'s leave starts today (until Fri 16 Oct 2026). You are covering"
+    starts = "*Jane Doe* is away from today until Fri 16 Oct 2026, and you are covering"
     run_tick(bot, "2026-10-09")  # Friday: not yet
     assert told(bot, SAM, starts) == []
     run_tick(bot, "2026-10-12", 9, 1)  # Monday, the first day, after 09:00
@@ -129,7 +129,7 @@ def test_away_lists_booked_leave_with_cancel_and_cancelling_is_audited_and_told(
     bot.user.block_action(bot.uid(JANE), CANCEL, leave_id, channel_id=GENERAL_CHANNEL_ID)
     assert "already cancelled" in wait_ephemeral(bot, JANE, seen)
     run_tick(bot, "2026-11-02")
-    assert told(bot, SAM, "leave starts today") == []
+    assert told(bot, SAM, "is away from today") == []
     assert "Mon 02 Nov" not in text_of(command(bot, JANE, "away"))
 
 

@@ -36,7 +36,7 @@ def cover_notice(kind: str, away: Away, today: date) -> Message:
             Icon.LEAVE,
             " ",
             Strong(who),
-            f"'s leave starts today (until {away.ends:%a %d %b %Y}). You are covering: {COVERING}.",
+            f" is away from today until {away.ends:%a %d %b %Y}, and you are covering: {COVERING}.",
         )
     elif kind == CANCELLED:
         words = text(
