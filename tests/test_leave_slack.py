@@ -14,6 +14,7 @@ from sqlmodel import select
 
 from bot import services
 from bot.delivery import tick
+from handlers.slack import ids
 from sandbox.slack_client import GENERAL_CHANNEL_ID
 from storage.engine import read_session
 from storage.models import AuditEvent, Leave
@@ -29,7 +30,7 @@ from tests.test_slack_support import (
     wait_ephemeral,
 )
 
-CANCEL = "pmf_cancel_leave"
+CANCEL = ids.CANCEL_LEAVE
 
 
 @pytest.fixture
@@ -145,3 +146,23 @@ def test_a_cover_named_in_plain_text_must_be_one_person(bot: Bot, typed: str, sa
     assert says in text_of(command(bot, JANE, f"away 12 Oct 16 Oct {typed}"))
     with read_session(bot.engine) as session:
         assert session.exec(select(Leave)).all() == []
+
+
+def test_a_cancel_button_naming_no_leave_of_yours_changes_nothing(bot: Bot) -> None:
+    command(bot, SAM, f"away 2 Nov 6 Nov <@{bot.uid(JANE)}|jane>")
+    with read_session(bot.engine) as session:
+        sams = str(session.exec(select(Leave.id)).one())
+    for value, says in (
+        (sams, "That leave is not yours"),  # Sam's leave, clicked by Jane
+        ("abc", "That button does not name any leave"),
+        ("99999999999", "That button does not name any leave"),
+        ("", "That button does not name any leave"),
+    ):
+        seen = len(ephemerals(bot, JANE))
+        bot.user.block_action(bot.uid(JANE), CANCEL, value, channel_id=GENERAL_CHANNEL_ID)
+        assert says in wait_ephemeral(bot, JANE, seen)
+    with read_session(bot.engine) as session:
+        assert session.exec(select(Leave.ended_at)).one() is None
+        assert (
+            session.exec(select(AuditEvent).where(AuditEvent.action == "leave.cancel")).all() == []
+        )

@@ -18,6 +18,7 @@ REOPEN = action_id(intents.REOPEN)  # value: submission id (an approved one)
 REFRESH_HOME = action_id(intents.REFRESH_HOME)
 REPLY_CONFIRM = action_id(intents.REPLY_CONFIRM)  # value: JSON of what a reply said
 REPLY_EDIT = action_id(intents.REPLY_EDIT)
+CANCEL_LEAVE = action_id(intents.CANCEL_LEAVE)  # value: the leave's id
 
 # Forms (modal callback ids) and their fields (block id = field name)
 SUBMIT_VIEW = action_id(intents.SUBMIT_FORM)
