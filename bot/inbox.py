@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from bot import trend
 from bot.measures import MeasureInfo
 from bot.periods import Period
-from bot.permissions import active_cover_for_collector
+from bot.permissions import active_cover_for_collector, may_decide
 from bot.status import CouncilInfo
 from bot.submissions import SubmissionView
 from bot.workflow import State, period_state
@@ -87,7 +87,16 @@ def inbox(engine: Engine, council: CouncilInfo, *, email: str, today: date) -> I
         queue = store.review_queue(session, email, today)
         recent = store.recent_decisions(session, email)
         shown = {view.id: view for view in store.views(session, [*queue, *recent], council)}
-        reviews = [shown[sid] for sid in queue if sid in shown]
+        waiting = [shown[sid] for sid in queue if sid in shown]
+        people = {v.measure.collector for v in waiting} | {v.measure.reviewer for v in waiting}
+        absent = store.absences(session, people, today)
+        reviews = [  # the rule cards and reminders follow, so a list never offers a refusal
+            view
+            for view in waiting
+            if may_decide(
+                email, view.measure, view.submitted_by, absences=absent, today=today
+            ).allowed
+        ]
         decisions = [shown[sid] for sid in recent if sid in shown]
         contexts = {
             view.id: trend.context(

@@ -15,8 +15,9 @@ from sqlmodel import Session, col, select
 
 from bot import outbox
 from bot.calendar import WorkingCalendar
+from bot.permissions import cover_conflicts
 from bot.reminders import Kind
-from storage import audit, outbox_store
+from storage import audit, outbox_store, queries
 from storage.engine import read_session, write_session
 from storage.models import Leave, Person
 
@@ -74,6 +75,15 @@ def _build(day_: int, month: int, year: str | None, today: date, text: str) -> d
 
 
 @dataclass(frozen=True)
+class NotCovered:
+    """A measure the away reviewer's cover may not review for them, and who reviews instead."""
+
+    ref: str
+    why: str  # "collect" or "cover the collection of"
+    instead: str | None  # the Head of Service's name, when they may
+
+
+@dataclass(frozen=True)
 class Away:
     person: str
     starts: date
@@ -83,6 +93,7 @@ class Away:
     person_name: str = ""
     cover_name: str | None = None
     cancelled: bool = False
+    not_covered: tuple[NotCovered, ...] = ()
 
 
 def cover_notice(
@@ -152,6 +163,7 @@ def set_away(
                 )
             if cover_person.id == person.id:
                 raise LeaveProblem("You cannot cover for yourself; choose a colleague.")
+        not_covered = _not_covered(session, email, cover) if cover else ()
         assert person.id is not None
         leave = Leave(
             person_id=person.id,
@@ -170,7 +182,12 @@ def set_away(
             entity="leave",
             entity_key=email,
             at=now,
-            after={"starts": starts, "ends": ends, "cover": cover},
+            after={
+                "starts": starts,
+                "ends": ends,
+                "cover": cover,
+                **({"not_covering": [n.ref for n in not_covered]} if not_covered else {}),
+            },
         )
         if cover is not None:
             wanted = [cover_notice(BOOKED, leave.id, cover, now, now=now)]
@@ -181,7 +198,7 @@ def set_away(
         leave_id = leave.id
     if cover is not None:
         outbox.committed(engine)
-    return Away(email, starts, ends, cover, leave_id)
+    return Away(email, starts, ends, cover, leave_id, not_covered=not_covered)
 
 
 def _away(session: Session, leave: Leave) -> Away:
@@ -260,6 +277,22 @@ def cancel(engine: Engine, *, email: str, leave_id: int, now: datetime) -> Away:
         found = _away(session, leave)
     outbox.committed(engine)
     return found
+
+
+def _not_covered(session: Session, email: str, cover: str) -> tuple[NotCovered, ...]:
+    """The measures `email` reviews whose figures `cover` collects or covers: the cover may
+    not review those (segregation of duties, seed 002 §10.5); the Head of Service does."""
+    measures = queries.load_measures(session).values()
+    return tuple(
+        NotCovered(
+            measure.ref,
+            why,
+            measure.head_of_service_name
+            if measure.head_of_service not in (None, email, cover)
+            else None,
+        )
+        for measure, why in cover_conflicts(email, cover, measures)
+    )
 
 
 def come_back(engine: Engine, *, email: str, now: datetime) -> int:

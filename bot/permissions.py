@@ -6,7 +6,7 @@ button that asked.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -86,6 +86,70 @@ def may_submit(
     )
 
 
+def conflict(
+    email: str,
+    measure: MeasureInfo,
+    submitted_by: str | None,
+    *,
+    absences: Mapping[str, list[Absence]],
+    today: date,
+) -> str | None:
+    """Why `email` may never decide on this figure, whatever else they are: they submitted
+    it, they collect the measure, or they cover its collection (segregation of duties, seed
+    002 §10.5: the reviewer "must be a different person from the collector"). None if not."""
+    if email == submitted_by:
+        return "You submitted this figure, so someone else must review it (segregation of duties)."
+    if email == measure.collector:
+        return (
+            f"You collect the figures for {measure.ref}, so someone else must review them "
+            "(segregation of duties), even when you are named as cover."
+        )
+    if email == measure.cover or email == active_cover_for_collector(measure, absences, today):
+        return (
+            f"You cover the collection of {measure.ref}'s figures, so someone else must review "
+            "them (segregation of duties), even when you are named as cover."
+        )
+    return None
+
+
+def reviewers_now(
+    measure: MeasureInfo,
+    submitted_by: str | None,
+    *,
+    absences: Mapping[str, list[Absence]],
+    today: date,
+) -> tuple[str, ...]:
+    """Who reviews a version now, first the one its review card and reminders go to (PRODUCT
+    §5–6). The same rule on every surface, for cards, reminders and home pages:
+
+    - the reviewer; while they are away, the cover named for that leave;
+    - the Head of Service when neither can (no cover, or the one who would review submitted,
+      collects or covers the figure);
+    - nobody may review a figure they submitted, collect or cover (`conflict`); when nobody
+      else is left, the away reviewer keeps it, to see on their return.
+    """
+
+    def free(email: str | None) -> bool:
+        return (
+            bool(email)
+            and conflict(str(email), measure, submitted_by, absences=absences, today=today) is None
+        )
+
+    found: list[str] = []
+    reviewer = measure.reviewer
+    absence = away_today(absences, reviewer, today)
+    if absence is None:
+        if reviewer and free(reviewer):
+            found.append(reviewer)
+    elif absence.cover and free(absence.cover):
+        found.append(absence.cover)
+    if measure.head_of_service and free(measure.head_of_service):
+        found.append(measure.head_of_service)
+    if reviewer and free(reviewer):
+        found.append(reviewer)  # away: last, for when they are back
+    return tuple(dict.fromkeys(found))
+
+
 def may_decide(
     email: str,
     measure: MeasureInfo,
@@ -94,25 +158,47 @@ def may_decide(
     absences: Mapping[str, list[Absence]],
     today: date,
 ) -> Verdict:
-    """The reviewer, the reviewer's active cover, or the Head of Service — never the person
-    who submitted that version (segregation of duties, seed 002 §10.5)."""
-    if email == submitted_by:
-        return Verdict(
-            False,
-            "You submitted this figure, so someone else must review it (segregation of duties).",
-        )
+    """The reviewer, the reviewer's active cover, or the Head of Service — never anyone who
+    submitted that version, collects the measure or covers its collection (segregation of
+    duties, seed 002 §10.5), whoever named them."""
+    reason = conflict(email, measure, submitted_by, absences=absences, today=today)
+    if reason is not None:
+        return Verdict(False, reason)
     if email == measure.reviewer:
         return Verdict(True)
     if email == measure.head_of_service:
         return Verdict(True)
     if email == active_cover_for_reviewer(measure, absences, today):
         return Verdict(True, as_cover=True)
+    reviewer = measure.reviewer_name or "the data reviewer"
+    head = measure.head_of_service_name or "the Head of Service"
+    if measure.reviewer == measure.head_of_service:
+        return Verdict(
+            False,
+            f"Only {reviewer} (the data reviewer and Head of Service for {measure.ref}), or "
+            "their cover while they are away, can approve or reject it.",
+        )
     return Verdict(
         False,
-        f"Only {measure.reviewer} (the data reviewer for {measure.ref}), "
-        f"their cover while they are away, or {measure.head_of_service} (Head of "
-        "Service) can approve or reject it.",
+        f"Only {reviewer} (the data reviewer for {measure.ref}), their cover while they are "
+        f"away, or {head} (Head of Service) can approve or reject it.",
     )
+
+
+def cover_conflicts(
+    away: str, cover: str, measures: Iterable[MeasureInfo]
+) -> list[tuple[MeasureInfo, str]]:
+    """The measures `away` reviews that `cover` may not review for them, each with why: the
+    cover collects the measure or covers its collection (segregation of duties)."""
+    found: list[tuple[MeasureInfo, str]] = []
+    for measure in measures:
+        if measure.reviewer != away:
+            continue
+        if cover == measure.collector:
+            found.append((measure, "collect"))
+        elif cover == measure.cover:
+            found.append((measure, "cover the collection of"))
+    return found
 
 
 def may_reopen(email: str, measure: MeasureInfo, *, admins: frozenset[str]) -> Verdict:

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from bot.calendar import WorkingCalendar
 from bot.measures import MeasureInfo
 from bot.periods import Period
-from bot.permissions import Absence, away_today
+from bot.permissions import Absence, away_today, reviewers_now
 from bot.ragg import Target
 from bot.workflow import State
 
@@ -275,11 +275,14 @@ def plan(situation: Situation, now: datetime) -> Plan:
         if day > today:
             continue
         deadline = calendar.deadline(waiting.period, reviewed.reporting_lag)
-        who, behalf = _recipient(reviewed.reviewer, None, situation, day)
-        if who is None or who == waiting.submitted_by:
-            who, behalf = reviewed.head_of_service, None
-        if who is None:
+        now_reviewing = reviewers_now(
+            reviewed, waiting.submitted_by, absences=situation.absences, today=day
+        )
+        if not now_reviewing:
             continue
+        who = now_reviewing[0]
+        away = away_today(situation.absences, reviewed.reviewer, day)
+        behalf = reviewed.reviewer if away is not None and who == away.cover else None
         offer(
             Reminder(
                 Kind.REVIEW,

@@ -88,7 +88,7 @@ class SubmissionView:
     decided_by_name: str | None = None
     decided_at: datetime | None = None
     reason: str | None = None
-    deciders: tuple[str, ...] = ()  # e-mails who may decide (reviewer, HoS, active cover)
+    deciders: tuple[str, ...] = ()  # who reviews it now, card first (permissions.reviewers_now)
 
 
 @dataclass(frozen=True)
@@ -141,10 +141,10 @@ class SubmissionForm:
 
 
 def card_recipients(view: SubmissionView) -> list[str]:
-    """Who gets a version's review card: the reviewer (or their cover while away); the Head
-    of Service when the reviewer is the one who submitted (an admin acting on behalf)."""
-    people = [email for email in view.deciders if email != view.submitted_by]
-    return people[:1] or [email for email in view.deciders[1:] if email != view.submitted_by][:1]
+    """Who gets a version's review card: the first of those who review it now
+    (`bot.permissions.reviewers_now`: the reviewer, their cover while they are away, the Head
+    of Service when neither may)."""
+    return list(view.deciders[:1])
 
 
 def _clean(text: str | None) -> str:

@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 from bot.errors import NotFound
 from bot.measures import MeasureInfo
 from bot.periods import Period
-from bot.permissions import Absence, active_cover_for_reviewer
+from bot.permissions import Absence, reviewers_now
 from bot.ragg import ragg_status, target_for
 from bot.status import CouncilInfo
 from bot.workflow import State
@@ -447,9 +447,12 @@ def views(
     }
     days: dict[date, set[str]] = {}
     for row in submissions.values():
-        reviewer = infos[refs[row.measure_id]].reviewer
-        if reviewer:
-            days.setdefault(row.submitted_at.date(), set()).add(reviewer)
+        info = infos[refs[row.measure_id]]
+        # whoever reviews it then: the reviewer's leave, and the collector's (their cover may
+        # not review it)
+        for who in (info.reviewer, info.collector):
+            if who:
+                days.setdefault(row.submitted_at.date(), set()).add(who)
     away = {day: absences(session, people, day) for day, people in days.items()}
     calendar = council.calendar if council else None
     found = []
@@ -463,9 +466,8 @@ def views(
         target = target_for(info.targets, period, cumulative=info.rule.cumulative)
         deadline = calendar.deadline(period, info.reporting_lag) if calendar else period.end
         today = submission.submitted_at.date()
-        cover = active_cover_for_reviewer(info, away.get(today, {}), today)
-        deciders = tuple(
-            dict.fromkeys(email for email in (info.reviewer, cover, info.head_of_service) if email)
+        deciders = reviewers_now(
+            info, submission.submitted_by, absences=away.get(today, {}), today=today
         )
         found.append(
             SubmissionView(

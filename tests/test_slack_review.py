@@ -297,8 +297,8 @@ def test_an_unrelated_person_cannot_decide_and_is_told_who_can(bot: Bot) -> None
     [card] = cards(bot, WASTE)
     for action in (ids.APPROVE, ids.REJECT):
         reply = refused(bot, CHRIS, action, card)
-        assert "Only waste.manager@example.gov.uk (the data reviewer for SE1.2)" in reply
-        assert "hos.environment@example.gov.uk (Head of Service)" in reply
+        assert "Only Gareth Price (the data reviewer for SE1.2)" in reply
+        assert "Helen Carter (Head of Service)" in reply
 
 
 def test_a_second_click_after_a_decision_is_refused_naming_who_decided(bot: Bot) -> None:
@@ -346,7 +346,7 @@ def test_a_forged_button_naming_another_measure_is_refused(bot: Bot) -> None:
     [card] = cards(bot, HOS)  # Helen's own card, with the id changed to TC1.1's submission
     for action in (ids.APPROVE, ids.REJECT):
         reply = refused(bot, HOS, action, card, value=str(tc.id))
-        assert "Only hos.corporate@example.gov.uk (the data reviewer for TC1.1)" in reply
+        assert "Only Martin Hughes (the data reviewer and Head of Service for TC1.1)" in reply
     assert tc.id is not None and reviews(bot, tc.id) == []
     # The real reviewer still can.
     decide_by_click(bot, HOS_CORPORATE, cards(bot, HOS_CORPORATE)[0])
@@ -366,7 +366,10 @@ def test_a_reject_form_cannot_be_used_by_someone_else(bot: Bot) -> None:
     )
     body = answer.json()
     assert body["response_action"] == "errors"
-    assert "Only hos.environment@example.gov.uk" in body["errors"][ids.REASON_BLOCK]
+    assert (
+        "Only Helen Carter (the data reviewer and Head of Service for SE1.1)"
+        in body["errors"][ids.REASON_BLOCK]
+    )
     assert saved.id is not None and reviews(bot, saved.id) == []
 
 

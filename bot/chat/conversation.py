@@ -438,6 +438,7 @@ def _away(
                 Icon.LEAVE,
                 f" Noted: you are away {leave_view.span(away)}. ",
                 cover_words,
+                *_not_covered_words(away, cover_name),
                 " Use ",
                 Code("/pmf back"),
                 " if you return early, or ",
@@ -446,6 +447,43 @@ def _away(
             )
         )
     )
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _not_covered_words(away: leave.Away, cover_name: str | None) -> list[str]:
+    """Why the cover may not review some measures for the person away, and who does."""
+    if not away.not_covered or cover_name is None:
+        return []
+    refs = [item.ref for item in away.not_covered]
+    whys = list(dict.fromkeys(item.why for item in away.not_covered))
+    if len(whys) == 1:
+        because = f"{whys[0]} {'it' if len(refs) == 1 else 'them'}"
+    else:
+        because = _and(
+            [f"{why} {_and([i.ref for i in away.not_covered if i.why == why])}" for why in whys]
+        )
+    found = [
+        f" Except for {_and(refs)}: {cover_name} cannot review "
+        f"{'it' if len(refs) == 1 else 'them'} for you, because they {because}, and nobody may "
+        "review figures they collect or cover (segregation of duties)."
+    ]
+    insteads = list(dict.fromkeys(item.instead for item in away.not_covered))
+    for instead in insteads:
+        which = (
+            "those review requests"
+            if len(insteads) == 1
+            else "the review requests for "
+            + _and([item.ref for item in away.not_covered if item.instead == instead])
+        )
+        found.append(
+            f" {instead}, the Head of Service, will get {which} instead."
+            if instead
+            else f" {which[0].upper()}{which[1:]} will wait for your return."
+        )
+    return found
 
 
 def _cover_email(core: Core, word: str, mentions: Mapping[str, str | None]) -> str:
