@@ -22,28 +22,33 @@ import threading
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlmodel import col, func, select
+
 from bot import delivery, services, summaries
+from bot.errors import InputRejected
 from bot.periods import Period, PeriodKind
 from bot.settings import load_settings
 from handlers.slack.app import build_app, http_server, stop_http
 from handlers.slack.context import Deps
 from sandbox.slack_api import SlackStandIn
 from sandbox.slack_client import SlackClientSimulator
-from storage import queries
+from storage import queries, workflow_store
 from storage.engine import make_engine, read_session
 from storage.migrate import upgrade
+from storage.models import OutboxItem, Person, SummaryPost
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PORT = 8765
 LONDON = ZoneInfo("Europe/London")
-DEFAULT_START = datetime(2026, 7, 1, 9, 0, tzinfo=LONDON)  # just after 2026-27 Q1 ended
+# Just after 2026-27 Q1 ended; the sandbox then moves on to the quarter's first reminders.
+DEFAULT_START = datetime(2026, 7, 1, 9, 0, tzinfo=LONDON)
 COUNCILLOR = ("pat.morgan@councillor.example.gov.uk", "Cllr Pat Morgan")
 PAGE_FILES = {
     "": "index.html",
@@ -72,6 +77,66 @@ class SimClock:
     def set(self, moment: datetime) -> None:
         with self.lock:
             self.now = moment
+
+
+LOOK_AHEAD_DAYS = 120  # how far "next event" looks
+MAX_STEPS = 500  # events one jump may run (a year of working days, with room)
+QUIET_KINDS = ("home", "card_refresh", "close")  # bookkeeping, not news for the page
+SENT_WORDS = {  # outbox kind → what the page calls it
+    "before": "reminders",
+    "deadline_day": "deadline-day reminders",
+    "review": "review reminders",
+    "escalation": "escalations",
+    "digest": "the missing-data digest",
+    "card": "review cards",
+    "notice": "notices",
+    "correction": "corrections to posted summaries",
+}
+
+
+@dataclass(frozen=True)
+class Ran:
+    """What the scheduler sent at one moment of a jump."""
+
+    at: datetime
+    what: list[str]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "at": self.at.isoformat(),
+            "at_words": f"{self.at:%a %d %b %H:%M}",
+            "what": self.what,
+        }
+
+
+@dataclass(frozen=True)
+class Jumped:
+    message: str
+    clock: datetime
+    ran: list[Ran]
+
+
+def _names(names: list[str]) -> str:
+    """'Jane Doe', 'Jane Doe and Sam Lee', 'Jane Doe, Sam Lee, Amy Robinson and 2 others'."""
+    if len(names) > 4:
+        shown, rest = names[:3], len(names) - 3
+        return f"{', '.join(shown)} and {rest} others"
+    if len(names) > 1:
+        return f"{', '.join(names[:-1])} and {names[-1]}"
+    return names[0] if names else "nobody"
+
+
+def _sent_words(kind: str, people: list[str]) -> str:
+    words = SENT_WORDS.get(kind, kind.replace("_", " "))
+    return f"{words} to {_names(people)}"
+
+
+def _jump_words(now: datetime, ran: list[Ran]) -> str:
+    head = f"It is now {now:%a %d %b %Y, %H:%M}."
+    if not ran:
+        return f"{head} Nothing was due on the way."
+    steps = "; ".join(f"{r.at:%a %d %b %H:%M}: {', '.join(r.what)}" for r in ran)
+    return f"{head} Sent on the way — {steps}."
 
 
 def wait_for_stop() -> None:
@@ -113,16 +178,20 @@ class Sandbox:
         examples: Path | None = None,
         start_at: datetime = DEFAULT_START,
         folder: Path | None = None,
+        opening: bool = True,
     ) -> None:
         self.port = port
+        self.opening = opening
+        self.first_reader: str | None = None  # whom the page opens as
         self.examples = examples or find_examples()
         self.clock = SimClock(start_at)
         self._folder = folder
         self._temp: tempfile.TemporaryDirectory[str] | None = None
-        self.slack = SlackStandIn(port=port)
+        self.slack = SlackStandIn(port=port, clock=self.clock)
         self.people: dict[str, dict[str, Any]] = {}  # user id → person facts for the page
         self.closed: set[str] = set()  # modal view ids the user closed or submitted
         self._tick_lock = threading.Lock()
+        self._jump_lock = threading.Lock()
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._ticker: threading.Timer | None = None
@@ -149,6 +218,7 @@ class Sandbox:
         admins = services.admins(engine)
         if actuals.is_file() and admins:  # history, imported by the register's admin
             services.import_actuals(engine, actuals, actor=admins[0], now=now, today=now.date())
+            self._import_history(engine, admins[0], now)
         self.slack.start()
         self._add_people(engine)
         council = services.council_info(engine)
@@ -174,8 +244,36 @@ class Sandbox:
         self.user = SlackClientSimulator(bot_url, secret, stand_in=self.slack)
         self.slack.mount("/sandbox/api", SandboxApi(self))
         self.slack.mount("/", self._page)
+        if self.opening:
+            self._open()
         self._schedule_ticks()
         return self
+
+    def _import_history(self, engine: Any, admin: str, now: datetime) -> None:
+        """The figures approved between the example history's end and the day the sandbox
+        opens (sandbox/history.csv), so nobody is overdue for a month they never had the
+        chance to submit. Read as history (approved), never as submissions to review."""
+        with resources.as_file(resources.files("sandbox").joinpath("history.csv")) as path:
+            try:
+                services.import_actuals(
+                    engine, path, actor=admin, now=now, today=now.date() + timedelta(days=90)
+                )
+            except InputRejected as error:  # another register: its own history only
+                log.info("sandbox history not loaded: %s", error)
+
+    def _open(self) -> None:
+        """Move the clock to the first scheduled event and run it, so the first thing a
+        visitor sees is a fresh reminder; the page opens as someone who just received one."""
+        assert self.deps is not None
+        first = self.next_event(self.clock())
+        if first is not None:
+            self._run_until(first)
+        for uid, facts in self.people.items():
+            if any(r.startswith("collector") for r in facts["roles"]) and self.slack.messages(
+                self.slack.dm_channel(uid)
+            ):
+                self.first_reader = uid
+                break
 
     def stop(self) -> None:
         if self._ticker is not None:
@@ -212,10 +310,6 @@ class Sandbox:
     def _add_people(self, engine: Any) -> None:
         with read_session(engine) as session:
             measures = queries.load_measures(session)
-            from sqlmodel import select
-
-            from storage.models import Person
-
             people = list(session.exec(select(Person).order_by(Person.name)))
         roles: dict[str, list[str]] = {}
 
@@ -278,33 +372,148 @@ class Sandbox:
             )
         return {"reminders": report.sent, "summaries": posted}
 
-    def jump(self, where: str) -> str:
-        """Move the clock: 'next_reminder', 'board_date', 'next_day' or an ISO time."""
+    def jump(self, where: str) -> Jumped:
+        """Move the clock forward: 'next_event' (also 'next_reminder'), 'board_date',
+        'next_day' or an ISO time. Every scheduled event on the way (reminders, overdue
+        nudges, escalations, digests, the admins' summary draft, the Board-date post, anything
+        else the outbox holds for later) runs at its own time, in order, so nothing is skipped
+        and each message carries the time it was sent; the answer says what ran."""
         assert self.deps is not None
+        with self._jump_lock:
+            council = self.deps.council()
+            zone = self.deps.zone
+            now = self.clock().astimezone(zone)
+            at = council.reminders.at
+            if where in ("next_event", "next_reminder"):
+                found = self.next_event(now)
+                if found is None:
+                    return Jumped(
+                        f"Nothing is scheduled in the next {LOOK_AHEAD_DAYS} days; the clock "
+                        f"stays at {now:%a %d %b %Y, %H:%M}.",
+                        now,
+                        [],
+                    )
+                target = found
+            elif where == "next_day":
+                day = council.calendar.next_working_day(now.date())
+                target = datetime.combine(day, at, tzinfo=zone)
+            elif where == "board_date":
+                target = self._next_board(council, now)
+            else:
+                target = datetime.fromisoformat(where)
+                if target.tzinfo is None:
+                    target = target.replace(tzinfo=zone)
+                target = target.astimezone(zone)
+            if target < now:
+                raise ValueError(
+                    f"The sandbox's clock only moves forward: it is already "
+                    f"{now:%a %d %b %Y, %H:%M}."
+                )
+            ran = self._run_until(target)
+            return Jumped(_jump_words(self.clock().astimezone(zone), ran), self.clock(), ran)
+
+    def _run_until(self, target: datetime) -> list[Ran]:
+        """Step the clock through every scheduled event up to `target`, running each."""
+        ran: list[Ran] = []
+        for _ in range(MAX_STEPS):
+            moment = self.next_event(self.clock())
+            if moment is None or moment > target:
+                break
+            ran += self._step(moment)
+        if self.clock() != target:
+            ran += self._step(target)  # and whatever a tick at the target itself sends
+        return ran
+
+    def _step(self, moment: datetime) -> list[Ran]:
+        self.clock.set(moment)
+        self.tick()
+        what = self._what_ran(moment)
+        return [Ran(moment, what)] if what else []
+
+    def next_event(self, now: datetime) -> datetime | None:
+        """The first moment after `now` at which the scheduler has something to send."""
+        assert self.deps is not None
+        engine, zone = self.deps.engine, self.deps.zone
         council = self.deps.council()
-        zone = self.deps.zone
-        now = self.clock().astimezone(zone)
-        at = council.reminders.at
-        settle = timedelta(minutes=5)  # just after the scheduled hour, as a tick would be
-        if where == "next_day":
-            target = datetime.combine(now.date() + timedelta(days=1), at, tzinfo=zone) + settle
-        elif where == "board_date":
-            target = self._next_board(council, now) + settle
-        elif where == "next_reminder":
-            found = self._next_reminder(council, now)
-            if found is None:
-                return "Nothing is due in the next 120 days."
-            target = found
-        else:
-            target = datetime.fromisoformat(where)
-            if target.tzinfo is None:
-                target = target.replace(tzinfo=zone)
-        self.clock.set(target)
-        done = self.tick()
-        return (
-            f"It is now {self.clock():%a %d %b %Y %H:%M}: {done['reminders']} reminders and "
-            f"{done['summaries']} summaries sent."
-        )
+        now = now.astimezone(zone)
+        with read_session(engine) as session:
+            later = session.exec(
+                select(func.min(OutboxItem.due_at)).where(
+                    OutboxItem.status == "pending", OutboxItem.due_at > now
+                )
+            ).one()
+            admins = sorted(workflow_store.admins(session))
+        queued = later.astimezone(zone) if later is not None else None
+        day = now.date()
+        for _ in range(LOOK_AHEAD_DAYS):
+            moment = datetime.combine(day, council.reminders.at, tzinfo=zone)
+            if queued is not None and queued <= moment:
+                return queued
+            if moment > now and council.calendar.is_working_day(day):
+                if delivery.preview(engine, council, at=moment, zone=zone):
+                    return moment
+                if self._summaries_due(council, admins, moment):
+                    return moment
+            day += timedelta(days=1)
+        return queued
+
+    def _summaries_due(self, council: Any, admins: list[str], moment: datetime) -> bool:
+        assert self.deps is not None
+        due = summaries.due_summaries(council, admins, moment)
+        if not due:
+            return False
+        with read_session(self.deps.engine) as session:
+            done = set(
+                session.exec(
+                    select(SummaryPost.key).where(
+                        col(SummaryPost.key).in_([d.key for d in due]),
+                        SummaryPost.status == "sent",
+                    )
+                )
+            )
+        return any(d.key not in done for d in due)
+
+    def _what_ran(self, moment: datetime) -> list[str]:
+        """What the scheduler sent at `moment`, in words, for the page."""
+        assert self.deps is not None
+        until = moment + timedelta(seconds=1)
+        with read_session(self.deps.engine) as session:
+            names = {p.id: p.name for p in session.exec(select(Person))}
+            sent = session.exec(
+                select(OutboxItem.kind, OutboxItem.recipient_id)
+                .where(
+                    OutboxItem.status == "sent",
+                    col(OutboxItem.sent_at) >= moment,
+                    col(OutboxItem.sent_at) < until,
+                    col(OutboxItem.kind).not_in(QUIET_KINDS),
+                )
+                .order_by(col(OutboxItem.id))
+            ).all()
+            posts = session.exec(
+                select(SummaryPost.kind, SummaryPost.quarter, SummaryPost.target)
+                .where(
+                    SummaryPost.status == "sent",
+                    col(SummaryPost.posted_at) >= moment,
+                    col(SummaryPost.posted_at) < until,
+                )
+                .order_by(col(SummaryPost.id))
+            ).all()
+            emails = {p.email: p.name for p in session.exec(select(Person))}
+        by_kind: dict[str, list[str]] = {}
+        for kind, recipient in sent:
+            who = names.get(recipient or -1, "someone")
+            by_kind.setdefault(kind, [])
+            if who not in by_kind[kind]:
+                by_kind[kind].append(who)
+        what = [_sent_words(kind, people) for kind, people in by_kind.items()]
+        drafts = [emails.get(target, target) for kind, _, target in posts if kind == "draft"]
+        channels = [target for kind, _, target in posts if kind == "post"]
+        quarter = posts[0][1] if posts else ""
+        if drafts:
+            what.append(f"the {quarter} summary draft to {_names(drafts)}")
+        if channels:
+            what.append(f"the {quarter} summary posted to {_names(channels)}")
+        return what
 
     def _next_board(self, council: Any, now: datetime) -> datetime:
         calendar = council.calendar
@@ -316,19 +525,6 @@ class Sandbox:
                 return moment
             quarter = quarter.next()
         return moment
-
-    def _next_reminder(self, council: Any, now: datetime) -> datetime | None:
-        assert self.deps is not None
-        day: date = now.date()
-        at = council.reminders.at
-        for _ in range(120):
-            moment = datetime.combine(day, at, tzinfo=now.tzinfo) + timedelta(minutes=5)
-            if moment > now and council.calendar.is_working_day(day):
-                due = delivery.preview(self.deps.engine, council, at=moment, zone=self.deps.zone)
-                if due:
-                    return moment
-            day += timedelta(days=1)
-        return None
 
     # -- what a person sees -------------------------------------------------------------------
 
@@ -345,9 +541,13 @@ class Sandbox:
         for message in ephemerals:
             message["ephemeral"] = True
             messages.setdefault(message["channel"], []).append(message)
+        zone = self.deps.zone if self.deps is not None else LONDON
         for items in messages.values():
             items.sort(key=lambda m: float(m["ts"]))
             for message in items:
+                # Its own time: the stand-in stamps each message with the simulated clock.
+                sent = datetime.fromtimestamp(float(message["ts"]), zone)
+                message["time"] = sent.isoformat(timespec="seconds")
                 # an ephemeral's "user" is the person it was shown to; the bot wrote it
                 person = None if message.get("ephemeral") else message.get("user", "")
                 name = self.people.get(person or "", {}).get("name")
@@ -385,7 +585,8 @@ class SandboxApi:
     """JSON endpoints under /sandbox/api/ for the page.
 
     GET  state?user=U…                     → what that person sees (Sandbox.state); with no
-                                             user, the first person's (the page starts so)
+                                             user, that of someone who has just received a
+                                             reminder (the page starts so)
     GET  file/F…                           → an uploaded file (the summary chart)
     POST command {user, text}              → a slash command, e.g. "/pmf status SE1"
     POST action {user, action_id, value, block_id?, message_ts?, channel?, view_id?}
@@ -393,7 +594,10 @@ class SandboxApi:
     POST close {user, view_id}
     POST message {user, channel, text, thread_ts?}
     POST home {user}                       → the App Home tab was opened
-    POST clock {jump: next_reminder | board_date | next_day | <ISO time>}
+    POST clock {jump: next_event | board_date | next_day | <ISO time>}
+                                           → {message, clock, clock_words, ran: [{at,
+                                             at_words, what: [words]}]}: every event on the
+                                             way, run at its own time, in order
     """
 
     def __init__(self, sandbox: Sandbox) -> None:
@@ -413,7 +617,8 @@ class SandboxApi:
         try:
             if name == "state":
                 user = urllib.parse.parse_qs(query).get("user", [""])[0]
-                user = user or next(iter(self.sandbox.people), "")  # the page's first load
+                # the page's first load: someone with a fresh reminder
+                user = user or self.sandbox.first_reader or next(iter(self.sandbox.people), "")
                 return self._json(self.sandbox.state(self._user(user)))
             if name.startswith("file/"):
                 return 200, "image/png", self.sandbox.slack.uploaded(name.removeprefix("file/"))
@@ -518,7 +723,10 @@ class SandboxApi:
         return self._answer(self._client.app_home_opened(user))
 
     def clock(self, data: dict[str, Any]) -> dict[str, Any]:
+        jumped = self.sandbox.jump(str(data.get("jump", "next_event")))
         return {
-            "message": self.sandbox.jump(str(data.get("jump", "next_reminder"))),
-            "clock": self.sandbox.clock().isoformat(),
+            "message": jumped.message,
+            "clock": jumped.clock.isoformat(),
+            "clock_words": f"{jumped.clock:%a %d %b %Y, %H:%M}",
+            "ran": [r.as_json() for r in jumped.ran],
         }

@@ -33,6 +33,7 @@ import uuid
 from collections import Counter, deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from email.message import Message
 from email.parser import BytesHeaderParser
 from http import HTTPStatus
@@ -281,8 +282,10 @@ class SlackStandIn:
     The workspace starts with the bot user (`UBOT`) and `#general` (`C0001`). Methods that
     resolve a user (`users.info`, `conversations.open`, `chat.postEphemeral`,
     `views.publish`) answer `user_not_found` for users that were not added with `add_user`.
-    Channels may be given as ids (any `C…`/`D…`/`G…` id is accepted), `#names` of channels
-    added with `add_channel`, or user ids (posting to a user id posts in the DM, as Slack does).
+    With a `clock`, messages are stamped with its time (their `ts`), as the sandbox's
+    simulated clock needs; without, `ts` is a counter. Channels may be given as ids (any
+    `C…`/`D…`/`G…` id is accepted), `#names` of channels added with `add_channel`, or user
+    ids (posting to a user id posts in the DM, as Slack does).
     With `strict=True`, methods the stand-in does not implement answer `unknown_method`
     instead of `{"ok": true}`. Trigger ids issued by `issue_trigger` (the simulator uses it)
     expire after `trigger_ttl` seconds, as Slack's do after 3 s.
@@ -295,8 +298,11 @@ class SlackStandIn:
         host: str = "127.0.0.1",
         strict: bool = False,
         trigger_ttl: float = 3.0,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.host = host
+        self.clock = clock
+        self._last_micros = 0
         self.port = port
         self.strict = strict
         self.trigger_ttl = trigger_ttl
@@ -518,6 +524,13 @@ class SlackStandIn:
                 return candidate
 
     def _next_ts(self) -> str:
+        """A message's ts. With a `clock` (the sandbox's simulated one) it is that time, as
+        Slack's is the time of posting, so each message carries when it was sent; always
+        unique and growing (a microsecond after the last when several share a moment)."""
+        if self.clock is not None:
+            micros = max(round(self.clock().timestamp() * 1_000_000), self._last_micros + 1)
+            self._last_micros = micros
+            return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
         self._counters["ts"] += 1
         micros = self._counters["ts"] * 100
         return f"{_TS_BASE + micros // 1_000_000}.{micros % 1_000_000:06d}"

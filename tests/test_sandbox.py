@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from bot import delivery
 from sandbox.app import Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -167,8 +168,8 @@ def test_state_shows_what_each_role_sees(box: Sandbox, name: str, role: str) -> 
     }
     assert seen["me"]["id"] == uid and seen["me"]["name"] == name
     assert any(r.startswith(role) for r in seen["me"]["roles"]), seen["me"]["roles"]
-    assert seen["clock"] == "2026-07-01T09:00:00+01:00"
-    assert seen["clock_words"] == "Wed 01 Jul 2026, 09:00"
+    assert seen["clock"] == "2026-07-03T09:00:00+01:00"
+    assert seen["clock_words"] == "Fri 03 Jul 2026, 09:00"
     assert len(seen["people"]) == len(box.people)
     assert {p["name"] for p in seen["people"]} >= {"Jane Doe", "Helen Carter", "Cllr Pat Morgan"}
     dm_id, _ = dm(seen)
@@ -180,10 +181,23 @@ def test_state_shows_what_each_role_sees(box: Sandbox, name: str, role: str) -> 
     assert seen["modal"] is None
 
 
-def test_state_without_a_user_is_the_first_persons(box: Sandbox) -> None:
+def test_the_sandbox_opens_on_a_fresh_reminder_with_nobody_overdue(box: Sandbox) -> None:
+    """The clock starts at the quarter's first reminders, which have just gone out, and the
+    page opens as someone who received one; no figure is overdue that nobody was asked for."""
     seen = api(box, "state")
-    assert seen["me"]["id"] == next(iter(box.people))
-    assert seen["people"][0]["id"] == seen["me"]["id"]
+    assert seen["me"]["id"] == box.first_reader
+    assert any(r.startswith("collector") for r in seen["me"]["roles"])
+    _, messages = dm(seen)
+    assert messages, "the first reader has a reminder"
+    assert all(m["time"] == seen["clock"] for m in messages)
+    assert all("due in 5 working days" in m["text"] for m in messages), messages[0]["text"]
+    assert box.deps is not None
+    council = box.deps.council()
+    planned = delivery.situation_plan(box.deps.engine, council, box.clock(), box.deps.zone)
+    assert planned.overdue == []
+    for uid in box.people:  # nobody has heard of anything late
+        for message in dm(state(box, uid))[1]:
+            assert "overdue" not in words(message).lower() and "ago" not in message["text"]
 
 
 def test_a_command_answers_with_an_ephemeral_in_the_dm(box: Sandbox) -> None:
@@ -347,34 +361,65 @@ def test_a_message_in_the_dm_is_answered_in_its_thread(box: Sandbox) -> None:
     assert reply["author"] == "pmf-bot"
 
 
-def test_clock_jumps_send_reminders_and_the_summary(fresh: Sandbox) -> None:
-    sam, priya = person(fresh, "Sam Lee"), person(fresh, "Priya Shah")
-    jumped = api(fresh, "clock", {"jump": "next_reminder"})
-    assert jumped["clock"] > "2026-07-01T09:00:00+01:00"
-    assert "reminders" in jumped["message"]
-    reminder = wait_for(fresh, sam, lambda s: message_with(s, ":alarm_clock:"), "a reminder")
-    assert "pmf_open_submit" in words(reminder)
+def test_every_jump_stops_at_the_next_event_of_any_kind_and_runs_all_on_the_way(
+    fresh: Sandbox,
+) -> None:
+    ben, sam, priya = (person(fresh, n) for n in ("Ben Clarke", "Sam Lee", "Priya Shah"))
+    jumped = api(fresh, "clock", {"jump": "next_event"})
+    assert jumped["clock"] == "2026-07-06T09:00:00+01:00"
+    assert [r["at_words"] for r in jumped["ran"]] == ["Mon 06 Jul 09:00"]
+    assert jumped["ran"][0]["what"] == ["reminders to Ben Clarke"]
+    reminder = wait_for(fresh, ben, lambda s: message_with(s, "is due in 1 working day"), "it")
+    assert reminder["time"] == "2026-07-06T09:00:00+01:00"
 
+    # The Board date: every event on the way, in order, at its own time.
     board = api(fresh, "clock", {"jump": "board_date"})
-    assert board["clock"].startswith("2026-07-21T09:05")
-    assert "summaries sent" in board["message"]
+    assert board["clock"] == "2026-07-21T09:00:00+01:00"
+    steps = [(r["at"][:16], "; ".join(r["what"])) for r in board["ran"]]
+    times = [at for at, _ in steps]
+    assert times == sorted(times) and len(set(times)) == len(times)
+    assert times[0] == "2026-07-07T09:00" and times[-1] == "2026-07-21T09:00"
+    said = dict(steps)
+    assert "reminders to Jane Doe and Sam Lee" in said["2026-07-07T09:00"]
+    assert "the missing-data digest to Priya Shah" in said["2026-07-08T09:00"]
+    assert "escalations to" in said["2026-07-13T09:00"]
+    assert said["2026-07-16T09:00"] == "the 2026-27 Q1 summary draft to Priya Shah"
+    assert said["2026-07-21T09:00"].startswith("the 2026-27 Q1 summary posted to #performance")
+    assert "Sent on the way" in board["message"]
+
+    # Each message shows its own time: the draft went on 16 Jul, the digests on their days.
     seen = state(fresh, priya)
-    assert seen["clock_words"] == "Tue 21 Jul 2026, 09:05"
+    _, to_priya = dm(seen)
+    draft = next(m for m in to_priya if "draft" in words(m).lower())
+    assert draft["time"] == "2026-07-16T09:00:00+01:00"
+    assert {m["time"][:10] for m in to_priya} >= {"2026-07-08", "2026-07-13", "2026-07-16"}
     performance = next(c["id"] for c in seen["conversations"] if c["name"] == "#performance")
     posted = seen["messages"][performance]
     first = posted[0]
-    assert first["blocks"][0]["type"] == "header"
+    assert first["time"] == "2026-07-21T09:00:00+01:00"
     assert "2026-27 Q1 performance" in first["blocks"][0]["text"]["text"]
     chart = next(m for m in posted if m.get("files"))
     assert chart["thread_ts"] == first["ts"]
     file_id = chart["files"][0]["id"]
-    assert seen["files"][file_id] == f"/sandbox/api/file/{file_id}"
     status, content_type, content = fetch(fresh, seen["files"][file_id])
     assert (status, content_type) == (200, "image/png")
     assert content.startswith(b"\x89PNG")
+    sams = {m["time"][:10] for m in dm(state(fresh, sam))[1]}
+    assert sams >= {"2026-07-03", "2026-07-07", "2026-07-09", "2026-07-14"}
 
     day = api(fresh, "clock", {"jump": "next_day"})
-    assert day["clock"].startswith("2026-07-22T09:05")
+    assert day["clock"] == "2026-07-22T09:00:00+01:00"
+    status, _, content = fetch(fresh, "/sandbox/api/clock", {"jump": "2026-07-01T09:00"})
+    assert status == 400 and "only moves forward" in json.loads(content)["error"]
+
+
+def test_next_event_stops_at_the_admins_summary_draft(fresh: Sandbox) -> None:
+    """Between the last escalation and the Board date the only event is the draft: the
+    jump stops there (it used to look for reminders only, and skip it)."""
+    api(fresh, "clock", {"jump": "2026-07-15T10:00"})
+    jumped = api(fresh, "clock", {"jump": "next_event"})
+    assert jumped["clock"] == "2026-07-16T09:00:00+01:00"
+    assert jumped["ran"][0]["what"] == ["the 2026-27 Q1 summary draft to Priya Shah"]
 
 
 def test_bad_requests_are_answered_in_json(box: Sandbox) -> None:
@@ -613,6 +658,71 @@ def test_officers_markup_is_shown_as_typed_in_the_browser(fresh: Sandbox) -> Non
             shot = ARTIFACTS / "sandbox-escaping.png"
             card.screenshot(path=str(shot))
             assert shot.stat().st_size > 5_000
+        finally:
+            browser.close()
+    assert problems == []
+
+
+def test_a_jump_in_the_browser_says_what_ran_and_each_message_keeps_its_time(
+    fresh: Sandbox,
+) -> None:
+    """Jump to the Board date on the page: the panel lists what ran, in order; the DM shows
+    each message at its own simulated time under a line for its day; a new tab shows the
+    same times (nothing is restamped with the time the tab was opened)."""
+    _browser_or_skip()
+    from playwright.sync_api import expect, sync_playwright
+
+    sam = person(fresh, "Sam Lee")
+    timeout = WAIT * 1000
+    problems: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.set_default_timeout(timeout)
+            page.on("pageerror", lambda error: problems.append(str(error)))
+            page.goto(fresh.url)
+            # The page opens as someone with the fresh reminder, stamped with the clock.
+            expect(page.locator("#person")).to_have_value(str(fresh.first_reader))
+            pane = page.locator("#pane")
+            expect(pane.locator(".day-divider")).to_have_text(["Friday 03 Jul 2026"])
+            expect(pane.locator(".msg-time").first).to_have_text("09:00")
+
+            page.select_option("#person", sam)
+            page.get_by_role("button", name="Jump to Performance Board date").click()
+            ran = page.locator("#ran")
+            expect(ran).to_be_visible(timeout=120_000)
+            expect(ran).to_contain_text("It is now Tue 21 Jul 2026, 09:00")
+            steps = ran.locator("li")
+            expect(steps.first).to_contain_text("Mon 06 Jul 09:00 — reminders to Ben Clarke")
+            expect(ran).to_contain_text("Thu 16 Jul 09:00 — the 2026-27 Q1 summary draft")
+            expect(steps.last).to_contain_text("Tue 21 Jul 09:00 — the 2026-27 Q1 summary posted")
+            expect(page.locator("#clock")).to_have_text("Tue 21 Jul 2026, 09:00")
+
+            dividers = pane.locator(".day-divider")
+            expect(dividers.last).to_have_text("Tuesday 14 Jul 2026", timeout=timeout)
+            days = dividers.all_inner_texts()
+            assert days[0] == "Friday 03 Jul 2026"
+            assert {"Tuesday 07 Jul 2026", "Thursday 09 Jul 2026"} <= set(days)
+            assert len(set(days)) == len(days)
+            reminder = pane.locator(".msg", has_text="is due in 1 working day").first
+            expect(reminder.locator(".msg-time")).to_have_attribute(
+                "datetime", "2026-07-09T09:00:00+01:00"
+            )
+            expect(reminder.locator(".msg-time")).to_have_text("09:00")
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "sandbox-jump.png"))
+
+            again = browser.new_page(viewport={"width": 1280, "height": 1000})
+            again.set_default_timeout(timeout)
+            again.on("pageerror", lambda error: problems.append(str(error)))
+            again.goto(fresh.url)
+            again.select_option("#person", sam)
+            expect(again.locator("#pane .day-divider")).to_have_text(days, timeout=timeout)
+            times = again.locator("#pane .msg-time")
+            assert times.evaluate_all("ts => ts.map(t => t.dateTime)") == pane.locator(
+                ".msg-time"
+            ).evaluate_all("ts => ts.map(t => t.dateTime)")
         finally:
             browser.close()
     assert problems == []

@@ -114,20 +114,6 @@
     online: true,
   };
 
-  /* When each message was sent, in simulated time. The stand-in's ts is a global counter, not a
-   * time, but it only grows, and the simulated clock only moves when someone jumps it; so the
-   * page keeps a timeline of (the newest ts seen before the clock moved, the new clock) and a
-   * message's time is the clock of the last step its ts comes after. Kept for the tab's life. */
-  const timeline = (() => {
-    try {
-      const saved = JSON.parse(sessionStorage.getItem(`${STORE}-timeline`) || "null");
-      if (saved && Array.isArray(saved.steps)) return saved;
-    } catch (error) {
-      /* start afresh */
-    }
-    return { steps: [], newest: "0" };
-  })();
-
   // -- small helpers --------------------------------------------------------------------------
 
   const $ = (selector) => document.querySelector(selector);
@@ -209,44 +195,23 @@
     return `${weekday} ${m[3]} ${MONTHS[+m[2] - 1]} ${m[4]}:${m[5]}`;
   }
 
-  function tsNumber(ts) {
-    const [seconds, fraction = "0"] = String(ts || "0").split(".");
-    try {
-      return BigInt(seconds) * 1000000n + BigInt(fraction.padEnd(6, "0").slice(0, 6));
-    } catch (error) {
-      return 0n;
-    }
+  /** '2026-08-05T09:00:00+01:00' → '09:00'. */
+  function clockTime(iso) {
+    const m = /T(\d\d):(\d\d)/.exec(iso || "");
+    return m ? `${m[1]}:${m[2]}` : "";
   }
 
-  function track(data) {
-    const steps = timeline.steps;
-    const last = steps[steps.length - 1];
-    if (!last) steps.push({ after: "0", clock: data.clock });
-    else if (last.clock !== data.clock) steps.push({ after: timeline.newest, clock: data.clock });
-    let newest = tsNumber(timeline.newest);
-    for (const messages of Object.values(data.messages || {})) {
-      for (const message of messages) {
-        const ts = tsNumber(message.ts);
-        if (ts > newest) newest = ts;
-      }
-    }
-    const changed = steps[steps.length - 1] !== last || String(newest) !== String(tsNumber(timeline.newest));
-    if (changed) {
-      timeline.newest = `${newest / 1000000n}.${String(newest % 1000000n).padStart(6, "0")}`;
-      try {
-        sessionStorage.setItem(`${STORE}-timeline`, JSON.stringify(timeline));
-      } catch (error) {
-        /* private mode: kept in memory only */
-      }
-    }
+  const LONG_WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+
+  /** '2026-08-05T09:00:00+01:00' → 'Wednesday 05 Aug 2026' (the day separator's words). */
+  function dayWords(iso) {
+    const m = /^(\d{4})-(\d\d)-(\d\d)/.exec(iso || "");
+    if (!m) return "";
+    const weekday = LONG_WEEKDAYS[new Date(Date.UTC(+m[1], +m[2] - 1, +m[3])).getUTCDay()];
+    return `${weekday} ${m[3]} ${MONTHS[+m[2] - 1]} ${m[1]}`;
   }
 
-  function sentAt(ts) {
-    const n = tsNumber(ts);
-    let clock = timeline.steps.length ? timeline.steps[0].clock : "";
-    for (const step of timeline.steps) if (n > tsNumber(step.after)) clock = step.clock;
-    return clock;
-  }
+  const dayOf = (iso) => String(iso || "").slice(0, 10);
 
   function safeUrl(url) {
     const text = String(url || "").trim();
@@ -693,18 +658,21 @@
     });
   }
 
-  function renderMessage(message, conversation, replies) {
+  function renderMessage(message, conversation, replies, options = {}) {
     const ctx = { kind: "message", channel: conversation, ts: message.ts };
     const bot = isBot(message);
     const body = el("div", { class: "msg-body" });
-    const time = sentAt(message.ts);
+    // Each message's own simulated time, stamped by the stand-in when it was sent; the day is
+    // on the separator above it (or here, for a thread reply on a later day than its parent).
+    const time = message.time || "";
+    const shown = options.parentTime && dayOf(options.parentTime) !== dayOf(time) ? shortTime(time) : clockTime(time);
     body.append(
       el(
         "div",
         { class: "msg-meta" },
         el("span", { class: "msg-author" }, message.author || "someone"),
         bot ? el("span", { class: "app-badge" }, "APP") : null,
-        el("time", { class: "msg-time", title: `Slack ts ${message.ts}` }, shortTime(time)),
+        el("time", { class: "msg-time", datetime: time, title: `${shortTime(time)} (simulated time)` }, shown),
       ),
     );
     if (message.ephemeral) {
@@ -746,7 +714,7 @@
       }
       body.append(tools);
       if (open && replies.length) {
-        body.append(el("ol", { class: "thread", "aria-label": "Thread replies" }, replies.map((r) => renderMessage(r, conversation, null))));
+        body.append(el("ol", { class: "thread", "aria-label": "Thread replies" }, replies.map((r) => renderMessage(r, conversation, null, { parentTime: message.time }))));
       }
     }
     return el(
@@ -804,7 +772,16 @@
           : "Nothing posted here yet. The bot posts the quarter's RAGG summary on the Performance Board date.",
       );
     }
-    return el("ol", { class: "messages", "aria-label": "Messages" }, top.map((m) => renderMessage(m, conversation, replies.get(m.ts) || [])));
+    const items = [];
+    let day = null;
+    for (const message of top) {
+      if (dayOf(message.time) !== day) {
+        day = dayOf(message.time);
+        items.push(el("li", { class: "day-divider", role: "separator", "aria-label": dayWords(message.time) }, el("span", null, dayWords(message.time))));
+      }
+      items.push(renderMessage(message, conversation, replies.get(message.ts) || []));
+    }
+    return el("ol", { class: "messages", "aria-label": "Messages" }, items);
   }
 
   function renderHome(data) {
@@ -1172,7 +1149,10 @@
 
   // -- state ----------------------------------------------------------------------------------
 
-  function pickDefaultPerson(people) {
+  /** The person this tab acted as before, else whom the sandbox suggests: someone with a
+   * fresh reminder. */
+  function pickDefaultPerson(data) {
+    const people = data.people;
     let saved = null;
     try {
       saved = sessionStorage.getItem(`${STORE}-user`);
@@ -1180,13 +1160,11 @@
       saved = null;
     }
     if (saved && people.some((p) => p.id === saved)) return saved;
-    const collector = people.find((p) => p.roles.some((r) => r.startsWith("collector")));
-    return (collector || people[0]).id;
+    return data.me ? data.me.id : people[0].id;
   }
 
   function apply(data) {
     ui.state = data;
-    track(data);
     if (!ui.current || (ui.current !== "home" && !(ui.current in data.messages))) ui.current = dmId(data);
     $("#clock").textContent = data.clock_words;
     $("#clock").setAttribute("datetime", data.clock);
@@ -1214,7 +1192,7 @@
         toast("Connected to the sandbox again.");
       }
       if (!user) {
-        ui.me = pickDefaultPerson(data.people);
+        ui.me = pickDefaultPerson(data);
         ui.pollAgain = true;
         return;
       }
@@ -1321,6 +1299,16 @@
     input.style.height = `${Math.min(input.scrollHeight, 200)}px`;
   }
 
+  /** What the jump ran, step by step, at the top of the conversation until dismissed. */
+  function showRan(answer) {
+    const ran = answer.ran || [];
+    $("#ran-title").textContent = ran.length ? `It is now ${answer.clock_words}. Sent on the way, in order:` : answer.message;
+    $("#ran-list").replaceChildren(
+      ...ran.map((step) => el("li", null, el("span", { class: "ran-when" }, step.at_words), " — ", step.what.join("; "))),
+    );
+    $("#ran").hidden = false;
+  }
+
   async function jump(button) {
     const buttons = document.querySelectorAll("[data-jump]");
     buttons.forEach((b) => {
@@ -1329,7 +1317,7 @@
     button.setAttribute("aria-busy", "true");
     try {
       const answer = await api("clock", { jump: button.getAttribute("data-jump") });
-      toast(answer.message);
+      showRan(answer);
     } catch (error) {
       toast(error.message, "error");
     } finally {
@@ -1356,6 +1344,9 @@
     });
     input.addEventListener("input", autosize);
     $("#reply-cancel").addEventListener("click", stopReply);
+    $("#ran-close").addEventListener("click", () => {
+      $("#ran").hidden = true;
+    });
     for (const button of document.querySelectorAll("[data-jump]")) button.addEventListener("click", () => jump(button));
     for (const chip of document.querySelectorAll("[data-fill]")) {
       chip.addEventListener("click", () => {
