@@ -767,27 +767,28 @@ def sandbox(
     import logging
     import webbrowser
 
-    from sandbox.app import Sandbox, wait_for_stop
+    from sandbox.app import Sandbox, StopSignals
 
     logging.basicConfig(level=logging.WARNING)
-    try:
-        box = Sandbox(port).start()
-    except FileNotFoundError as error:
-        fail(str(error))
-    except OSError as error:
-        fail(f"Cannot listen on port {port}: {error.strerror}. Try --port with another number.")
-    typer.echo(f"pmf-bot sandbox is running at {box.url} — press Ctrl+C to stop.")
-    typer.echo(
-        f"Simulated clock: {box.clock():%a %d %b %Y %H:%M}. Data is in a temporary "
-        "folder and is deleted when you stop."
-    )
-    if not no_browser:
-        webbrowser.open(box.url)
-    try:
-        wait_for_stop()
-        typer.echo("Stopping the sandbox.")
-    finally:
-        box.stop()
+    with StopSignals() as stop:  # from here on, SIGTERM stops it as Ctrl+C does
+        try:
+            box = Sandbox(port).start()
+        except FileNotFoundError as error:
+            fail(str(error))
+        except OSError as error:
+            fail(f"Cannot listen on port {port}: {error.strerror}. Try --port with another number.")
+        try:
+            typer.echo(f"pmf-bot sandbox is running at {box.url} — press Ctrl+C to stop.")
+            typer.echo(
+                f"Simulated clock: {box.clock():%a %d %b %Y %H:%M}. Data is in a temporary "
+                "folder and is deleted when you stop."
+            )
+            if not no_browser:
+                webbrowser.open(box.url)
+            stop.wait()
+            typer.echo("Stopping the sandbox.")
+        finally:
+            box.stop()
 
 
 # -- audit --------------------------------------------------------------------------------------

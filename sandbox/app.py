@@ -139,23 +139,29 @@ def _jump_words(now: datetime, ran: list[Ran]) -> str:
     return f"{head} Sent on the way — {steps}."
 
 
-def wait_for_stop() -> None:
-    """Block until Ctrl+C (SIGINT), SIGTERM or SIGHUP, then return, so the caller's `finally` stops
-    the sandbox and deletes its temporary folder either way (a service manager, `kill` or a
-    closing terminal sends SIGTERM)."""
-    stopped = threading.Event()
+class StopSignals:
+    """While open, Ctrl+C (SIGINT), SIGTERM and SIGHUP ask to stop instead of killing the
+    process, so the caller's `finally` stops the sandbox and deletes its temporary folder
+    whichever arrives (a service manager, `kill`, a closing terminal), even during start-up."""
 
-    def stop(signum: int, frame: object) -> None:
-        stopped.set()
+    SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
-    signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-    previous = {sig: signal.signal(sig, stop) for sig in signals}
-    try:
-        while not stopped.wait(1.0):
-            pass
-    finally:
-        for sig, handler in previous.items():
+    def __init__(self) -> None:
+        self.stopped = threading.Event()
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> StopSignals:
+        for sig in self.SIGNALS:
+            self._previous[sig] = signal.signal(sig, lambda signum, frame: self.stopped.set())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self._previous.items():
             signal.signal(sig, handler)
+
+    def wait(self) -> None:
+        while not self.stopped.wait(1.0):
+            pass
 
 
 def find_examples() -> Path:
@@ -205,6 +211,13 @@ class Sandbox:
         return f"{self.slack.base_url}/"
 
     def start(self) -> Sandbox:
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()  # nothing left behind: the temporary folder goes too
+            raise
+
+    def _start(self) -> Sandbox:
         folder = self._folder
         if folder is None:
             self._temp = tempfile.TemporaryDirectory(prefix="pmf-sandbox-")
