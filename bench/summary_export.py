@@ -29,6 +29,7 @@ from bench.foundation import StatementCounter, throwaway_postgres
 from bot import services, summaries
 from bot.chart import ragg_chart
 from bot.export import board_html, board_workbook
+from bot.paper import load_paper
 from bot.periods import Period
 from storage.engine import make_engine
 from storage.migrate import upgrade
@@ -110,12 +111,19 @@ def measure(
         lambda: summary_messages(built, ZONE), args.repeats
     )
     out = folder / "board.xlsx"
-    steps["XLSX export (summary + workbook)"], _ = timed(
-        lambda: board_workbook(summaries.summary(engine, council, QUARTER, today=TODAY), out),
+    steps["committee paper gathered (five quarters)"], _ = timed(
+        lambda: load_paper(engine, council, QUARTER, committee=None, today=TODAY), args.repeats
+    )
+    steps["XLSX export (paper + workbook)"], _ = timed(
+        lambda: board_workbook(
+            load_paper(engine, council, QUARTER, committee=None, today=TODAY), out
+        ),
         args.repeats,
     )
-    steps["HTML export (summary + page, no chart)"], _ = timed(
-        lambda: board_html(summaries.summary(engine, council, QUARTER, today=TODAY), chart=False),
+    steps["HTML export (paper + page, no chart)"], _ = timed(
+        lambda: board_html(
+            load_paper(engine, council, QUARTER, committee=None, today=TODAY), chart=False
+        ),
         args.repeats,
     )
     steps["RAGG chart (PNG)"], _ = timed(lambda: ragg_chart(built), args.repeats)

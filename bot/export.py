@@ -1,4 +1,4 @@
-"""The Performance Board and exception reports for committee papers (PRODUCT §8).
+"""The committee paper, written as a workbook or a printable page (issue 10; PRODUCT §8).
 
 Seed 001 §3.7–3.8: progress against every measure is captured in a Performance Board within
 three weeks of the quarter's end and reported to the committees. Seed 002 §6.1.8 and
@@ -7,11 +7,13 @@ asks for it — needs an exception report with its priority, aim, definition, ba
 benchmarking, out turn against target, the quarterly overview and the actions to improve
 performance. People are named, never shown by e-mail.
 
-Two forms from one `Summary`: an Excel workbook (`board_workbook`) for officers who edit the
-papers, and a printable, self-contained HTML page (`board_html`) for A4 landscape print or PDF.
-Colour is never the only signal: each RAGG status is written as a word beside its colour.
-Officers' and register text is always text: a string cell in the workbook (commentary such as
-`=HYPERLINK(…)` is never a formula), escaped HTML in the page.
+Two forms of one `Paper` (bot.paper): an Excel workbook (`board_workbook`: a cover with the
+key, every measure with figures as numbers in the measure's own format, a data sheet of the
+last five quarters, one sheet per exception report) for officers who edit the papers, and a
+self-contained HTML page (`board_html`: inline CSS and SVG sparklines) that prints on A4
+landscape. Colour is never the only signal: each RAGG status is written as a word beside its
+colour. Officers' and register text is always text: a string cell in the workbook (commentary
+such as `=HYPERLINK(…)` is never a formula), escaped HTML in the page.
 """
 
 from __future__ import annotations
@@ -21,40 +23,43 @@ import html
 from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.chart import RAGG_COLOURS, ragg_chart, text_colour
+from bot.paper import (
+    CONFIDENCE_KEY,
+    KEY,
+    KEY_NOTE,
+    Paper,
+    annual_target,
+    annual_target_words,
+    commentary_words,
+    confidence_words,
+    direction_words,
+    excel_format,
+    excel_number,
+    flags,
+    on_target_words,
+    owner,
+    polarity_words,
+    target_places_for,
+    target_words,
+    unit_words,
+    value_words,
+)
+from bot.periods import Period
 from bot.ragg import Direction, Ragg
 from bot.safe_text import xlsx_cell
 from bot.status import StatusRow
 from bot.summary import ORDER, SignOffState, Summary, Tally, committee_words
-from bot.text import restated_words
+from bot.workflow import State
 
 if TYPE_CHECKING:
     from openpyxl.cell.cell import Cell
     from openpyxl.worksheet.worksheet import Worksheet
 
-BOARD_SHEET = "Performance Board"
-SUMMARY_SHEET = "Summary"
-HEADERS = (
-    "Priority",
-    "Aim",
-    "Ref",
-    "Measure",
-    "Committee",
-    "Period",
-    "Target",
-    "Value",
-    "RAGG",
-    "Committee view",
-    "Direction",
-    "Direction (year)",
-    "State",
-    "Note",
-)
-WIDTHS = (26, 42, 8, 46, 11, 12, 16, 16, 10, 15, 12, 15, 24, 40)
-WRAPPED = {"Aim", "Measure", "Note"}
 SUMMARY_HEADERS = (
     "Priority",
     "Name",
@@ -107,43 +112,8 @@ def approval_words(summary: Summary) -> str:
     return f". {summary.approval}" if summary.approval else ""
 
 
-def _direction(direction: Direction | None) -> str:
-    return "—" if direction is None else _DIRECTION_WORDS[direction]
-
-
 def _with_code(code: str, words: str) -> str:
     return f"{code} {words}".strip()
-
-
-def board_cells(row: StatusRow) -> list[str]:
-    """One Performance Board row, as words, in the order of `HEADERS`."""
-    measure = row.measure
-    return [
-        _with_code(measure.priority, measure.priority_name),
-        _with_code(measure.aim, measure.aim_title),
-        measure.ref,
-        measure.title,
-        measure.committee or "",
-        row.period.label,
-        row.shown_target,
-        row.shown_value,
-        row.status.word,
-        committee_words(row.committee).capitalize(),
-        _direction(row.direction),
-        _direction(row.direction_year),
-        row.state.words.capitalize(),
-        note(row),
-    ]
-
-
-def note(row: StatusRow) -> str:
-    """Why a row is Grey or missing data, and whether it was restated since publication."""
-    parts = [row.reason.capitalize()] if row.reason else []
-    if row.measure.rule.cumulative and row.direction_year is not None:
-        parts.append("Year to date: direction compares with the same period last year")
-    if row.restated is not None:
-        parts.append(restated_words(row))
-    return ". ".join(parts)
 
 
 def exception_fields(row: StatusRow) -> list[tuple[str, str]]:
@@ -236,28 +206,331 @@ def exception_sheet_name(ref: str, taken: Iterable[str] = ()) -> str:
 
 # ---------------------------------------------------------------------------- the workbook
 
+COVER_SHEET = "Cover"
+MEASURES_SHEET = "Measures"
+DATA_SHEET = "Data"
+# (header, width, kind): kind "number" columns hold figures as numbers in the measure's format.
+MEASURE_COLUMNS: tuple[tuple[str, int, str], ...] = (
+    ("Ref", 8, "text"),
+    ("Measure", 40, "wrap"),
+    ("Priority", 22, "wrap"),
+    ("Aim", 34, "wrap"),
+    ("Committee", 11, "text"),
+    ("Head of Service", 18, "text"),
+    ("Polarity", 15, "wrap"),
+    ("Annual target", 14, "number"),
+    ("Period", 11, "text"),
+    ("Target", 14, "number"),
+    ("Value", 14, "number"),
+    ("RAGG", 9, "ragg"),
+    ("Committee view", 13, "text"),
+    ("Direction of travel", 26, "wrap"),
+    # the five quarters of the trend follow here, then:
+    ("Confidence", 22, "wrap"),
+    ("Flags", 34, "wrap"),
+    ("Commentary", 60, "wrap"),
+    ("Actions to improve performance", 40, "wrap"),
+)
+TREND_AFTER = "Direction of travel"
+TREND_WIDTH = 12
+DATA_HEADERS = (
+    "Ref",
+    "Measure",
+    "Committee",
+    "Quarter",
+    "Period",
+    "Value",
+    "Target",
+    "RAGG",
+    "Committee view",
+    "State",
+    "Direction of travel",
+)
+DATA_WIDTHS = (8, 40, 11, 11, 11, 14, 14, 9, 13, 14, 30)
 
-def board_workbook(summary: Summary, out: Path) -> None:
-    """Write the Performance Board, the summary and one exception report per Red measure."""
+
+def _letter(column: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(column)
+
+
+def measure_headers(paper: Paper) -> list[str]:
+    names = [name for name, _, _ in MEASURE_COLUMNS]
+    at = names.index(TREND_AFTER) + 1
+    return [*names[:at], *(q.label for q in paper.quarters), *names[at:]]
+
+
+def board_workbook(paper: Paper, out: Path) -> None:
+    """Write the paper: cover and key, every measure, the data sheet, exception reports."""
     from openpyxl import Workbook
     from openpyxl.worksheet.worksheet import Worksheet
 
+    summary = paper.summary
     workbook = Workbook()
-    workbook.properties.title = title(summary)
+    workbook.properties.title = f"{paper.title} — {paper.audience}"
     workbook.properties.creator = "pmf-bot"
     workbook.properties.lastModifiedBy = "pmf-bot"
-    board = workbook.active
-    assert isinstance(board, Worksheet)
-    board.title = BOARD_SHEET
-    _fill_board(board, summary)
-    _fill_summary(workbook.create_sheet(SUMMARY_SHEET), summary)
+    cover = workbook.active
+    assert isinstance(cover, Worksheet)
+    cover.title = COVER_SHEET
+    _fill_cover(cover, paper)
+    _fill_measures(workbook.create_sheet(MEASURES_SHEET), paper)
+    _fill_data(workbook.create_sheet(DATA_SHEET), paper)
     for row in summary.exceptions:
         name = exception_sheet_name(row.measure.ref, workbook.sheetnames)
         _fill_exception(workbook.create_sheet(name), row)
     workbook.save(out)
 
 
-def _put(sheet: Worksheet, row: int, column: int, value: str | int, **style: Any) -> Cell:
+def _number(sheet: Worksheet, row: int, column: int, value: Decimal, number_format: str) -> Cell:
+    cell = _put(sheet, row, column, value)
+    cell.number_format = number_format
+    return cell
+
+
+def _figure(
+    sheet: Worksheet, row: int, column: int, measure: Any, value: Decimal | None, places: int
+) -> Cell:
+    """A figure as a number in the measure's own format; '—' when there is none."""
+    if value is None:
+        return _put(sheet, row, column, "—")
+    return _number(sheet, row, column, excel_number(measure, value), excel_format(measure, places))
+
+
+def _target(sheet: Worksheet, row: int, column: int, status_row: StatusRow, which: str) -> Cell:
+    """The annual or the period's target: a number, or words for a range or no target."""
+    measure = status_row.measure
+    if which == "annual":
+        target = annual_target(status_row)
+        places = measure.decimals
+        words = annual_target_words(status_row)
+    else:
+        target = status_row.target
+        places = target_places_for(status_row)
+        words = target_words(status_row)
+    if target is None or target.high is not None:
+        return _put(sheet, row, column, words)
+    return _figure(sheet, row, column, measure, target.low, places)
+
+
+def _fill_cover(sheet: Worksheet, paper: Paper) -> None:
+    from openpyxl.styles import Alignment, Font
+
+    summary = paper.summary
+    bold = Font(bold=True)
+    wrapped = Alignment(wrap_text=True, vertical="top")
+    _put(sheet, 1, 1, summary.council, font=Font(bold=True, size=16))
+    _put(sheet, 2, 1, f"Performance Board {summary.quarter}", font=Font(bold=True, size=14))
+    facts = [
+        ("Report to", paper.audience),
+        ("Period", f"{summary.quarter} ({period_span(summary.quarter)})"),
+        ("Performance Board date", _long_date(summary.board_date)),
+        ("Date produced", _long_date(paper.produced)),
+        ("Figures", figures_words(summary)),
+        *((("Approval", summary.approval),) if summary.approval else ()),
+    ]
+    number = 4
+    for label, fact in facts:
+        _put(sheet, number, 1, label, font=bold)
+        _put(sheet, number, 2, fact, alignment=wrapped)
+        number += 1
+    number += 1
+    _put(sheet, number, 1, "On target", font=Font(bold=True, size=12))
+    share = summary.overall.on_target_share
+    if share is not None:
+        _number(sheet, number, 2, Decimal(share) / 100, "0%").font = Font(bold=True, size=12)
+    _put(sheet, number, 3, on_target_words(summary, share=share is None), alignment=wrapped)
+    sheet.merge_cells(start_row=number, start_column=3, end_row=number, end_column=12)
+    number += 2
+
+    _put(sheet, number, 1, "RAGG key", font=Font(bold=True, size=12))
+    for status, meaning in KEY:
+        number += 1
+        _paint(_put(sheet, number, 1, status.word), status)
+        _put(sheet, number, 2, meaning, alignment=wrapped)
+        sheet.merge_cells(start_row=number, start_column=2, end_row=number, end_column=12)
+    for words in key_notes(paper):
+        number += 1
+        _put(sheet, number, 2, words, alignment=wrapped)
+        sheet.merge_cells(start_row=number, start_column=2, end_row=number, end_column=12)
+        sheet.row_dimensions[number].height = 30
+    number += 2
+
+    _put(sheet, number, 1, "Measures by priority", font=Font(bold=True, size=12))
+    number += 1
+    for column, header in enumerate(SUMMARY_HEADERS, start=1):
+        cell = _put(sheet, number, column, header, font=bold, alignment=wrapped)
+        if 3 <= column < 3 + len(ORDER):
+            _paint(cell, ORDER[column - 3])
+    for tally in [*summary.priorities, summary.overall]:
+        number += 1
+        cells = tally_cells(tally)
+        overall = tally is summary.overall
+        if overall:
+            cells[0] = "All"
+        for column, count in enumerate(cells, start=1):
+            if SUMMARY_HEADERS[column - 1] == "On target %" and isinstance(count, int):
+                cell = _number(sheet, number, column, Decimal(count) / 100, "0%")
+            else:
+                cell = _put(sheet, number, column, count, alignment=wrapped)
+            if overall:
+                cell.font = bold
+    number += 2
+
+    _put(sheet, number, 1, "Data confidence", font=Font(bold=True, size=12))
+    for level, meaning in CONFIDENCE_KEY:
+        number += 1
+        _put(sheet, number, 1, level, font=bold)
+        _put(sheet, number, 2, meaning)
+    number += 2
+
+    _put(sheet, number, 1, "Sign-off by Head of Service", font=Font(bold=True, size=12))
+    number += 1
+    for column, header in enumerate(SIGNOFF_HEADERS, start=1):
+        _put(sheet, number, column, header, font=bold)
+    for state in signoff_states(summary):
+        number += 1
+        values: list[str | int] = [state.name, state.measures, signoff_words(state)]
+        for column, value in enumerate(values, start=1):
+            _put(sheet, number, column, value)
+    widths = (24, 30, 9, 9, 9, 9, 9, 9, 12, 11, 11, 11)
+    for column, width in enumerate(widths, start=1):
+        sheet.column_dimensions[_letter(column)].width = width
+    _print_setup(sheet)
+
+
+def _fill_measures(sheet: Worksheet, paper: Paper) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    headers = measure_headers(paper)
+    kinds = {name: kind for name, _, kind in MEASURE_COLUMNS}
+    widths = {name: width for name, width, _ in MEASURE_COLUMNS}
+    _put(
+        sheet,
+        1,
+        1,
+        f"{paper.title} — {paper.audience} — produced {_long_date(paper.produced)}"
+        f"{published_words(paper.summary)}{approval_words(paper.summary)}",
+        font=Font(bold=True, size=14),
+    )
+    header_fill = PatternFill(fill_type="solid", start_color="FFF3F2F1", end_color="FFF3F2F1")
+    top_wrapped = Alignment(wrap_text=True, vertical="top")
+    top = Alignment(vertical="top")
+    for column, header in enumerate(headers, start=1):
+        _put(
+            sheet, 2, column, header, font=Font(bold=True), fill=header_fill, alignment=top_wrapped
+        )
+        sheet.column_dimensions[_letter(column)].width = widths.get(header, TREND_WIDTH)
+    trend_start = headers.index(paper.quarters[0].label) + 1
+    for number, row in enumerate(paper.summary.rows, start=3):
+        measure = row.measure
+        late = measure.ref in paper.late
+        words = {
+            "Ref": measure.ref,
+            "Measure": measure.title,
+            "Priority": _with_code(measure.priority, measure.priority_name),
+            "Aim": _with_code(measure.aim, measure.aim_title),
+            "Committee": measure.committee or "",
+            "Head of Service": owner(measure),
+            "Polarity": polarity_words(measure),
+            "Period": row.period.label,
+            "RAGG": row.status.word,
+            "Committee view": committee_words(row.committee).capitalize(),
+            "Direction of travel": direction_words(row),
+            "Confidence": confidence_words(measure),
+            "Flags": ". ".join(flags(row, late)),
+            "Commentary": commentary_words(row),
+            "Actions to improve performance": row.actions or "",
+        }
+        for column, header in enumerate(headers, start=1):
+            kind = kinds.get(header, "number")
+            if header == "Annual target":
+                cell = _target(sheet, number, column, row, "annual")
+            elif header == "Target":
+                cell = _target(sheet, number, column, row, "period")
+            elif header == "Value":
+                cell = _figure(sheet, number, column, measure, row.value, measure.decimals)
+            elif column >= trend_start and column < trend_start + len(paper.quarters):
+                point = paper.trend(row)[column - trend_start]
+                if point.value is None:
+                    cell = _put(sheet, number, column, point.words)
+                else:
+                    cell = _figure(sheet, number, column, measure, point.value, measure.decimals)
+            else:
+                cell = _put(sheet, number, column, words[header])
+            cell.alignment = top_wrapped if kind == "wrap" else top
+            if kind == "ragg":
+                _paint(cell, row.status)
+    last = 2 + len(paper.summary.rows)
+    sheet.freeze_panes = "C3"
+    sheet.auto_filter.ref = f"A2:{_letter(len(headers))}{last}"
+    _print_setup(sheet, title_rows="2:2")
+
+
+def _fill_data(sheet: Worksheet, paper: Paper) -> None:
+    """One row per measure and period for the last five quarters (periods not due left out)."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    header_fill = PatternFill(fill_type="solid", start_color="FFF3F2F1", end_color="FFF3F2F1")
+    for column, (header, width) in enumerate(zip(DATA_HEADERS, DATA_WIDTHS, strict=True), 1):
+        _put(sheet, 1, column, header, font=Font(bold=True), fill=header_fill)
+        sheet.column_dimensions[_letter(column)].width = width
+    number = 1
+    top = Alignment(vertical="top")
+    for current in paper.summary.rows:
+        for point in paper.trend(current):
+            row = point.row
+            if row is None or row.state is State.NOT_DUE:
+                continue
+            number += 1
+            measure = row.measure
+            cells: list[Any] = [
+                measure.ref,
+                measure.title,
+                measure.committee or "",
+                point.quarter.label,
+                row.period.label,
+            ]
+            for column, value in enumerate(cells, start=1):
+                _put(sheet, number, column, value, alignment=top)
+            _figure(sheet, number, 6, measure, row.value, measure.decimals)
+            _target(sheet, number, 7, row, "period")
+            _paint(_put(sheet, number, 8, row.status.word), row.status)
+            _put(sheet, number, 9, committee_words(row.committee).capitalize())
+            _put(sheet, number, 10, row.state.words.capitalize())
+            _put(sheet, number, 11, direction_words(row))
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{_letter(len(DATA_HEADERS))}{max(number, 1)}"
+    _print_setup(sheet, title_rows="1:1")
+
+
+def period_span(period: Period) -> str:
+    return f"{_long_date(period.start)} to {_long_date(period.end)}"
+
+
+def figures_words(summary: Summary) -> str:
+    published = summary.published
+    if published is None:
+        return "Approved figures as they stand on the date produced."
+    return f"As published on {_signed_at(published.at)} by {published.by} ({published.occasion})."
+
+
+def key_notes(paper: Paper) -> list[str]:
+    notes = [KEY_NOTE]
+    if paper.other_tolerances:
+        notes.append(
+            "Some measures use their own margin for Amber instead of 5%, as agreed in their "
+            "methodology statements."
+        )
+    notes.append(
+        "Direction of travel compares with the previous period and the same period a year "
+        "earlier; for year-to-date measures, only with the same period a year earlier."
+    )
+    return notes
+
+
+def _put(sheet: Worksheet, row: int, column: int, value: str | int | Decimal, **style: Any) -> Cell:
     """Write a cell — text always as text, never a formula (`xlsx_cell`) — and set its style
     attributes (font, fill, alignment). Every cell of the workbook is written here."""
     cell = xlsx_cell(sheet.cell(row=row, column=column), value)
@@ -290,93 +563,6 @@ def _print_setup(sheet: Worksheet, *, title_rows: str | None = None) -> None:
         sheet.print_title_rows = title_rows
 
 
-def _fill_board(sheet: Worksheet, summary: Summary) -> None:
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    _put(
-        sheet,
-        1,
-        1,
-        f"{summary.council} — Performance Board {summary.quarter} — "
-        f"board date {_long_date(summary.board_date)}{published_words(summary)}"
-        f"{approval_words(summary)}",
-        font=Font(bold=True, size=14),
-    )
-    header_fill = PatternFill(fill_type="solid", start_color="FFF3F2F1", end_color="FFF3F2F1")
-    top_wrapped = Alignment(wrap_text=True, vertical="top")
-    top = Alignment(vertical="top")
-    for column, (header, width) in enumerate(zip(HEADERS, WIDTHS, strict=True), start=1):
-        _put(
-            sheet, 2, column, header, font=Font(bold=True), fill=header_fill, alignment=top_wrapped
-        )
-        sheet.column_dimensions[get_column_letter(column)].width = width
-    ragg_column = HEADERS.index("RAGG") + 1
-    for number, row in enumerate(summary.rows, start=3):
-        for column, value in enumerate(board_cells(row), start=1):
-            cell = _put(
-                sheet,
-                number,
-                column,
-                value,
-                alignment=top_wrapped if HEADERS[column - 1] in WRAPPED else top,
-            )
-            if column == ragg_column:
-                _paint(cell, row.status)
-    last = 2 + len(summary.rows)
-    sheet.freeze_panes = "A3"
-    sheet.auto_filter.ref = f"A2:{get_column_letter(len(HEADERS))}{last}"
-    _print_setup(sheet, title_rows="2:2")
-
-
-def _fill_summary(sheet: Worksheet, summary: Summary) -> None:
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-
-    bold = Font(bold=True)
-    _put(
-        sheet, 1, 1, f"{summary.council} — summary {summary.quarter}", font=Font(bold=True, size=14)
-    )
-    _put(
-        sheet,
-        2,
-        1,
-        f"Performance Board date {_long_date(summary.board_date)}. Committee view (seed 002 "
-        "§6.1.7): Amber and Grey are on target, Red is off target; missing data is separate.",
-    )
-    for column, header in enumerate(SUMMARY_HEADERS, start=1):
-        cell = _put(sheet, 4, column, header, font=bold)
-        if 3 <= column < 3 + len(ORDER):
-            _paint(cell, ORDER[column - 3])
-    number = 5
-    for tally in [*summary.priorities, summary.overall]:
-        cells = tally_cells(tally)
-        overall = tally is summary.overall
-        if overall:
-            cells[0] = "All"
-        for column, value in enumerate(cells, start=1):
-            _put(sheet, number, column, value, **({"font": bold} if overall else {}))
-        number += 1
-
-    number += 1
-    _put(sheet, number, 1, "Sign-off by Head of Service", font=Font(bold=True, size=12))
-    number += 1
-    for column, header in enumerate(SIGNOFF_HEADERS, start=1):
-        _put(sheet, number, column, header, font=bold)
-    for state in signoff_states(summary):
-        number += 1
-        values: list[str | int] = [state.name, state.measures, signoff_words(state)]
-        for column, value in enumerate(values, start=1):
-            _put(sheet, number, column, value)
-    widths = (24, 30, 9, 9, 9, 9, 9, 9, 12, 11, 11, 11)
-    for column, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(column)].width = width
-    for cells_in_row in sheet.iter_rows(min_row=4):
-        for any_cell in cells_in_row:
-            any_cell.alignment = Alignment(vertical="top", wrap_text=True)
-    _print_setup(sheet)
-
-
 def _fill_exception(sheet: Worksheet, row: StatusRow) -> None:
     from openpyxl.styles import Alignment, Font
 
@@ -395,15 +581,25 @@ def _fill_exception(sheet: Worksheet, row: StatusRow) -> None:
 # ---------------------------------------------------------------------------- the HTML page
 
 _CSS = """
-@page { size: A4 landscape; margin: 12mm; }
+@page { size: A4 landscape; margin: 10mm; }
 * { box-sizing: border-box; }
-body { font-family: Arial, Helvetica, sans-serif; font-size: 11pt; color: #0b0c0c;
+body { font-family: Arial, Helvetica, sans-serif; font-size: 10.5pt; color: #0b0c0c;
   margin: 1.5rem; line-height: 1.35; }
-h1 { font-size: 20pt; margin: 0 0 .25rem; }
-h2 { font-size: 15pt; margin: 1.5rem 0 .5rem; }
-p.lead { margin: 0 0 1rem; }
-table { border-collapse: collapse; width: 100%; margin-bottom: 1rem; }
-th, td { border: 1px solid #b1b4b6; padding: 4px 6px; text-align: left; vertical-align: top; }
+h1 { font-size: 22pt; margin: 0 0 .25rem; }
+h2 { font-size: 15pt; margin: 1.25rem 0 .5rem; }
+h3 { font-size: 12pt; margin: 1rem 0 .4rem; }
+p.council { font-size: 13pt; font-weight: bold; margin: 0 0 .25rem; }
+p.audience { font-size: 15pt; margin: 0 0 1rem; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem;
+  margin: 0 0 1rem; }
+dl.facts dt { font-weight: bold; }
+dl.facts dd { margin: 0; }
+.share { font-size: 13pt; border-left: 6px solid #1d70b8; padding: .4rem .8rem; margin: 0 0 1rem;
+  background: #f3f2f1; }
+.share strong { font-size: 18pt; }
+.columns { display: grid; grid-template-columns: 1fr 1fr; gap: 0 1.5rem; }
+table { border-collapse: collapse; width: 100%; margin-bottom: .8rem; }
+th, td { border: 1px solid #b1b4b6; padding: 3px 5px; text-align: left; vertical-align: top; }
 thead th { background: #f3f2f1; }
 td.num, th.num { text-align: right; }
 .ragg { font-weight: bold; white-space: nowrap; }
@@ -413,19 +609,55 @@ td.num, th.num { text-align: right; }
 .ragg-grey { background: #b1b4b6; color: #0b0c0c; }
 .ragg-none { background: #ffffff; color: #0b0c0c; font-style: italic;
   outline: 2px dashed #0b0c0c; outline-offset: -4px; }
+table.key td.ragg { width: 6.5rem; text-align: center; }
 .text { white-space: pre-line; }
+.note { color: #505a5f; font-size: 9.5pt; }
+table.measures { table-layout: fixed; }
+table.measures col.ref { width: 4.2%; }
+table.measures col.title { width: 17%; }
+table.measures col.fig { width: 7.2%; }
+table.measures col.ragg { width: 5.6%; }
+table.measures col.dir { width: 11%; }
+table.measures col.trend { width: 19%; }
+table.measures col.conf { width: 8.5%; }
+table.measures col.flags { width: 13.3%; }
+table.measures td.title .owner { display: block; color: #505a5f; font-size: 9pt;
+  margin-top: .15rem; }
+tbody.measure { break-inside: avoid; page-break-inside: avoid; }
+tbody.measure tr.figures td { border-bottom: none; }
+tr.commentary td { border-top: none; background: #fafafa; padding-bottom: 6px; }
+tr.commentary .label { font-weight: bold; }
+table.trend { width: 100%; margin: 2px 0 0; font-size: 8pt; table-layout: fixed; }
+table.trend th, table.trend td { border: none; padding: 0 1px; text-align: center;
+  background: none; font-weight: normal; line-height: 1.15; overflow-wrap: anywhere; }
+table.trend th { color: #505a5f; }
+svg.spark { display: block; width: 100%; height: 30px; }
+.flag { display: inline-block; border: 1px solid #0b0c0c; padding: 0 3px; margin: 0 2px 2px 0;
+  font-size: 8.5pt; }
 table.appendix th { width: 18%; background: #f3f2f1; }
 table.appendix td { width: 32%; }
 figure { margin: 0 0 1rem; }
 figure img { max-width: 100%; height: auto; }
+.part { break-before: page; page-break-before: always; }
 .exception { break-before: page; page-break-before: always; }
 @media print {
-  body { margin: 0; font-size: 9pt; }
+  body { margin: 0; font-size: 8.5pt; }
+  h1 { font-size: 18pt; }
+  h2 { font-size: 13pt; }
+  h3 { font-size: 10.5pt; }
+  .note { font-size: 8pt; }
+  table.trend { font-size: 6.5pt; }
+  header.cover { font-size: 8pt; }
+  header.cover h2 { margin: .6rem 0 .3rem; }
+  p.audience { margin-bottom: .5rem; }
+  .share { font-size: 10pt; padding: .2rem .6rem; margin-bottom: .5rem; }
+  .share strong { font-size: 14pt; }
+  figure.chart { margin: 0; }
+  figure.chart img { max-height: 80mm; width: auto; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   thead { display: table-header-group; }
   tr, figure { break-inside: avoid; page-break-inside: avoid; }
-  .board { break-before: page; page-break-before: always; }
-  figure img { max-height: 120mm; width: auto; }
+  h2, h3 { break-after: avoid; page-break-after: avoid; }
 }
 """.strip()
 
@@ -478,22 +710,6 @@ def _signoff_table(summary: Summary) -> str:
     return "\n".join(lines)
 
 
-def _board_table(summary: Summary) -> str:
-    if not summary.rows:
-        return "<p>There are no measures in the register.</p>"
-    ragg = HEADERS.index("RAGG")
-    lines = ['<table class="board-table">', _head(HEADERS), "<tbody>"]
-    for row in summary.rows:
-        cells = board_cells(row)
-        tds = [
-            _ragg_td(row.status) if n == ragg else f"<td>{_e(value)}</td>"
-            for n, value in enumerate(cells)
-        ]
-        lines.append(f'<tr id="row-{_e(row.measure.ref)}">{"".join(tds)}</tr>')
-    lines.append("</tbody></table>")
-    return "\n".join(lines)
-
-
 # Seed 002 Appendix 1 is a four-column grid: label, value, label, value.
 _APPENDIX_LAYOUT = ((0,), (1,), (2, 3), (4, 5), (6,), (7, 8), (9, 10))
 
@@ -518,11 +734,242 @@ def _exception_section(row: StatusRow) -> str:
     return "\n".join(lines)
 
 
-def board_html(summary: Summary, *, chart: bool = True) -> str:
-    """A printable, self-contained HTML page: summary, sign-off, the Performance Board and one
-    exception report per Red measure (each on a new page when printed). With `chart`, the RAGG
-    chart is embedded as a PNG data URI."""
-    heading = title(summary)
+_SPARK_WIDTH, _SPARK_HEIGHT, _SPARK_PAD = 150, 30, 5
+_SPARK_DOT = {
+    Ragg.RED: "#d4351c",
+    Ragg.AMBER: "#f47738",
+    Ragg.GREEN: "#00703c",
+    Ragg.GREY: "#b1b4b6",
+    Ragg.NONE: "#ffffff",
+}
+
+
+def _short_quarter(quarter: Period) -> str:
+    """'2025-26 Q4' → 'Q4' over '25-26', to fit five quarters in a column."""
+    return f"Q{quarter.index}<br>{_e(quarter.label[2:7])}"
+
+
+def sparkline(paper: Paper, row: StatusRow) -> str:
+    """An inline SVG of the last five quarters: the figures joined by a line (broken where a
+    quarter has none), each dot in its RAGG colour, and the period targets dashed."""
+    points = paper.trend(row)
+    values = [p.value for p in points]
+    targets = [
+        p.row.target.low
+        if p.row is not None
+        and p.row.target is not None
+        and p.row.target.high is None
+        and p.row.state is not State.NOT_DUE
+        else None
+        for p in points
+    ]
+    known = [v for v in [*values, *targets] if v is not None]
+    words = "; ".join(f"{p.quarter.label}: {p.words}" for p in points)
+    label = f"Trend over the last five quarters: {words}"
+    if not any(v is not None for v in values):
+        return (
+            f'<svg class="spark" viewBox="0 0 {_SPARK_WIDTH} {_SPARK_HEIGHT}" role="img" '
+            f'aria-label="{_e(label)}"><title>{_e(label)}</title></svg>'
+        )
+    low, high = min(known), max(known)
+    spread = high - low or Decimal(1)
+    step = (_SPARK_WIDTH - 2 * _SPARK_PAD) / (len(points) - 1)
+
+    def xy(index: int, value: Decimal) -> tuple[float, float]:
+        share = float((value - low) / spread) if high != low else 0.5
+        y = _SPARK_HEIGHT - _SPARK_PAD - share * (_SPARK_HEIGHT - 2 * _SPARK_PAD)
+        return round(_SPARK_PAD + index * step, 1), round(y, 1)
+
+    def runs(series: list[Decimal | None]) -> list[list[tuple[float, float]]]:
+        found: list[list[tuple[float, float]]] = [[]]
+        for index, value in enumerate(series):
+            if value is None:
+                found.append([])
+            else:
+                found[-1].append(xy(index, value))
+        return [run for run in found if run]
+
+    parts = [
+        f'<svg class="spark" viewBox="0 0 {_SPARK_WIDTH} {_SPARK_HEIGHT}" '
+        f'preserveAspectRatio="none" role="img" aria-label="{_e(label)}">',
+        f"<title>{_e(label)}</title>",
+    ]
+    for run in runs(targets):
+        if len(run) > 1:
+            joined = " ".join(f"{x},{y}" for x, y in run)
+            parts.append(
+                f'<polyline points="{joined}" fill="none" stroke="#505a5f" '
+                'stroke-width="1" stroke-dasharray="3 2"/>'
+            )
+    for run in runs(values):
+        if len(run) > 1:
+            joined = " ".join(f"{x},{y}" for x, y in run)
+            parts.append(
+                f'<polyline points="{joined}" fill="none" stroke="#0b0c0c" stroke-width="1.5"/>'
+            )
+    for index, point in enumerate(points):
+        if point.value is None or point.row is None:
+            continue
+        x, y = xy(index, point.value)
+        radius = 3.5 if index == len(points) - 1 else 2.5
+        parts.append(
+            f'<circle cx="{x}" cy="{y}" r="{radius}" fill="{_SPARK_DOT[point.row.status]}" '
+            'stroke="#0b0c0c" stroke-width="0.8"/>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _trend_cell(paper: Paper, row: StatusRow) -> str:
+    points = paper.trend(row)
+    heads = "".join(
+        f'<th scope="col" title="{_e(p.quarter.label)}">{_short_quarter(p.quarter)}</th>'
+        for p in points
+    )
+    cells = "".join(f"<td>{_e(p.figure)}</td>" for p in points)
+    return (
+        f'<td class="trend">{sparkline(paper, row)}'
+        f'<table class="trend"><thead><tr>{heads}</tr></thead>'
+        f"<tbody><tr>{cells}</tr></tbody></table></td>"
+    )
+
+
+_MEASURE_HEADERS = (
+    ("Ref", "ref", False),
+    ("Measure and Head of Service", "title", False),
+    ("Annual target", "fig", True),
+    ("Target", "fig", True),
+    ("Value", "fig", True),
+    ("RAGG", "ragg", False),
+    ("Direction of travel", "dir", False),
+    ("Last five quarters", "trend", False),
+    ("Confidence", "conf", False),
+    ("Flags", "flags", False),
+)
+
+
+def _measure_body(paper: Paper, row: StatusRow) -> str:
+    measure = row.measure
+    flagged = flags(row, measure.ref in paper.late)
+    flag_html = "".join(f'<span class="flag">{_e(words)}</span> ' for words in flagged) or "—"
+    period = f'<span class="note">{_e(row.period.label)}</span>'
+    about = " · ".join(
+        words for words in (owner(measure), polarity_words(measure), unit_words(measure)) if words
+    )
+    figures = (
+        f'<tr class="figures"><th scope="row">{_e(measure.ref)}</th>'
+        f'<td class="title">{_e(measure.title)}'
+        f'<span class="owner">{_e(about)}</span></td>'
+        f'<td class="num">{_e(annual_target_words(row, units=False))}</td>'
+        f'<td class="num">{_e(target_words(row, units=False))}<br>{period}</td>'
+        f'<td class="num"><strong>{_e(value_words(row, units=False))}</strong></td>'
+        f"{_ragg_td(row.status)}"
+        f"<td>{_e(direction_words(row))}</td>"
+        f"{_trend_cell(paper, row)}"
+        f"<td>{_e(confidence_words(measure))}</td>"
+        f"<td>{flag_html}</td></tr>"
+    )
+    notes = [
+        f'<span class="label">Commentary:</span> <span class="text">'
+        f"{_e(commentary_words(row))}</span>"
+    ]
+    if row.actions:
+        notes.append(
+            f'<br><span class="label">Actions to improve performance:</span> '
+            f'<span class="text">{_e(row.actions)}</span>'
+        )
+    commentary = (
+        f'<tr class="commentary"><td></td><td colspan="{len(_MEASURE_HEADERS) - 1}">'
+        f"{''.join(notes)}</td></tr>"
+    )
+    return f'<tbody class="measure" id="measure-{_e(measure.ref)}">{figures}{commentary}</tbody>'
+
+
+def _measures_table(paper: Paper, rows: list[StatusRow]) -> str:
+    cols = "".join(f'<col class="{kind}">' for _, kind, _ in _MEASURE_HEADERS)
+    numeric = [name for name, _, right in _MEASURE_HEADERS if right]
+    heads = _head([name for name, _, _ in _MEASURE_HEADERS], numeric)
+    bodies = "\n".join(_measure_body(paper, row) for row in rows)
+    return f'<table class="measures"><colgroup>{cols}</colgroup>{heads}\n{bodies}\n</table>'
+
+
+def _key_table() -> str:
+    rows = "".join(f"<tr>{_ragg_td(status)}<td>{_e(meaning)}</td></tr>" for status, meaning in KEY)
+    return f'<table class="key"><tbody>{rows}</tbody></table>'
+
+
+def _cover(paper: Paper, *, chart: bool) -> str:
+    summary = paper.summary
+    share = summary.overall.on_target_share
+    facts = [
+        ("Period", f"{summary.quarter} ({period_span(summary.quarter)})"),
+        ("Performance Board date", _long_date(summary.board_date)),
+        ("Date produced", _long_date(paper.produced)),
+        ("Figures", figures_words(summary)),
+        *((("Approval", summary.approval),) if summary.approval else ()),
+        (
+            "Exception reports",
+            f"{len(summary.exceptions)} ({summary.exception_words} measures)",
+        ),
+    ]
+    confidence = "; ".join(f"{level}: {meaning}" for level, meaning in CONFIDENCE_KEY)
+    parts = [
+        '<header class="cover" id="cover">',
+        f'<p class="council">{_e(summary.council)}</p>',
+        f"<h1>Performance Board {_e(summary.quarter)}</h1>",
+        f'<p class="audience">Report to: {_e(paper.audience)}</p>',
+        '<dl class="facts">',
+        *(f"<dt>{_e(label)}</dt><dd>{_e(value)}</dd>" for label, value in facts),
+        "</dl>",
+        '<p class="share" id="on-target">'
+        + (f"<strong>{share}%</strong> " if share is not None else "")
+        + f"{_e(on_target_words(summary, share=share is None))}</p>",
+        '<div class="columns"><section class="key" id="key">',
+        "<h2>RAGG key</h2>",
+        _key_table(),
+        *(f'<p class="note">{_e(words)}</p>' for words in key_notes(paper)),
+        f'<p class="note">Data confidence — {_e(confidence)}.</p>',
+        "</section>",
+        '<section class="counts" id="counts">',
+        "<h2>Measures by priority</h2>",
+        _summary_table(summary),
+        "</section></div>",
+        "</header>",
+        '<section class="overview part" id="overview"><div class="columns">',
+        "<section><h2>Sign-off by Head of Service</h2>",
+        _signoff_table(summary),
+        "</section><section>",
+    ]
+    if chart and summary.rows:
+        png = base64.b64encode(ragg_chart(summary)).decode("ascii")
+        alt = (
+            f"Bar chart of RAGG counts per priority for {summary.quarter}; the same figures "
+            "are in the table of measures by priority."
+        )
+        parts.append(
+            f'<h2>RAGG by priority</h2><figure class="chart"><img src="data:image/png;base64,'
+            f'{png}" width="1200" height="600" alt="{_e(alt)}"></figure>'
+        )
+    parts.append("</section></div></section>")
+    return "\n".join(parts)
+
+
+def _exception_trend(paper: Paper, row: StatusRow) -> str:
+    points = paper.trend(row)
+    heads = "".join(f'<th scope="col" class="num">{_e(p.quarter.label)}</th>' for p in points)
+    cells = "".join(f'<td class="num">{_e(p.words)}</td>' for p in points)
+    return (
+        '<table class="history"><caption class="note">The last five quarters</caption>'
+        f"<thead><tr>{heads}</tr></thead><tbody><tr>{cells}</tr></tbody></table>"
+    )
+
+
+def board_html(paper: Paper, *, chart: bool = True) -> str:
+    """The paper as one self-contained page: the cover with the key, every measure by
+    priority and aim, and one exception report per Red (and Amber, where asked) measure, each
+    starting a new page when printed. With `chart`, the RAGG chart is a PNG data URI."""
+    summary = paper.summary
+    heading = f"{paper.title} — {paper.audience}"
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en-GB">',
@@ -534,53 +981,43 @@ def board_html(summary: Summary, *, chart: bool = True) -> str:
         f"<style>\n{_CSS}\n</style>",
         "</head>",
         "<body>",
-        "<header>",
-        f"<h1>{_e(heading)}</h1>",
-        f'<p class="lead">Performance Board date: {_e(_long_date(summary.board_date))}. '
-        f"{len(summary.rows)} measures; {len(summary.exceptions)} with an exception report"
-        f"{_e(published_words(summary))}{_e(approval_words(summary))}.</p>",
-        "</header>",
+        _cover(paper, chart=chart),
         "<main>",
-        '<section class="summary" id="summary">',
-        "<h2>Summary by priority</h2>",
-        "<p>Committee view (seed 002 §6.1.7): Amber and Grey are reported as on target, Red "
-        "as off target; missing data is listed separately. On target % is the share of "
-        "reported measures.</p>",
-        _summary_table(summary),
     ]
-    if chart:
-        png = base64.b64encode(ragg_chart(summary)).decode("ascii")
+    if not summary.rows:
+        parts.append("<p>There are no measures in the register for this paper.</p>")
+    for number, (priority, aims) in enumerate(paper.sections()):
         parts.append(
-            f'<figure><img src="data:image/png;base64,{png}" width="1200" height="600" '
-            f'alt="{_e(f"Bar chart of RAGG counts per priority for {summary.quarter}")}; the '
-            'same figures are in the table above."></figure>'
+            f'<section class="priority{" part" if number == 0 else ""}"><h2>{_e(priority)}</h2>'
         )
-    parts += [
-        "<h2>Sign-off by Head of Service</h2>",
-        _signoff_table(summary),
-        "</section>",
-        '<section class="board" id="board">',
-        f"<h2>Performance Board {_e(summary.quarter)}</h2>",
-        _board_table(summary),
-        "</section>",
-        *(_exception_section(row) for row in summary.exceptions),
-        "</main>",
-        "</body>",
-        "</html>",
-    ]
+        for aim, rows in aims:
+            parts.append(f'<section class="aim"><h3>{_e(aim)}</h3>')
+            parts.append(_measures_table(paper, rows))
+            parts.append("</section>")
+        parts.append("</section>")
+    for row in summary.exceptions:
+        section = _exception_section(row)
+        closing = "</section>"
+        about = (
+            f'<p class="about">Head of Service: {_e(owner(row.measure))} · '
+            f"{_e(polarity_words(row.measure))} · Direction of travel: {_e(direction_words(row))}"
+            f" · Data confidence: {_e(confidence_words(row.measure))}</p>"
+        )
+        parts.append(section[: -len(closing)] + about + _exception_trend(paper, row) + closing)
+    parts += ["</main>", "</body>", "</html>"]
     return "\n".join(parts) + "\n"
 
 
 # ---------------------------------------------------------------------------- by file name
 
 
-def write_board(summary: Summary, out: Path) -> None:
-    """Write the Performance Board as `.xlsx` or `.html`, chosen by the file name."""
+def write_board(paper: Paper, out: Path) -> None:
+    """Write the committee paper as `.xlsx` or `.html`, chosen by the file name."""
     suffix = out.suffix.lower()
     if suffix == ".xlsx":
-        board_workbook(summary, out)
+        board_workbook(paper, out)
     elif suffix == ".html":
-        out.write_text(board_html(summary), encoding="utf-8")
+        out.write_text(board_html(paper), encoding="utf-8")
     else:
         raise ValueError(
             f"Cannot write the Performance Board to '{out.name}': "

@@ -481,6 +481,14 @@ def export_board(
     out: Annotated[
         Path, typer.Option("--out", help="FILE.xlsx (Excel) or FILE.html (printable page).")
     ],
+    committee: Annotated[
+        str | None,
+        typer.Option(
+            "--committee",
+            help="One committee's paper, named as in the register (e.g. 'E&DS'); "
+            "the whole council if left out.",
+        ),
+    ] = None,
     as_published: Annotated[
         bool,
         typer.Option(
@@ -491,29 +499,42 @@ def export_board(
     ] = False,
     today: TodayOption = None,
 ) -> None:
-    """The Performance Board and an exception report per Red measure (seed 002 Appendix 1)."""
+    """The committee paper: cover and RAGG key, every measure with its trend and commentary,
+    and an exception report per Red measure (seed 002 Appendix 1)."""
     from bot import summaries
     from bot.export import write_board
+    from bot.paper import load_paper
 
     settings = _settings()
     engine = _engine(settings)
-    if as_published:
-        quarter = _guard(lambda: summaries.quarter_of(period, _today(settings, today)))
-        try:
-            built = summaries.as_published(engine, services.council_info(engine), quarter)
-        except summaries.NotPublished as error:
-            fail(str(error))
-    else:
-        built = _summary(settings, engine, period, today)
+    day = _today(settings, today)
+    quarter = _guard(lambda: summaries.quarter_of(period, day))
+    council = services.council_info(engine)
     try:
-        write_board(built, out)
+        paper = _guard(
+            lambda: load_paper(
+                engine,
+                council,
+                quarter,
+                committee=committee,
+                today=day,
+                as_published=as_published,
+            )
+        )
+    except summaries.NotPublished as error:
+        fail(str(error))
+    built = paper.summary
+    try:
+        write_board(paper, out)
     except ValueError as error:
         fail(str(error))
     except OSError as error:
         fail(f"Cannot write {out}: {error.strerror}.")
+    who = "all committees" if paper.committee is None else paper.audience
     typer.echo(
-        f"Wrote the {built.quarter} Performance Board ({len(built.rows)} measures, "
-        f"{len(built.exceptions)} exception reports"
+        f"Wrote the {built.quarter} Performance Board for {who} "
+        f"({_plural(len(built.rows), 'measure')}, "
+        f"{_plural(len(built.exceptions), 'exception report')}"
         f"{', as published' if as_published else ''}) to {out}."
     )
 

@@ -219,6 +219,24 @@ def load_recorded(
     return found
 
 
+def late_figures(session: Session, wanted: Iterable[tuple[str, Period]]) -> set[tuple[str, Period]]:
+    """Of the wanted (measure, period) pairs, those whose approved figure was submitted after
+    its deadline (flagged late in the committee paper)."""
+    pairs = {(ref, period.label) for ref, period in wanted}
+    labels = sorted({label for _, label in pairs})
+    if not labels:
+        return set()
+    query = (
+        sa_select(col(Measure.ref), col(PeriodValue.period))
+        .join(Measure, col(Measure.id) == col(PeriodValue.measure_id))
+        .join(Submission, col(Submission.id) == col(PeriodValue.approved_submission_id))
+        .where(col(PeriodValue.period).in_(labels), col(Submission.late).is_(True))
+    )
+    return {
+        (ref, Period.parse(label)) for ref, label in session.execute(query) if (ref, label) in pairs
+    }
+
+
 def person(session: Session, email: str) -> Person | None:
     return session.exec(select(Person).where(Person.email == email.strip().lower())).first()
 

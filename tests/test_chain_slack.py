@@ -15,8 +15,10 @@ from openpyxl import load_workbook
 
 from bot import chain, services
 from bot.export import write_board
+from bot.paper import Paper, simple_paper
 from bot.periods import Period
 from bot.scheduler import run_tick
+from bot.status import CouncilInfo
 from bot.summaries import summary
 from handlers.slack import ids
 from tests.slack_harness import ADMIN, LONDON, Bot, running_bot
@@ -170,10 +172,16 @@ def test_the_report_climbs_the_chain_with_a_refusal_on_the_way(bot: Bot, tmp_pat
     council = services.council_info(bot.engine)
     quarter = Period.parse(Q3)
     paper = tmp_path / "board.xlsx"
-    write_board(summary(bot.engine, council, quarter, today=MAY_DAY.date()), paper)
+    write_board(
+        simple_paper(summary(bot.engine, council, quarter, today=MAY_DAY.date()), MAY_DAY.date()),
+        paper,
+    )
     assert "Draft — awaiting Leadership Team approval" in _cells(paper)
     page = tmp_path / "board.html"
-    write_board(summary(bot.engine, council, quarter, today=MAY_DAY.date()), page)
+    write_board(
+        simple_paper(summary(bot.engine, council, quarter, today=MAY_DAY.date()), MAY_DAY.date()),
+        page,
+    )
     assert "Draft — awaiting Leadership Team approval" in page.read_text(encoding="utf-8")
 
     answer = reply_to_click(bot, CHIEF, APPROVE, chief_card)
@@ -182,13 +190,20 @@ def test_the_report_climbs_the_chain_with_a_refusal_on_the_way(bot: Bot, tmp_pat
         lambda: any("approved for committee" in str(m.get("text")) for m in bot.dms(ADMIN)),
         what="the approval notice",
     )
-    write_board(summary(bot.engine, council, quarter, today=MAY_DAY.date()), paper)
+    write_board(
+        simple_paper(summary(bot.engine, council, quarter, today=MAY_DAY.date()), MAY_DAY.date()),
+        paper,
+    )
     assert "Draft" not in _cells(paper)
     assert "Approved for committee by Olivia Bennett" in _cells(paper)
     final = text_of(command(bot, CHRIS, f"report {Q3}")["blocks"])
     assert "Approved for committee by Olivia Bennett (the Leadership Team)" in final
     actions = audit_actions(bot)
     assert actions.count("report.approved") == 3 and actions.count("report.refused") == 1
+
+
+def _paper(bot: Bot, council: CouncilInfo, quarter: Period) -> Paper:
+    return simple_paper(summary(bot.engine, council, quarter, today=MAY_DAY.date()), MAY_DAY.date())
 
 
 def _cells(path: Path) -> str:

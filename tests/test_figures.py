@@ -503,7 +503,7 @@ def test_export_as_published_reproduces_the_paper_after_a_late_approval(
         engine.dispose()
 
     def board_row(path: Path, ref: str) -> dict[str, Any]:
-        sheet = load_workbook(path)["Performance Board"]
+        sheet = load_workbook(path)["Measures"]
         header = [str(cell.value) for cell in sheet[2]]
         for cells in sheet.iter_rows(min_row=3, values_only=True):
             if cells[2] == ref:
@@ -519,13 +519,14 @@ def test_export_as_published_reproduces_the_paper_after_a_late_approval(
         assert result.code == 0, result.err
     assert result.out.endswith("exception reports) to " + str(current) + ".\n")
     was = board_row(published, "SC2.1")
-    assert (was["Value"], was["RAGG"], was["State"]) == ("—", "No data", "Overdue")
+    assert (was["Value"], was["RAGG"]) == ("—", "No data")
+    assert "No approved figure yet (overdue)" in str(was["Flags"])
     assert "figures as published on 1 May 2026 09:00 UTC by Priya Shah" in str(
-        load_workbook(published)["Performance Board"]["A1"].value
+        load_workbook(published)["Measures"]["A1"].value
     )
     now = board_row(current, "SC2.1")
-    assert (now["Value"], now["RAGG"]) == ("830,000 visits", "Green")
+    assert (now["Value"], now["RAGG"]) == (830000, "Green")
     assert "Restated since publication on 01 May 2026 09:00 UTC: published as no value " in (
-        str(now["Note"])
+        str(now["Flags"])
     )
-    assert "approved after publication — Sunita Patel, 05 May 2026 10:00 UTC" in str(now["Note"])
+    assert "approved after publication — Sunita Patel, 05 May 2026 10:00 UTC" in str(now["Flags"])

@@ -103,12 +103,14 @@ def test_export_board_writes_a_workbook_and_a_page(pmf: Cli, tmp_path: Path) -> 
     result = pmf("export", "board", "--period", "2025-26 Q4", "--out", str(book), "--today", TODAY)
     assert result.code == 0, result.err
     assert result.out.strip() == (
-        f"Wrote the 2025-26 Q4 Performance Board (22 measures, 3 exception reports) to {book}."
+        "Wrote the 2025-26 Q4 Performance Board for all committees (22 measures, "
+        f"3 exception reports) to {book}."
     )
     workbook = load_workbook(book)
     assert workbook.sheetnames == [
-        "Performance Board",
-        "Summary",
+        "Cover",
+        "Measures",
+        "Data",
         "Exception DE2.3",
         "Exception SC1.2",
         "Exception TC2.2",
