@@ -506,7 +506,7 @@ def test_export_as_published_reproduces_the_paper_after_a_late_approval(
         sheet = load_workbook(path)["Measures"]
         header = [str(cell.value) for cell in sheet[2]]
         for cells in sheet.iter_rows(min_row=3, values_only=True):
-            if cells[2] == ref:
+            if cells[0] == ref:
                 return dict(zip(header, cells, strict=True))
         raise AssertionError(ref)
 
