@@ -98,13 +98,17 @@ def inbox(engine: Engine, council: CouncilInfo, *, email: str, today: date) -> I
             ).allowed
         ]
         decisions = [shown[sid] for sid in recent if sid in shown]
+        in_full = reviews[:REVIEWS_SHOWN]
+        history = store.recent_values_of(
+            session, [(view.measure, view.period) for view in in_full], limit=trend.LOOK_BACK
+        )
         contexts = {
             view.id: trend.context(
                 view.measure,
                 view.period,
                 view.value,
-                store.recent_values(session, view.measure, view.period, limit=trend.LOOK_BACK),
+                history.get((view.measure.ref, view.period.label), []),
             )
-            for view in reviews[:REVIEWS_SHOWN]
+            for view in in_full
         }
     return Inbox(True, person.name, due, reviews, decisions, contexts)

@@ -137,6 +137,44 @@ def recent_values(
     return [(Period.parse(label), value) for label, value in rows if value is not None]
 
 
+def recent_values_of(
+    session: Session, wanted: Iterable[tuple[MeasureInfo, Period]], *, limit: int
+) -> dict[tuple[str, str], list[tuple[Period, Decimal]]]:
+    """`recent_values` for several (measure, period) pairs in one query, keyed by (ref,
+    period label): a page of reviews costs one query, not one per figure."""
+    pairs = list(wanted)
+    refs = sorted({measure_info.ref for measure_info, _ in pairs})
+    if not refs:
+        return {}
+    rows = session.exec(
+        select(col(Measure.ref), col(PeriodValue.period), col(PeriodValue.approved_value))
+        .join(Measure)
+        .where(
+            col(Measure.ref).in_(refs),
+            PeriodValue.state == State.APPROVED.value,
+            col(PeriodValue.approved_value).is_not(None),
+        )
+    )
+    by_ref: dict[str, list[tuple[str, Decimal]]] = {}
+    for ref, label, value in rows:
+        if value is not None:
+            by_ref.setdefault(ref, []).append((label, value))
+    found: dict[tuple[str, str], list[tuple[Period, Decimal]]] = {}
+    for measure_info, period in pairs:
+        earlier = sorted(
+            (
+                (label, value)
+                for label, value in by_ref.get(measure_info.ref, [])
+                if label < period.label
+            ),
+            reverse=True,
+        )[:limit]
+        found[(measure_info.ref, period.label)] = [
+            (Period.parse(label), value) for label, value in earlier
+        ]
+    return found
+
+
 def _ensure_period_value(session: Session, measure_id: int, period: Period, now: datetime) -> None:
     values: dict[str, Any] = {
         "measure_id": measure_id,
