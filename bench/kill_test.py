@@ -8,16 +8,17 @@ count the decisions lost and the messages sent twice. Goal: 0 and 0.
 One run imports a generated register (bench/data.py; no actuals are needed), starts the Slack
 Web API stand-in in this process, and serves pmf-bot alone in a child process
 (`python -m bench.slack_support serve`, the app `pmf-bot run` serves, with its outbox
-deliverer), on a fixed clock. Then:
+deliverer), on a clock that starts at a fixed moment and runs in real time. Then:
 
 1. each measure's collector submits a figure (`view_submission`, signed as Slack signs it)
    and the bot posts the review cards;
 2. `--clients` clients click Approve on `--clicks` cards, as their reviewers; once about
    half of the decisions are in the database (`--kill-at`), the server gets SIGKILL (no
    shutdown, no flush: rows half-sent, clicks half-answered);
-3. the server is started again on the same database, with its clock ten minutes later (so the
-   rows the dead process had claimed look abandoned, as they would after five minutes, and are
-   taken over), and the clicks that were not answered 200 are sent again, as a reviewer who
+3. the server is started again on the same database, with its clock ten minutes later than
+   the killed one's (so the rows the dead process had claimed look abandoned, as they would
+   after five minutes, and are taken over; the clock then runs in real time), and the
+   clicks that were not answered 200 are sent again, as a reviewer who
    saw an error would click again;
 4. once the outbox is empty and Slack has been quiet for a while, the stand-in's record and
    the database are compared:
@@ -45,7 +46,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +91,7 @@ def _reviews(engine: Any) -> int:
         return int(session.exec(select(func.count()).select_from(Review)).one())
 
 
-def _settle(engine: Any, slack: SlackStandIn, now: datetime, timeout: float) -> bool:
+def _settle(engine: Any, slack: SlackStandIn, timeout: float) -> bool:
     """Until nothing is pending or being sent and Slack has been quiet for QUIET_S."""
     from bench.slack_ack import outbox_busy
 
@@ -101,7 +102,7 @@ def _settle(engine: Any, slack: SlackStandIn, now: datetime, timeout: float) -> 
         if len(slack.calls) != seen:
             seen, quiet_since = len(slack.calls), time.monotonic()
             continue
-        if not outbox_busy(engine, now) and time.monotonic() - quiet_since >= QUIET_S:
+        if not outbox_busy(engine) and time.monotonic() - quiet_since >= QUIET_S:
             return True
     return False
 
@@ -165,6 +166,7 @@ def run_kill(
         stack.callback(server_log.close)
         load = Child("load")
         stack.callback(load.close)
+        started = time.monotonic()
         server, app_url = _start_server(url, slack.api_url, server_log, 0.0, threads)
         stack.callback(lambda: server.close())
 
@@ -207,7 +209,8 @@ def run_kill(
         log(f"killed the server with {killed_at_reviews} of {len(items)} decisions recorded")
 
         # 3. Restart later on the same database; send again what was not answered 200.
-        server, app_url = _start_server(url, slack.api_url, server_log, RESTART_LATER_S, threads)
+        later = time.monotonic() - started + RESTART_LATER_S
+        server, app_url = _start_server(url, slack.api_url, server_log, later, threads)
         answered = {i for i, r in enumerate(first_results) if r is not None and int(r[2]) == 200}
         again = [i for i in range(len(items)) if i not in answered]
         second_results: list[list[float] | None] = []
@@ -217,8 +220,7 @@ def run_kill(
         acked = set(answered) | {
             again[j] for j, r in enumerate(second_results) if r is not None and int(r[2]) == 200
         }
-        later = NOW + timedelta(seconds=RESTART_LATER_S)
-        settled = _settle(engine, slack, later, timeout=600)
+        settled = _settle(engine, slack, timeout=900)
         log(f"restarted; {len(again)} clicks sent again; outbox drained: {settled}")
 
         # 4. Count.

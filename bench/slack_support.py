@@ -58,12 +58,13 @@ def fixed_clock() -> datetime:
 
 
 def clock_at(offset_s: float) -> Any:
-    """A fixed clock `offset_s` seconds after NOW (the kill test restarts the server a few
-    minutes "later", so the rows the killed process had claimed look abandoned)."""
-    moment = NOW + timedelta(seconds=offset_s)
+    """A clock that starts `offset_s` seconds after NOW and then runs in real time, so that
+    failed sends come due again (the kill test restarts the server "later", so the rows the
+    killed process had claimed look abandoned)."""
+    start = time.monotonic()
 
     def clock() -> datetime:
-        return moment
+        return NOW + timedelta(seconds=offset_s + time.monotonic() - start)
 
     return clock
 
