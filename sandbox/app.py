@@ -601,11 +601,15 @@ class SandboxApi:
                                              user, that of someone who has just received a
                                              reminder (the page starts so)
     GET  file/F…                           → an uploaded file (the summary chart)
-    POST command {user, text}              → a slash command, e.g. "/pmf status SE1"
+    POST command {user, text}              → a slash command, e.g. "/pmf status SE1", its text
+                                             as Slack sends it (the page escapes it and turns
+                                             @Name into <@U…|handle>)
     POST action {user, action_id, value, block_id?, message_ts?, channel?, view_id?}
     POST submit {user, view_id, values: {block_id: {action_id: text}}} → {status, response}
     POST close {user, view_id}
-    POST message {user, channel, text, thread_ts?}
+    POST message {user, channel, text, thread_ts?, formatted?} → typed text, stored escaped as
+                                             Slack does; with formatted, text as Slack's
+                                             client sends it (escaped, with <@U…> mentions)
     POST home {user}                       → the App Home tab was opened
     POST clock {jump: next_event | board_date | next_day | <ISO time>}
                                            → {message, clock, clock_words, ran: [{at,
@@ -718,7 +722,9 @@ class SandboxApi:
         user = self._user(data.get("user"))
         channel = str(data["channel"])
         thread = data.get("thread_ts") or None
-        stored = self.sandbox.slack.post_as_user(channel, user, str(data.get("text", "")), thread)
+        stored = self.sandbox.slack.post_as_user(
+            channel, user, str(data.get("text", "")), thread, formatted=bool(data.get("formatted"))
+        )
         event = {
             "type": "message",
             "channel": channel,

@@ -648,12 +648,23 @@ class SlackStandIn:
             return self._file_data[file_id]
 
     def post_as_user(
-        self, channel: str, user_id: str, text: str, thread_ts: str | None = None
+        self,
+        channel: str,
+        user_id: str,
+        text: str,
+        thread_ts: str | None = None,
+        *,
+        formatted: bool = False,
     ) -> dict[str, Any]:
         """Store a message a person typed (the sandbox's composer); returns it, with its ts.
         As Slack does, `&`, `<` and `>` typed by the person are stored escaped, so what they
-        typed is never taken for a mention or a link."""
-        typed = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        typed is never taken for a mention or a link. `formatted` text is already as Slack's
+        client sends it (escaped, with `<@U…>` for the mentions the person chose): kept."""
+        typed = (
+            text
+            if formatted
+            else text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        )
         with self._changed:
             message: dict[str, Any] = {
                 "type": "message",

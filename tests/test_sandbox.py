@@ -726,3 +726,61 @@ def test_a_jump_in_the_browser_says_what_ran_and_each_message_keeps_its_time(
         finally:
             browser.close()
     assert problems == []
+
+
+def test_the_page_turns_a_typed_name_into_a_mention_as_slacks_client_does(
+    fresh: Sandbox,
+) -> None:
+    """`/pmf away today 31 Jul @Sam Lee` — the form /pmf help suggests — reaches the bot
+    with `<@U…|sam.lee>` as Slack sends it, and the bot books Sam Lee as cover; in a message,
+    `@sam lee` and `#performance` become `<@U…>` and `<#C…|performance>`, shown as
+    mentions, while `&`, `<` and `>` stay text."""
+    _browser_or_skip()
+    from playwright.sync_api import expect, sync_playwright
+
+    jane, sam = person(fresh, "Jane Doe"), person(fresh, "Sam Lee")
+    timeout = WAIT * 1000
+    problems: list[str] = []
+    sent: list[dict[str, Any]] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(timeout)
+            page.on("pageerror", lambda error: problems.append(str(error)))
+            page.on(
+                "request",
+                lambda r: (
+                    sent.append(json.loads(r.post_data or "{}"))
+                    if r.method == "POST" and r.url.endswith(("/api/command", "/api/message"))
+                    else None
+                ),
+            )
+            page.goto(fresh.url)
+            expect(page.locator("#person option")).to_have_count(len(fresh.people))
+            page.select_option("#person", jane)
+            pane, composer = page.locator("#pane"), page.get_by_label("Message pmf-bot")
+
+            composer.fill("/pmf away today 31 Jul @Sam Lee")
+            composer.press("Enter")
+            expect(pane).to_contain_text(
+                "Sam Lee will get your reminders and review requests", timeout=timeout
+            )
+            assert sent[-1]["text"] == f"/pmf away today 31 Jul <@{sam}|sam.lee>"
+
+            composer.fill("Thanks @sam lee, see #performance & <b>this</b>")
+            composer.press("Enter")
+            typed = pane.locator(".msg", has_text="Thanks").last
+            expect(typed.locator(".mention")).to_have_text(["@Sam Lee", "#performance"])
+            expect(typed).to_contain_text("& <b>this</b>")
+            channel = next(
+                c["id"] for c in state(fresh, jane)["conversations"] if c["name"] == "#performance"
+            )
+            assert sent[-1]["text"] == (
+                f"Thanks <@{sam}>, see <#{channel}|performance> &amp; &lt;b&gt;this&lt;/b&gt;"
+            )
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "sandbox-mentions.png"))
+        finally:
+            browser.close()
+    assert problems == []

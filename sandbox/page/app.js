@@ -1275,14 +1275,14 @@
     autosize();
     try {
       if (text.startsWith("/")) {
-        checkAnswer(await api("command", { user: ui.me, text }), "command");
+        checkAnswer(await api("command", { user: ui.me, text: formatTyped(text, { command: true }) }), "command");
         const dm = dmId(ui.state);
         if (dm && ui.current !== dm) {
           selectConversation(dm);
           toast("Slash commands answer in your pmf-bot messages.");
         }
       } else {
-        const body = { user: ui.me, channel: ui.current, text };
+        const body = { user: ui.me, channel: ui.current, text: formatTyped(text), formatted: true };
         if (ui.replyTo && ui.replyTo.channel === ui.current) body.thread_ts = ui.replyTo.ts;
         checkAnswer(await api("message", body), "message");
       }
@@ -1291,6 +1291,48 @@
       toast(error.message, "error");
     }
     refreshSoon();
+  }
+
+  const escapeTyped = (text) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  const wordChar = (char) => Boolean(char) && /[\p{L}\p{N}_.'-]/u.test(char);
+
+  /** What Slack's client sends for typed text: `&`, `<` and `>` escaped, and `@Name` of a
+   * workspace member (longest name first, any case) or `#channel` turned into a mention —
+   * `<@U…>` in a message, `<@U…|handle>` in a slash command (the app asks for escaped
+   * commands), `<#C…|name>` for a channel. */
+  function formatTyped(text, { command = false } = {}) {
+    const people = ((ui.state && ui.state.people) || [])
+      .map((p) => ({ name: p.name, id: p.id, handle: String(p.email || "").split("@")[0] }))
+      .sort((a, b) => b.name.length - a.name.length);
+    const channels = ((ui.state && ui.state.conversations) || [])
+      .filter((c) => c.kind === "channel")
+      .map((c) => ({ name: c.name.replace(/^#/, ""), id: c.id }))
+      .sort((a, b) => b.name.length - a.name.length);
+    let out = "";
+    let plain = "";
+    let i = 0;
+    while (i < text.length) {
+      const char = text[i];
+      const starts = (char === "@" || char === "#") && !wordChar(text[i - 1]);
+      let found = null;
+      if (starts) {
+        const rest = text.slice(i + 1);
+        const lower = rest.toLowerCase();
+        const candidates = char === "@" ? people : channels;
+        found = candidates.find((c) => lower.startsWith(c.name.toLowerCase()) && !wordChar(rest[c.name.length]));
+      }
+      if (!found) {
+        plain += char;
+        i += 1;
+        continue;
+      }
+      out += escapeTyped(plain);
+      plain = "";
+      if (char === "#") out += `<#${found.id}|${found.name}>`;
+      else out += command ? `<@${found.id}|${found.handle}>` : `<@${found.id}>`;
+      i += 1 + found.name.length;
+    }
+    return out + escapeTyped(plain);
   }
 
   function autosize() {
