@@ -6,6 +6,7 @@ reads the clock.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,7 +21,7 @@ from bot.errors import InputRejected, LocatedError
 from bot.measures import MeasureInfo
 from bot.periods import Period, PeriodKind, periods_of_year
 from bot.published import RESTATING, Change, restatements
-from bot.register import load_register
+from bot.register import check_file, load_register
 from bot.reminders import Kind
 from bot.status import (
     CouncilInfo,
@@ -40,7 +41,9 @@ from storage.register_store import (
     ImportReport,
     active_refs,
     apply_register,
+    log_unchanged_import,
     store_actuals,
+    unchanged_import,
 )
 
 
@@ -63,6 +66,24 @@ def import_register(
     so (`retire_missing`): a file cut short, filtered in a spreadsheet or holding only its
     header would otherwise retire measures without anyone meaning to.
     """
+    check_file(path, "register")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    with read_session(engine) as session:
+        measures = unchanged_import(session, digest)
+    if measures is not None:  # the very file last imported, and nothing changed since
+        with write_session(engine) as session:
+            measures = unchanged_import(session, digest)
+            if measures is not None:
+                if dry_run:
+                    return ImportReport(unchanged=measures)
+                return log_unchanged_import(
+                    session,
+                    actor=actor,
+                    at=now,
+                    source=path.name,
+                    digest=digest,
+                    measures=measures,
+                )
     spec = load_register(path)
     report = ImportReport()
     try:
@@ -73,7 +94,7 @@ def import_register(
                 if left_out:
                     raise InputRejected([_would_retire(path.name, left_out, listed)], "register")
             report = apply_register(
-                session=session, spec=spec, actor=actor, at=now, source=path.name
+                session=session, spec=spec, actor=actor, at=now, source=path.name, digest=digest
             )
             if dry_run:
                 raise DryRun

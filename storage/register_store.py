@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, insert, text
+from sqlalchemy import delete, func, insert, text, update
 from sqlmodel import Session, col, select
 
 from bot.actuals import Actual
@@ -22,6 +22,7 @@ from storage import audit
 from storage.engine import is_postgres
 from storage.models import (
     Aim,
+    AuditEvent,
     Council,
     Measure,
     PeriodValue,
@@ -83,7 +84,13 @@ def active_refs(session: Session) -> set[str]:
 
 
 def apply_register(
-    *, session: Session, spec: RegisterSpec, actor: str, at: datetime, source: str
+    *,
+    session: Session,
+    spec: RegisterSpec,
+    actor: str,
+    at: datetime,
+    source: str,
+    digest: str | None = None,
 ) -> ImportReport:
     """Create or update everything in `spec`, keyed by e-mail, code and ref (PRODUCT §3).
 
@@ -113,6 +120,7 @@ def apply_register(
 
     people = {person.email: person for person in session.exec(select(Person))}
     wanted = {person.email: person for person in spec.people}
+    new_people: list[Person] = []  # inserted in one statement, after the loop
     for email in sorted(spec.emails()):
         person_spec = wanted.get(email)
         name = person_spec.name if person_spec else None
@@ -126,7 +134,7 @@ def apply_register(
                 manager_email=manager,
                 is_admin=bool(is_admin),
             )
-            session.add(person)
+            new_people.append(person)
             people[email] = person
             report.people_added.append(email)
             if person_spec is None:
@@ -144,13 +152,28 @@ def apply_register(
             session.add(person)
             log("person.update", "person", email, before, _person_view(person))
     session.flush()
+    if new_people:
+        for person_id, person in zip(
+            _allocate_ids(session, "person", len(new_people)), new_people, strict=True
+        ):
+            person.id = person_id
+        session.execute(
+            insert(_table(Person)),
+            [person.model_dump() for person in new_people],
+        )
 
     priorities = {row.code: row for row in session.exec(select(Priority))}
     aims = {row.code: row for row in session.exec(select(Aim))}
-    measures = {row.ref: row for row in session.exec(select(Measure))}
-    targets: dict[int, dict[str, Target]] = {}
-    for row in session.exec(select(Target)):
+    # Plain rows, not ORM objects: the register's measures and targets are compared and
+    # written in bulk, with statements that do not grow with the number of measures.
+    measures: dict[str, Any] = {
+        row.ref: row
+        for row in session.execute(select(Measure.__table__))  # type: ignore[attr-defined]
+    }
+    targets: dict[int, dict[str, Any]] = {}
+    for row in session.execute(select(Target.__table__)):  # type: ignore[attr-defined]
         targets.setdefault(row.measure_id, {})[row.period] = row
+    writes = _Writes()
     listed: set[str] = set()
     position = 0
     for p_position, priority_spec in enumerate(spec.priorities):
@@ -209,34 +232,86 @@ def apply_register(
                 position += 1
                 listed.add(measure_spec.ref)
                 _apply_measure(
-                    session, measure_spec, aim, position, people, measures, targets, report, log
+                    measure_spec, aim, position, people, measures, targets, writes, report, log
                 )
     for ref, measure in sorted(measures.items()):
         if ref not in listed and measure.active:
-            measure.active = False
-            session.add(measure)
+            writes.retired.append(measure.id)
             report.retired.append(ref)
             log("measure.retire", "measure", ref, {"active": True}, {"active": False})
-    session.flush()
-    log(
-        "register.import",
-        "register",
-        source,
-        None,
-        {
-            "created": len(report.created),
-            "updated": len(report.updated),
-            "unchanged": report.unchanged,
-            "retired": len(report.retired),
-            "people_added": len(report.people_added),
-        },
-    )
-    if any(event["action"] != "register.import" for event in events):
-        council = session.exec(select(Council)).first()
-        if council is not None:  # readers cache the register until this changes
+    writes.run(session)
+    version = None
+    council = session.exec(select(Council)).first()
+    if council is not None:
+        if events:  # readers cache the register until this changes
             council.register_version += 1
             session.add(council)
+        version = council.register_version
+    _log_import(session, actor, at, source, report, digest, version, events)
+    return report
+
+
+def _log_import(
+    session: Session,
+    actor: str,
+    at: datetime,
+    source: str,
+    report: ImportReport,
+    digest: str | None,
+    version: int | None,
+    events: list[dict[str, Any]],
+) -> None:
+    after: dict[str, Any] = {
+        "created": len(report.created),
+        "updated": len(report.updated),
+        "unchanged": report.unchanged,
+        "retired": len(report.retired),
+        "people_added": len(report.people_added),
+    }
+    if digest is not None:  # lets the same file, imported again, be known without reading it
+        after |= {"file_sha256": digest, "register_version": version}
+    events.append(
+        {
+            "action": "register.import",
+            "entity": "register",
+            "entity_key": source,
+            "before": None,
+            "after": after,
+        }
+    )
     audit.record_many(session, actor=actor, at=at, events=events)
+
+
+def unchanged_import(session: Session, digest: str) -> int | None:
+    """How many measures the register lists, when the newest register import read a file with
+    exactly these bytes and nothing in the register has changed since; otherwise None.
+
+    Importing that file again would change nothing, so it need not be read: at 10,000 measures
+    reading and validating the file is most of an unchanged re-import's time."""
+    after = session.exec(
+        select(AuditEvent.after)
+        .where(AuditEvent.action == "register.import")
+        .order_by(col(AuditEvent.seq).desc())
+        .limit(1)
+    ).first()
+    version = session.exec(select(Council.register_version)).first()
+    if (
+        not isinstance(after, dict)
+        or after.get("file_sha256") != digest
+        or version is None
+        or after.get("register_version") != version
+    ):
+        return None
+    return int(after["created"]) + int(after["updated"]) + int(after["unchanged"])
+
+
+def log_unchanged_import(
+    session: Session, *, actor: str, at: datetime, source: str, digest: str, measures: int
+) -> ImportReport:
+    """The audit event of an import that found the file unchanged (see unchanged_import)."""
+    report = ImportReport(unchanged=measures)
+    version = session.exec(select(Council.register_version)).first()
+    _log_import(session, actor, at, source, report, digest, version, [])
     return report
 
 
@@ -298,14 +373,63 @@ def _person_view(person: Person) -> dict[str, Any]:
     return {"name": person.name, "manager": person.manager_email, "admin": person.is_admin}
 
 
+@dataclass
+class _Writes:
+    """The measure and target rows an import writes, each kind in one bulk statement."""
+
+    new_measures: list[dict[str, Any]] = field(default_factory=list)
+    # (measure id, or the ref of a measure not yet inserted; period; low; high)
+    new_targets: list[tuple[int | str, str, Decimal, Decimal | None]] = field(default_factory=list)
+    measure_updates: list[dict[str, Any]] = field(default_factory=list)
+    target_deletes: list[int] = field(default_factory=list)
+    target_updates: list[dict[str, Any]] = field(default_factory=list)
+    retired: list[int] = field(default_factory=list)
+
+    def run(self, session: Session) -> None:
+        session.flush()  # people, priorities and aims first (their ids are already known)
+        ids: dict[str, int] = {}
+        if self.new_measures:
+            allocated = _allocate_ids(session, "measure", len(self.new_measures))
+            for measure_id, values in zip(allocated, self.new_measures, strict=True):
+                values["id"] = ids[values["ref"]] = measure_id
+            session.execute(insert(_table(Measure)), self.new_measures)
+        if self.measure_updates:
+            session.execute(update(Measure), self.measure_updates)
+        for chunk in _chunks(self.retired, 500):
+            session.execute(update(Measure).where(col(Measure.id).in_(chunk)).values(active=False))
+        for chunk in _chunks(self.target_deletes, 500):
+            session.execute(delete(Target).where(col(Target.id).in_(chunk)))
+        if self.target_updates:
+            session.execute(update(Target), self.target_updates)
+        if self.new_targets:
+            session.execute(
+                insert(_table(Target)),
+                [
+                    {
+                        "measure_id": ids[owner] if isinstance(owner, str) else owner,
+                        "period": period,
+                        "low": low,
+                        "high": high,
+                    }
+                    for owner, period, low, high in self.new_targets
+                ],
+            )
+
+
+def _table(model: Any) -> Any:
+    """The model's table: a Core executemany sends one statement for all rows, where the ORM's
+    bulk insert splits rows into batches by which of their fields are empty."""
+    return model.__table__
+
+
 def _apply_measure(
-    session: Session,
     spec: MeasureSpec,
     aim: Aim,
     position: int,
     people: Mapping[str, Person],
-    measures: dict[str, Measure],
-    targets: dict[int, dict[str, Target]],
+    measures: Mapping[str, Any],
+    targets: Mapping[int, Mapping[str, Any]],
+    writes: _Writes,
     report: ImportReport,
     log: Any,
 ) -> None:
@@ -321,40 +445,39 @@ def _apply_measure(
         "strategic_lead_id": people[spec.strategic_lead].id if spec.strategic_lead else None,
     }
     wanted_targets = {key: _target_pair(value) for key, value in spec.targets.items()}
-    view = _measure_view(spec, aim.code, wanted_targets)
     measure = measures.get(spec.ref)
     if measure is None:
-        measure = Measure(ref=spec.ref, **values)
-        session.add(measure)
-        session.flush()
-        measures[spec.ref] = measure
-        assert measure.id is not None
+        writes.new_measures.append({"ref": spec.ref, **values})
         for key, (low, high) in wanted_targets.items():
-            session.add(Target(measure_id=measure.id, period=key, low=low, high=high))
+            writes.new_targets.append((spec.ref, key, low, high))
         report.created.append(spec.ref)
-        log("measure.create", "measure", spec.ref, None, view)
+        log(
+            "measure.create",
+            "measure",
+            spec.ref,
+            None,
+            _measure_view(spec, aim.code, wanted_targets),
+        )
         return
-    assert measure.id is not None
     current = targets.get(measure.id, {})
     before_targets = {key: (row.low, row.high) for key, row in current.items()}
-    before = _stored_view(measure, values, before_targets, people, aim.code)
-    changed_fields = {key for key, value in values.items() if getattr(measure, key) != value}
-    if not changed_fields and before_targets == wanted_targets:
+    if before_targets == wanted_targets and all(
+        getattr(measure, key) == value for key, value in values.items()
+    ):
         report.unchanged += 1
         return
-    for key in changed_fields:
-        setattr(measure, key, values[key])
-    session.add(measure)
+    view = _measure_view(spec, aim.code, wanted_targets)
+    before = _stored_view(measure, values, before_targets, people, aim.code)
+    writes.measure_updates.append({"id": measure.id, **values})
     for key, row in current.items():
         if key not in wanted_targets:
-            session.delete(row)
+            writes.target_deletes.append(row.id)
     for key, (low, high) in wanted_targets.items():
         stored = current.get(key)
         if stored is None:
-            session.add(Target(measure_id=measure.id, period=key, low=low, high=high))
+            writes.new_targets.append((measure.id, key, low, high))
         elif (stored.low, stored.high) != (low, high):
-            stored.low, stored.high = low, high
-            session.add(stored)
+            writes.target_updates.append({"id": stored.id, "low": low, "high": high})
     report.updated.append(spec.ref)
     after = view
     log(

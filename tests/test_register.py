@@ -4,6 +4,7 @@ importing it into the database all-or-nothing, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import csv
+import hashlib
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -22,8 +23,8 @@ from bot.periods import Period
 from bot.ragg import Target
 from bot.register import RegisterSpec, load_register
 from storage import register_store
-from storage.engine import read_session
-from storage.models import Aim, AuditEvent, Measure, Person, Priority
+from storage.engine import read_session, write_session
+from storage.models import Aim, AuditEvent, Council, Measure, Person, Priority
 from storage.models import Target as TargetRow
 from tests.conftest import EXAMPLES, Cli
 
@@ -880,14 +881,40 @@ def test_importing_the_same_file_again_changes_nothing(engine: Engine, tmp_path:
     assert report.people_added == []
     [event] = audit_events(engine, seq)
     assert (event.action, event.entity_key, event.actor) == ("register.import", path.name, ACTOR)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
     assert event.after == {
         "created": 0,
         "updated": 0,
         "unchanged": 2,
         "retired": 0,
         "people_added": 0,
+        "file_sha256": digest,
+        "register_version": 1,
     }
     assert counts(engine) == {**before, "AuditEvent": before["AuditEvent"] + 1}
+
+
+def test_the_same_file_is_read_again_when_the_register_changed_since(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """An unchanged file is known by its bytes and the register version, and not read again;
+    once the register has changed some other way, the same file is applied in full."""
+    path = write(tmp_path, two_measures())
+    import_file(engine, path)
+    title = stored_measure(engine, "SE1.2").title
+    with write_session(engine) as session:
+        stored = session.exec(select(Measure).where(Measure.ref == "SE1.2")).one()
+        stored.title = "Edited elsewhere"
+        session.add(stored)
+    assert import_file(engine, path).unchanged == 2  # version unchanged: the file is not read
+    assert stored_measure(engine, "SE1.2").title == "Edited elsewhere"
+    with write_session(engine) as session:
+        council = session.exec(select(Council)).one()
+        council.register_version += 1
+        session.add(council)
+    report = import_file(engine, path)
+    assert (report.updated, report.unchanged) == (["SE1.2"], 1)
+    assert stored_measure(engine, "SE1.2").title == title == "Household waste recycled"
 
 
 def test_a_changed_title_and_target_update_the_measure_in_place(
