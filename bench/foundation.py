@@ -59,6 +59,10 @@ ACTOR = "bench (foundation)"
 SMALL = 100  # the second register size for the statement counts
 IMPORT_GOAL = 5.0
 STATUS_GOAL = 0.5
+SUMMARY_GOAL = 1.0
+HOME_GOAL = 0.3
+REFERENCE = 1000  # parse cost per measure is compared with a register of this size
+PARSE_REFERENCE = "parse_reference"
 ROUND_TRIPS = 1000
 
 # Baselines: what each step's ratio is taken against.
@@ -306,13 +310,34 @@ class Workload:
             raise RuntimeError(f"status has {len(report.rows)} rows")
         return report
 
+    def summary(self, engine: Engine) -> None:
+        from bot import summaries
+
+        council = services.council_info(engine)
+        built = summaries.summary(engine, council, Period.parse(PERIOD), today=TODAY)
+        if built is None:
+            raise RuntimeError("no summary")
+
+    def app_home(self, engine: Engine) -> None:
+        """The App Home of the collector of the first measure, built as pmf-bot builds it when
+        they open it (inbox from the database, then the chat-neutral page)."""
+        from zoneinfo import ZoneInfo
+
+        from bot.chat.inbox import home_page
+        from bot.inbox import inbox
+
+        council = services.council_info(engine)
+        email = services.measures(engine)[self.files.first_ref].collector or ""
+        box = inbox(engine, council, email=email, today=TODAY)
+        home_page(box, ZoneInfo("Europe/London"))
+
     def status_one(self, engine: Engine) -> None:
         report = services.status(engine, self.files.first_ref, Period.parse(PERIOD), today=TODAY)
         if len(report.rows) != 1:
             raise RuntimeError(f"single-measure status has {len(report.rows)} rows")
 
 
-def make_steps() -> dict[str, Step]:
+def make_steps(reference: bool = False) -> dict[str, Step]:
     steps = [
         Step(PARSE, "register parse + validate (no database)"),
         Step(SQL, f"SQL round trips ({ROUND_TRIPS:,} x SELECT 1)"),
@@ -329,11 +354,21 @@ def make_steps() -> dict[str, Step]:
         Step("status_council_period", f"status, whole council, {PERIOD}", SQL, STATUS_GOAL),
         Step("status_council_latest", "status, whole council, latest ended", SQL, STATUS_GOAL),
         Step("status_measure", f"status, one measure, {PERIOD}", SQL, STATUS_GOAL),
+        Step("summary", f"summary, whole council, {PERIOD}", SQL, SUMMARY_GOAL),
+        Step("app_home", "App Home of one collector (build)", SQL, HOME_GOAL),
     ]
+    if reference:
+        steps.insert(1, Step(PARSE_REFERENCE, f"register parse at {REFERENCE:,} measures", PARSE))
     return {step.key: step for step in steps}
 
 
-def timed_repeat(target: Target, work: Workload, steps: dict[str, Step], label: str) -> None:
+def timed_repeat(
+    target: Target,
+    work: Workload,
+    steps: dict[str, Step],
+    label: str,
+    reference: Workload | None = None,
+) -> None:
     engine = target.fresh(label)
     try:
 
@@ -353,6 +388,10 @@ def timed_repeat(target: Target, work: Workload, steps: dict[str, Step], label: 
         record("status_council_period", lambda: work.status_council(engine, PERIOD))
         record("status_council_latest", lambda: work.status_council(engine, None))
         record("status_measure", lambda: work.status_one(engine))
+        record("summary", lambda: work.summary(engine))
+        record("app_home", lambda: work.app_home(engine))
+        if reference is not None:
+            record(PARSE_REFERENCE, lambda: load_register(reference.files.register))
     finally:
         target.release(engine)
 
@@ -392,6 +431,8 @@ def untimed_pass(target: Target, work: Workload, trace: bool, label: str) -> Unt
         report = run("status_council_period", lambda: work.status_council(engine, PERIOD))
         run("status_council_latest", lambda: work.status_council(engine, None))
         run("status_measure", lambda: work.status_one(engine))
+        run("summary", lambda: work.summary(engine))
+        run("app_home", lambda: work.app_home(engine))
     finally:
         if trace:
             tracemalloc.stop()
@@ -467,6 +508,18 @@ def render(figures: dict[str, Any], steps: dict[str, Step]) -> str:
     lines.append("ratio = median / median of the baseline named in 'vs', measured in the same run:")
     for key, name in BASELINE_NAMES.items():
         lines.append(f"  {key:<5} {name}")
+    per_measure = [(info["measures"], steps[PARSE])]
+    if PARSE_REFERENCE in steps:
+        per_measure.append((REFERENCE, steps[PARSE_REFERENCE]))
+    lines.append("")
+    lines.append(
+        "register parse + validate per measure (median, wall / CPU): "
+        + "; ".join(
+            f"{size:,} measures {step.median / size * 1000:.3f} / "
+            f"{step.cpu_median / size * 1000:.3f} ms"
+            for size, step in per_measure
+        )
+    )
     memory = figures["memory"]
     lines.append("")
     lines.append("memory")
@@ -524,10 +577,13 @@ def run(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Step]]:
         server = target.server_version(probe)
         target.release(probe)
 
-        steps = make_steps()
+        reference = None
+        if args.measures != REFERENCE:
+            reference = Workload(generate(directory, REFERENCE, seed=args.seed))
+        steps = make_steps(reference is not None)
         for repeat in range(1, args.repeats + 1):
             print(f"timed repeat {repeat}/{args.repeats}…", file=sys.stderr)
-            timed_repeat(target, work, steps, f"r{repeat}")
+            timed_repeat(target, work, steps, f"r{repeat}", reference)
         peak_rss = max_rss_kb()
 
         print("untimed pass: statement counts and tracemalloc…", file=sys.stderr)
