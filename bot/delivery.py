@@ -33,11 +33,12 @@ from bot.chat import cards
 from bot.chat import chain as chain_view
 from bot.chat import inbox as inbox_view
 from bot.chat import leave as leave_view
+from bot.chat import people as people_view
 from bot.chat import reminders as reminders_view
 from bot.chat import summaries as summaries_view
 from bot.chat.model import Message
 from bot.inbox import inbox
-from bot.outbox import DECIDED, REOPENED, SUBMITTED, Ref
+from bot.outbox import DECIDED, IDENTITY_REFUSED, REOPENED, SUBMITTED, Ref
 from bot.periods import Period
 from bot.ragg import target_for
 from bot.reminders import Kind, Plan, Reminder, ReminderContent, deadline_words, plan
@@ -599,6 +600,8 @@ def _notice(run: _Run, payload: Mapping[str, object], name_of: Callable[[str], s
             )
         except ValueError as error:
             raise DeliveryError(str(error)) from None
+    if kind == IDENTITY_REFUSED:
+        return people_view.identity_refused_notice(payload, name_of(str(payload.get("claimed"))))
     view = _submission(run, int(str(payload["submission"])))
     if kind == DECIDED:
         return cards.decision_notice(view, run.zone)

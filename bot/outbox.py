@@ -45,6 +45,7 @@ CARD_KEPT = timedelta(days=60)  # a review card nobody could receive for two mon
 DECIDED = "decided"  # approved or rejected: to the submitter and the collector
 REOPENED = "reopened"  # to the collector and the submitter, with the reason
 SUBMITTED = "submitted"  # thanks, to the person who submitted
+IDENTITY_REFUSED = "identity_refused"  # to the admins: an account claimed a bound person
 
 
 @dataclass(frozen=True)
@@ -181,4 +182,30 @@ def correction(*, ref: str, period: Period, review: int, by: str, now: datetime)
         ref=ref,
         period=period,
         payload={"by": by},
+    )
+
+
+def identity_refused(
+    *,
+    surface: str,
+    user_id: str,
+    claimed: str,
+    profile_name: str | None,
+    to: str,
+    now: datetime,
+) -> Item:
+    """Tell an admin that an account claiming `claimed`'s e-mail was refused (once per
+    account and admin, however often it tries)."""
+    return Item(
+        Kind.NOTICE,
+        f"notice|{IDENTITY_REFUSED}|{surface}:{user_id}|{claimed}|{to}",
+        to,
+        now,
+        payload={
+            "notice": IDENTITY_REFUSED,
+            "surface": surface,
+            "user_id": user_id,
+            "claimed": claimed,
+            "profile_name": profile_name,
+        },
     )

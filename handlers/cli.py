@@ -43,6 +43,8 @@ audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(import_app, name="import")
 app.add_typer(audit_app, name="audit")
+people_app = typer.Typer(help="Register people and their chat accounts.", no_args_is_help=True)
+app.add_typer(people_app, name="people")
 
 T = TypeVar("T")
 
@@ -935,6 +937,77 @@ def audit_anchor(
         "'pmf-bot audit verify --anchor \"<this line>\"' proves that nothing up to event "
         f"{head.seq} has been changed or removed since."
     )
+
+
+# -- people -------------------------------------------------------------------------------------
+
+
+@people_app.command("list")
+def people_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Everyone in the register: name, e-mail, roles and the chat accounts linked to them."""
+    from bot import people
+
+    settings = _settings()
+    engine = _engine(settings)
+    rows = people.everyone(engine)
+    if as_json:
+        _emit_json(
+            [{"name": r.name, "email": r.email, "roles": list(r.roles), **r.accounts} for r in rows]
+        )
+        return
+    if not rows:
+        typer.echo("Nobody is in the register yet: import it with 'pmf-bot import register'.")
+        return
+    table = [
+        (
+            r.name,
+            r.email,
+            ", ".join(r.roles) or "-",
+            *(r.accounts.get(surface) or "-" for surface in people.SURFACES),
+        )
+        for r in rows
+    ]
+    header = ("name", "e-mail", "roles", *(f"{s} account" for s in people.SURFACES))
+    widths = [max(len(str(row[i])) for row in [header, *table]) for i in range(len(header))]
+    for row in [header, *table]:
+        typer.echo(
+            "  ".join(
+                str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)
+            ).rstrip()
+        )
+
+
+@people_app.command("rebind")
+def people_rebind(
+    email: Annotated[str, typer.Argument(help="The person's e-mail, as the register gives it.")],
+    slack_user: Annotated[
+        str,
+        typer.Option("--slack-user", help="The Slack member id (U…) to link them to."),
+    ],
+    by: Annotated[
+        str,
+        typer.Option("--by", help="Your e-mail: an admin in the register (recorded)."),
+    ],
+) -> None:
+    """Link a register person to another chat account (a new Slack account), audited. An
+    account claiming a linked person's e-mail is refused until an admin does this."""
+    from bot import people
+
+    settings = _settings()
+    engine = _engine(settings)
+    try:
+        done = people.rebind(
+            engine, email=email, surface="slack", user_id=slack_user, by=by, now=_now(settings)
+        )
+    except people.PeopleProblem as error:
+        fail(str(error))
+    was = f" (was {done.before})" if done.before else ""
+    typer.echo(f"{done.name} is now linked to Slack account {done.user_id}{was}.")
+    if done.taken_from:
+        typer.echo(f"That account was linked to {done.taken_from}; that link is removed.")
+    typer.echo("Recorded in the audit trail.")
 
 
 def main() -> None:

@@ -31,6 +31,7 @@ from bot.chat import cards, intents
 from bot.chat import chain as chain_view
 from bot.chat import inbox as inbox_view
 from bot.chat import leave as leave_view
+from bot.chat import people as people_view
 from bot.chat import reminders as reminders_view
 from bot.chat import status as status_view
 from bot.chat import summaries as summaries_view
@@ -98,6 +99,7 @@ class Someone:
     email: str | None
     name: str | None
     is_admin: bool = False
+    refused_as: str | None = None  # claims this register person's e-mail; linked elsewhere
 
     @property
     def known(self) -> bool:
@@ -196,6 +198,8 @@ def command(
         parts = parts[1:]
         verb = parts[0].lower() if parts else "help"
     rest = " ".join(parts[1:])
+    if who.refused_as is not None and verb not in ("help", "status"):
+        return Reply(people_view.not_linked(who.refused_as))
     handler = COMMANDS.get(verb)
     if handler is None:
         close = difflib.get_close_matches(verb, list(COMMANDS), n=1)
@@ -714,6 +718,8 @@ def click(
 ) -> Outcome:
     """A button: `action` is an intent name, `value` what the button named. Nothing in it is
     trusted; the use cases check who may do what, against which version."""
+    if who.refused_as is not None:
+        return Reply(people_view.not_linked(who.refused_as))
     handler = CLICKS.get(action)
     if handler is None:
         return Reply(Message.plain("That button is no longer in use; please use /pmf due."))
@@ -1032,6 +1038,8 @@ def form(
 ) -> Outcome:
     """A submitted form: committed when valid; otherwise the problems, on their fields."""
     first = FIELDS.get(kind, (intents.VALUE,))[0]
+    if who.refused_as is not None:
+        return FormErrors({first: people_view.not_linked(who.refused_as).summary.strip()})
     if who.email is None:
         return FormErrors({first: "You are not in the council's register."})
     if kind == intents.SUBMIT_FORM:
@@ -1220,6 +1228,8 @@ def reply_to_reminder(
 ) -> Reply:
     """A reply in a reminder's thread: what the bot read, with Confirm and Edit; nothing is
     recorded until Confirm. `key` identifies the reply (a retried Confirm submits once)."""
+    if who.refused_as is not None:
+        return Reply(people_view.not_linked(who.refused_as))
     if who.email is None:
         return not_in_register("submit figures")
     ref, period = reminder

@@ -17,13 +17,13 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
-from bot import services
+from bot import people, services
 from bot.chat.conversation import Core, Someone
 from bot.delivery import Deliverer
 from bot.settings import Settings
 from bot.status import CouncilInfo
 from handlers.slack.gate import is_slack_url
-from storage.engine import read_session, write_session
+from storage.engine import read_session
 from storage.models import Person
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,8 @@ class Directory:
     People are named by e-mail in the register; `users.lookupByEmail` finds their Slack user
     and the answer is stored. An incoming user not yet known is looked up once with
     `users.info` (their e-mail) and matched. An e-mail Slack does not know is a logged warning
-    and is asked again only after an hour.
+    and is asked again only after an hour. Once a person is bound to a Slack user, another
+    user whose profile claims the same e-mail is refused and reported (`bot.people`).
     """
 
     def __init__(self, engine: Engine, client: WebClient, clock: Callable[[], datetime]) -> None:
@@ -67,13 +68,10 @@ class Directory:
         return someone
 
     def _bound(self, user_id: str) -> Someone | None:
-        if not user_id:
+        found = people.bound(self.engine, surface="slack", user_id=user_id)
+        if found is None:
             return None
-        with read_session(self.engine) as session:
-            person = session.exec(select(Person).where(Person.slack_user_id == user_id)).first()
-        if person is None:
-            return None
-        return Someone(user_id, person.email, person.name, person.is_admin)
+        return Someone(user_id, found.email, found.name, found.is_admin)
 
     def _resolve(self, user_id: str) -> Someone:
         try:
@@ -84,14 +82,21 @@ class Directory:
         email = str(profile.get("email") or "").strip().lower()
         if not email:
             return Someone(user_id, None, None)
-        with write_session(self.engine) as session:
-            person = session.exec(select(Person).where(Person.email == email)).first()
-            if person is None:
-                return Someone(user_id, None, profile.get("real_name"))
-            person.slack_user_id = user_id
-            person.slack_checked_at = self.clock()
-            session.add(person)
-            return Someone(user_id, person.email, person.name, person.is_admin)
+        found = people.claim(
+            self.engine,
+            surface="slack",
+            user_id=user_id,
+            email=email,
+            display_name=profile.get("real_name"),
+            now=self.clock(),
+        )
+        if found.refused_as is not None:
+            log.warning(
+                "Slack user %s claims the e-mail of a register person linked to another "
+                "account; refused and reported to the admins",
+                user_id,
+            )
+        return Someone(user_id, found.email, found.name, found.is_admin, found.refused_as)
 
     def user_for(self, email: str) -> str | None:
         """The Slack user id for a register e-mail (users.lookupByEmail, cached)."""
@@ -114,12 +119,9 @@ class Directory:
                 log.warning("could not look up %s in Slack just now (%s)", email, reason)
                 return None
             log.warning("%s is in the register but not found in Slack (%s)", email, reason)
-        with write_session(self.engine) as session:
-            stored = session.exec(select(Person).where(Person.email == email)).one()
-            stored.slack_user_id = user_id
-            stored.slack_checked_at = now
-            session.add(stored)
-        return user_id
+        return people.found_by_surface(
+            self.engine, surface="slack", email=email, user_id=user_id, now=now
+        )
 
     def name_of(self, email: str) -> str:
         with read_session(self.engine) as session:
