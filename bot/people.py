@@ -26,8 +26,8 @@ from storage import audit, outbox_store
 from storage.engine import is_postgres, read_session, write_session
 from storage.models import Measure, Person
 
-SURFACES = {"slack": "slack_user_id"}  # surface → its account column on `person`
-SURFACE_NAMES = {"slack": "Slack"}
+SURFACES = {"slack": "slack_user_id", "teams": "teams_user_id"}  # its account column on `person`
+SURFACE_NAMES = {"slack": "Slack", "teams": "Teams"}
 
 
 class PeopleProblem(ValueError):
