@@ -356,7 +356,8 @@ def post_summary(
                 ragg_chart(summary),
                 name=f"ragg-{summary.quarter.label.replace(' ', '-')}.png",
                 title=summaries_view.chart_title(summary),
-                alt="Bar chart of Red, Amber, Green, Grey and missing counts per priority",
+                alt="Bar charts per priority of how many measures are Red, Amber, Green and "
+                "Grey, with the number that have no data",
             )
         except Exception as error:
             log.warning("could not upload the summary chart: %s", error)
