@@ -383,7 +383,7 @@ def test_every_jump_stops_at_the_next_event_of_any_kind_and_runs_all_on_the_way(
     assert "reminders to Jane Doe and Sam Lee" in said["2026-07-07T09:00"]
     assert "the missing-data digest to Priya Shah" in said["2026-07-08T09:00"]
     assert "escalations to" in said["2026-07-13T09:00"]
-    assert said["2026-07-16T09:00"] == "the 2026-27 Q1 summary draft to Priya Shah"
+    assert "the 2026-27 Q1 summary draft to Priya Shah" in said["2026-07-16T09:00"]
     assert said["2026-07-21T09:00"].startswith("the 2026-27 Q1 summary posted to #performance")
     assert "Sent on the way" in board["message"]
 
@@ -419,7 +419,7 @@ def test_next_event_stops_at_the_admins_summary_draft(fresh: Sandbox) -> None:
     api(fresh, "clock", {"jump": "2026-07-15T10:00"})
     jumped = api(fresh, "clock", {"jump": "next_event"})
     assert jumped["clock"] == "2026-07-16T09:00:00+01:00"
-    assert jumped["ran"][0]["what"] == ["the 2026-27 Q1 summary draft to Priya Shah"]
+    assert "the 2026-27 Q1 summary draft to Priya Shah" in jumped["ran"][0]["what"]
 
 
 def test_bad_requests_are_answered_in_json(box: Sandbox) -> None:
