@@ -4,6 +4,7 @@ PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -126,3 +127,19 @@ def test_a_second_account_with_a_linked_persons_email_is_refused_until_an_admin_
     wait_until(lambda: reviews(live, version.id or 0) != [], what="Helen's approval")
     assert reviews(live, version.id)[0].decided_by == HOS
     assert "isn't linked to Helen Carter" in text_of(command_as(live, helen, "due"))
+
+
+# -- the same on the Teams surface (item 4) -----------------------------------------------------
+
+
+def test_a_revoked_admin_loses_admin_powers_at_once_in_teams(db_url: str, tmp_path: Path) -> None:
+    from tests.teams_harness import running_teams_bot
+
+    with running_teams_bot(db_url, actuals=False, deliver=False) as teams:
+        teams.say(POLICY, "summary 2026-27 Q2")
+        assert "Admins can post it with" in json.dumps(teams.chat(POLICY)[-1])
+        services.import_register(
+            teams.engine, _register_with_admins(tmp_path, [CHRIS]), actor="setup", now=teams.clock()
+        )
+        teams.say(POLICY, "summary 2026-27 Q2")
+        assert "Admins can post it with" not in json.dumps(teams.chat(POLICY)[-1])

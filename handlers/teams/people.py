@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from bot import people
 from bot.chat.conversation import Someone
 from bot.delivery import DeliveryError
 from handlers.teams.connector import Connector
@@ -117,7 +118,13 @@ class TeamsPeople:
         user_id = str(sender.get("id") or "")
         with self._lock:
             cached = self._people.get(user_id)
-        if cached and (cached[0].known or time.monotonic() - cached[1] < UNKNOWN_RECHECK):
+        if cached and cached[0].known:
+            # Who they are and whether they are an admin are read afresh (one indexed row):
+            # a register import that removes an admin counts from the next message.
+            fresh = people.bound(self.engine, surface="teams", user_id=user_id)
+            if fresh is not None:
+                return Someone(user_id, fresh.email, fresh.name, fresh.is_admin)
+        elif cached and time.monotonic() - cached[1] < UNKNOWN_RECHECK:
             return cached[0]
         someone = self._resolve(activity, user_id, str(sender.get("name") or "") or None)
         with self._lock:
