@@ -170,12 +170,15 @@
   }
 
   /** The bot's answer to a command, click or submission: {status, response}. */
-  function checkAnswer(answer, what) {
+  /** `shown`: the answer already appears as a message (a slash command's reply is an
+   * ephemeral in the DM, as in Slack), so only a failure is worth a toast. */
+  function checkAnswer(answer, what, { shown = false } = {}) {
     if (!answer) return;
     if (answer.status && answer.status !== 200) {
       toast(`pmf-bot answered the ${what} with HTTP ${answer.status}.`, "error");
       return;
     }
+    if (shown) return;
     const response = answer.response;
     if (response && typeof response === "object" && typeof response.text === "string" && response.text) {
       toast(`pmf-bot: ${decodeEntities(response.text)}`);
@@ -1275,7 +1278,7 @@
     autosize();
     try {
       if (text.startsWith("/")) {
-        checkAnswer(await api("command", { user: ui.me, text: formatTyped(text, { command: true }) }), "command");
+        checkAnswer(await api("command", { user: ui.me, text: formatTyped(text, { command: true }) }), "command", { shown: true });
         const dm = dmId(ui.state);
         if (dm && ui.current !== dm) {
           selectConversation(dm);
