@@ -2,7 +2,8 @@
 
 Loads a generated 1,000-measure register with four years of history (bench.data), then times,
 each `--repeats` times: building the quarter's summary (bot.summaries.summary), rendering it
-for Slack (handlers.slack.summaries.summary_messages), the XLSX and HTML exports, and the chart. A
+for Slack (bot.chat.summaries, rendered by handlers.slack.render), gathering the committee
+paper (five quarters), its XLSX and HTML forms, and the chart. A
 baseline measured in the same run (whole-council status, which the summary is built on) gives
 ratios, since wall-clock times on a shared 2-core machine are noisy. It also counts the SQL
 statements per summary for 100 and 1,000 measures, to show they do not grow with the register.
@@ -20,24 +21,22 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
-
-from handlers.slack.summaries import summary_messages
 
 from bench.data import generate
 from bench.foundation import StatementCounter, throwaway_postgres
 from bot import services, summaries
 from bot.chart import ragg_chart
+from bot.chat.summaries import summary_messages
 from bot.export import board_html, board_workbook
 from bot.paper import load_paper
 from bot.periods import Period
+from handlers.slack.render import message as slack_message
 from storage.engine import make_engine
 from storage.migrate import upgrade
 
 QUARTER = Period.parse("2025-26 Q4")
 TODAY = date(2026, 5, 1)
 NOW = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
-ZONE = ZoneInfo("Europe/London")
 
 
 def load(url: str, folder: Path, measures: int) -> Any:
@@ -108,7 +107,7 @@ def measure(
         lambda: summaries.summary(engine, council, QUARTER, today=TODAY), args.repeats
     )
     steps["summary rendered for Slack"], messages = timed(
-        lambda: summary_messages(built, ZONE), args.repeats
+        lambda: [slack_message(m) for m in summary_messages(built)], args.repeats
     )
     out = folder / "board.xlsx"
     steps["committee paper gathered (five quarters)"], _ = timed(

@@ -247,6 +247,7 @@ DATA_HEADERS = (
     "Direction of travel",
 )
 DATA_WIDTHS = (8, 40, 11, 11, 11, 14, 14, 9, 13, 14, 30)
+RAGG_COLUMN = DATA_HEADERS.index("RAGG") + 1
 
 
 def _letter(column: int) -> str:
@@ -289,29 +290,65 @@ def _number(sheet: Worksheet, row: int, column: int, value: Decimal, number_form
     return cell
 
 
-def _figure(
-    sheet: Worksheet, row: int, column: int, measure: Any, value: Decimal | None, places: int
-) -> Cell:
-    """A figure as a number in the measure's own format; '—' when there is none."""
+def _figure_cell(measure: Any, value: Decimal | None, places: int) -> tuple[Any, str | None]:
+    """A figure and its number format, as `_figure` writes them."""
     if value is None:
-        return _put(sheet, row, column, "—")
-    return _number(sheet, row, column, excel_number(measure, value), excel_format(measure, places))
+        return "—", None
+    return excel_number(measure, value), excel_format(measure, places)
 
 
-def _target(sheet: Worksheet, row: int, column: int, status_row: StatusRow, which: str) -> Cell:
-    """The annual or the period's target: a number, or words for a range or no target."""
+def _target_cell(status_row: StatusRow, which: str) -> tuple[Any, str | None]:
+    """The annual or the period's target and its number format, as `_target` writes them."""
     measure = status_row.measure
     if which == "annual":
-        target = annual_target(status_row)
-        places = measure.decimals
-        words = annual_target_words(status_row)
+        target, places, words = (
+            annual_target(status_row),
+            measure.decimals,
+            annual_target_words(status_row),
+        )
     else:
-        target = status_row.target
-        places = target_places_for(status_row)
-        words = target_words(status_row)
+        target, places, words = (
+            status_row.target,
+            target_places_for(status_row),
+            target_words(status_row),
+        )
     if target is None or target.high is not None:
-        return _put(sheet, row, column, words)
-    return _figure(sheet, row, column, measure, target.low, places)
+        return words, None
+    return _figure_cell(measure, target.low, places)
+
+
+class _Styles:
+    """Styles of the big sheets, set once per kind and copied after (openpyxl looks every
+    style up on each assignment, which costs seconds over a 1,000-measure register)."""
+
+    def __init__(self) -> None:
+        self.found: dict[tuple[Any, ...], Any] = {}
+
+    def put(
+        self,
+        sheet: Worksheet,
+        row: int,
+        column: int,
+        value: Any,
+        number_format: str | None,
+        alignment: Any,
+        status: Ragg | None = None,
+    ) -> Cell:
+        from copy import copy
+
+        cell: Any = sheet.cell(row=row, column=column)
+        key = (number_format, id(alignment), status)
+        style = self.found.get(key)
+        if style is None:
+            if number_format:
+                cell.number_format = number_format
+            cell.alignment = alignment
+            if status is not None:
+                _paint(cell, status)
+            self.found[key] = copy(cell._style)
+        else:
+            cell._style = copy(style)
+        return xlsx_cell(cell, value)  # text as text (a quote prefix where it looks a formula)
 
 
 def _fill_cover(sheet: Worksheet, paper: Paper) -> None:
@@ -423,6 +460,7 @@ def _fill_measures(sheet: Worksheet, paper: Paper) -> None:
         )
         sheet.column_dimensions[_letter(column)].width = widths.get(header, TREND_WIDTH)
     trend_start = headers.index(paper.quarters[0].label) + 1
+    styles = _Styles()
     for number, row in enumerate(paper.summary.rows, start=3):
         measure = row.measure
         late = measure.ref in paper.late
@@ -443,25 +481,34 @@ def _fill_measures(sheet: Worksheet, paper: Paper) -> None:
             "Commentary": commentary_words(row),
             "Actions to improve performance": row.actions or "",
         }
+        trend = paper.trend(row)
         for column, header in enumerate(headers, start=1):
             kind = kinds.get(header, "number")
+            value: Any
+            number_format: str | None = None
             if header == "Annual target":
-                cell = _target(sheet, number, column, row, "annual")
+                value, number_format = _target_cell(row, "annual")
             elif header == "Target":
-                cell = _target(sheet, number, column, row, "period")
+                value, number_format = _target_cell(row, "period")
             elif header == "Value":
-                cell = _figure(sheet, number, column, measure, row.value, measure.decimals)
-            elif column >= trend_start and column < trend_start + len(paper.quarters):
-                point = paper.trend(row)[column - trend_start]
+                value, number_format = _figure_cell(measure, row.value, measure.decimals)
+            elif trend_start <= column < trend_start + len(paper.quarters):
+                point = trend[column - trend_start]
                 if point.value is None:
-                    cell = _put(sheet, number, column, point.words)
+                    value = point.words
                 else:
-                    cell = _figure(sheet, number, column, measure, point.value, measure.decimals)
+                    value, number_format = _figure_cell(measure, point.value, measure.decimals)
             else:
-                cell = _put(sheet, number, column, words[header])
-            cell.alignment = top_wrapped if kind == "wrap" else top
-            if kind == "ragg":
-                _paint(cell, row.status)
+                value = words[header]
+            styles.put(
+                sheet,
+                number,
+                column,
+                value,
+                number_format,
+                top_wrapped if kind == "wrap" else top,
+                row.status if kind == "ragg" else None,
+            )
     last = 2 + len(paper.summary.rows)
     sheet.freeze_panes = "C3"
     sheet.auto_filter.ref = f"A2:{_letter(len(headers))}{last}"
@@ -478,6 +525,7 @@ def _fill_data(sheet: Worksheet, paper: Paper) -> None:
         sheet.column_dimensions[_letter(column)].width = width
     number = 1
     top = Alignment(vertical="top")
+    styles = _Styles()
     for current in paper.summary.rows:
         for point in paper.trend(current):
             row = point.row
@@ -492,14 +540,20 @@ def _fill_data(sheet: Worksheet, paper: Paper) -> None:
                 point.quarter.label,
                 row.period.label,
             ]
-            for column, value in enumerate(cells, start=1):
-                _put(sheet, number, column, value, alignment=top)
-            _figure(sheet, number, 6, measure, row.value, measure.decimals)
-            _target(sheet, number, 7, row, "period")
-            _paint(_put(sheet, number, 8, row.status.word), row.status)
-            _put(sheet, number, 9, committee_words(row.committee).capitalize())
-            _put(sheet, number, 10, row.state.words.capitalize())
-            _put(sheet, number, 11, direction_words(row))
+            value, value_format = _figure_cell(measure, row.value, measure.decimals)
+            target, target_format = _target_cell(row, "period")
+            cells += [
+                (value, value_format),
+                (target, target_format),
+                (row.status.word, None),
+                (committee_words(row.committee).capitalize(), None),
+                (row.state.words.capitalize(), None),
+                (direction_words(row), None),
+            ]
+            for column, item in enumerate(cells, start=1):
+                shown, number_format = item if isinstance(item, tuple) else (item, None)
+                status = row.status if column == RAGG_COLUMN else None
+                styles.put(sheet, number, column, shown, number_format, top, status)
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{_letter(len(DATA_HEADERS))}{max(number, 1)}"
     _print_setup(sheet, title_rows="1:1")
