@@ -39,9 +39,18 @@ from bot.chat import summaries as summaries_view
 from bot.chat.model import Message
 from bot.inbox import inbox
 from bot.outbox import DECIDED, IDENTITY_REFUSED, REOPENED, SUBMITTED, Ref
-from bot.periods import Period
+from bot.periods import Period, PeriodKind
 from bot.ragg import target_for
-from bot.reminders import Kind, Plan, Reminder, ReminderContent, deadline_words, plan
+from bot.reminders import (
+    COLLECTOR_KINDS,
+    PLANNED,
+    Kind,
+    Plan,
+    Reminder,
+    ReminderContent,
+    deadline_words,
+    plan,
+)
 from bot.status import CouncilInfo
 from bot.submissions import SubmissionView
 from bot.summary import for_priority, quarter_for
@@ -177,7 +186,7 @@ def _still_useful(item: outbox_store.Claimed, facts: Facts) -> str | None:
     """Why the row should not go now, or None when it should."""
     if item.expires_at is not None and facts.now >= item.expires_at:
         return "its moment has passed"
-    if item.kind not in (Kind.BEFORE, Kind.DEADLINE_DAY, Kind.REVIEW, Kind.CARD):
+    if item.kind not in (*COLLECTOR_KINDS, Kind.REVIEW, Kind.CARD):
         return None
     if item.ref is None or item.period is None:
         return None
@@ -455,7 +464,7 @@ def _send(
 ) -> Done | None:
     zone = run.zone
     name_of = _names(run.engine)
-    if item.kind in (Kind.BEFORE, Kind.DEADLINE_DAY, Kind.REVIEW, Kind.ESCALATION, Kind.DIGEST):
+    if item.kind in PLANNED:
         content = contents.get(item.id)
         if content is None:
             raise DeliveryError("the measure is no longer in the register")
@@ -480,9 +489,7 @@ def _send(
     if item.kind is Kind.CLOSE:
         assert item.ref and item.period and item.version
         with read_session(run.engine) as session:
-            sent = reminder_store.sent_for(
-                session, item.ref, item.period, [Kind.BEFORE, Kind.DEADLINE_DAY]
-            )
+            sent = reminder_store.sent_for(session, item.ref, item.period, list(COLLECTOR_KINDS))
         note = reminders_view.closed_note(
             item.ref, item.period, item.version, str(payload.get("by", ""))
         )
@@ -679,11 +686,7 @@ def _reminder_contents(
     planned: Plan | None,
 ) -> dict[int, ReminderContent]:
     """What each planned reminder in the batch says, read once for the whole batch."""
-    reminders = [
-        item
-        for item in claimed
-        if item.kind in (Kind.BEFORE, Kind.DEADLINE_DAY, Kind.REVIEW, Kind.ESCALATION, Kind.DIGEST)
-    ]
+    reminders = [item for item in claimed if item.kind in PLANNED]
     if not reminders:
         return {}
     council, now = facts.council, facts.now
@@ -704,6 +707,7 @@ def _reminder_contents(
             for label in labels
             if ref in measures
         }
+    progress = _progress(engine, facts, [i for i in reminders if i.kind in COLLECTOR_KINDS])
     found: dict[int, ReminderContent] = {}
     for item in reminders:
         assert item.recipient is not None
@@ -712,7 +716,10 @@ def _reminder_contents(
             found[item.id] = ReminderContent(
                 Kind.DIGEST,
                 item.recipient,
-                overdue=[(m.ref, str(p), m.collector or "", d) for m, p, d in planned.overdue],
+                overdue=[
+                    (m.ref, str(p), m.collector or "", d, m.head_of_service or "")
+                    for m, p, d in planned.overdue
+                ],
                 uncovered=[(who, ref, str(p)) for who, ref, p in planned.uncovered],
                 undelivered=[u for u in undelivered if not u[0].startswith("digest|")],
             )
@@ -737,7 +744,54 @@ def _reminder_contents(
             pending_submission=facts.latest.get((measure.ref, item.period.label), (0, None))[1]
             if item.kind is Kind.REVIEW
             else None,
+            progress=progress.get(item.id),
         )
+    return found
+
+
+IN = (State.SUBMITTED, State.APPROVED)
+
+
+def _progress(
+    engine: Engine, facts: Facts, items: Sequence[outbox_store.Claimed]
+) -> dict[int, tuple[int, int, str]]:
+    """For each collector reminder, how many of the collector's figures for the quarter its
+    period falls in are in (submitted or approved), of those whose period has ended."""
+    if not items:
+        return {}
+    today = facts.now.astimezone(facts.zone).date()
+    with read_session(engine) as session:
+        measures = list(load_measures(session).values())
+        owed: dict[tuple[str, str], list[tuple[str, str]]] = {}  # (collector, quarter) → figures
+        for item in items:
+            assert item.period is not None
+            collector = item.on_behalf_of or item.recipient or ""
+            quarter = Period.containing(PeriodKind.QUARTER, item.period.end)
+            if (collector, quarter.label) in owed:
+                continue
+            figures = []
+            for measure in measures:
+                if measure.collector != collector:
+                    continue
+                period = Period.containing(measure.interval.kind, quarter.end)
+                while period.end >= quarter.start:
+                    if period.end <= quarter.end and period.end < today:
+                        figures.append((measure.ref, period.label))
+                    period = period.previous()
+            owed[(collector, quarter.label)] = figures
+        wanted = [f for figures in owed.values() for f in figures]
+        states = workflow_store.recorded_states(
+            session, {ref for ref, _ in wanted}, {label for _, label in wanted}
+        )
+    found: dict[int, tuple[int, int, str]] = {}
+    for item in items:
+        assert item.period is not None
+        collector = item.on_behalf_of or item.recipient or ""
+        label = Period.containing(PeriodKind.QUARTER, item.period.end).label
+        figures = owed.get((collector, label), [])
+        if len(figures) > 1:  # "0 of 1" says nothing the reminder does not
+            done = sum(1 for f in figures if f in states and State(states[f]) in IN)
+            found[item.id] = (done, len(figures), label)
     return found
 
 

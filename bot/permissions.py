@@ -77,12 +77,17 @@ def may_submit(
         return Verdict(
             False,
             f"You are the cover for {measure.ref}, and can submit while "
-            f"{measure.collector} is away. They are not recorded as away today.",
+            f"{measure.collector_name or 'its data collector'} is away. They are not recorded "
+            "as away today.",
         )
     return Verdict(
         False,
-        f"Only {measure.collector}, the data collector for {measure.ref}, "
-        "or their cover while they are away, can submit its figures.",
+        # People by name, never by e-mail.
+        f"Only {measure.collector_name or 'the data collector'}, the data collector for "
+        f"{measure.ref}, or their cover while they are away, can submit its figures."
+        if measure.collector_name
+        else f"Only the data collector for {measure.ref}, or their cover while they are "
+        "away, can submit its figures.",
     )
 
 

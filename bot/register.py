@@ -324,6 +324,7 @@ class RemindersSpec(Spec):
     at: Annotated[str, BeforeValidator(_clock_time)] = "09:00"
     review_after: int = Field(2, ge=0, le=30)
     escalate: bool = True
+    overdue_every: int = Field(2, ge=0, le=30)  # working days between overdue nudges (0: none)
 
 
 class ExceptionStatus(StrEnum):

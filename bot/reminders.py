@@ -8,7 +8,9 @@ once whatever the number of ticks, restarts or processes.
 Defaults: the collector at 5 and 1 working days before the deadline and on the deadline day,
 at 09:00 local, only while nothing is submitted; the reviewer once a version has waited 2
 working days; on the first working day after a missed deadline, the Head of Service
-(escalation) and the admins (a missing-data digest). Nothing on non-working days.
+(escalation) and the admins (a missing-data digest, listing every figure overdue); then the
+collector again every 2 working days (an overdue nudge) until the figure is in or the
+quarter's Performance Board date has passed. Nothing on non-working days.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from bot.calendar import WorkingCalendar
 from bot.measures import MeasureInfo
-from bot.periods import Period
+from bot.periods import Period, PeriodKind
 from bot.permissions import Absence, away_today, reviewers_now
 from bot.ragg import Target
 from bot.workflow import State
@@ -37,6 +39,7 @@ class Kind(StrEnum):
     DEADLINE_DAY = "deadline_day"
     REVIEW = "review"
     ESCALATION = "escalation"
+    OVERDUE = "overdue"  # a nudge to the collector every few working days after the deadline
     DIGEST = "digest"
     CARD = "card"  # a review card for a submitted version, to one decider
     CARD_REFRESH = "card_refresh"  # rewrite every copy of a submission's card as it stands
@@ -46,7 +49,10 @@ class Kind(StrEnum):
     CORRECTION = "correction"  # a late approval: restate the summaries already posted
 
 
-PLANNED = frozenset({Kind.BEFORE, Kind.DEADLINE_DAY, Kind.REVIEW, Kind.ESCALATION, Kind.DIGEST})
+PLANNED = frozenset(
+    {Kind.BEFORE, Kind.DEADLINE_DAY, Kind.OVERDUE, Kind.REVIEW, Kind.ESCALATION, Kind.DIGEST}
+)
+COLLECTOR_KINDS = (Kind.BEFORE, Kind.DEADLINE_DAY, Kind.OVERDUE)  # answered by submitting
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,7 @@ class Policy:
     at: time = time(9, 0)
     review_after: int = 2
     escalate: bool = True
+    overdue_every: int = 2  # working days between overdue nudges; 0: none
 
 
 @dataclass(frozen=True)
@@ -83,12 +90,15 @@ class Reminder:
     working_days_before: int | None = None
     on_behalf_of: str | None = None  # the person away, when the cover receives it
     version: int | None = None  # review reminders: the version waiting
+    # BEFORE: working days before the deadline; OVERDUE: working days after it
 
     @property
     def key(self) -> str:
         kind = self.kind.value
         if self.kind is Kind.BEFORE:
             kind = f"before-{self.working_days_before}"
+        elif self.kind is Kind.OVERDUE:
+            kind = f"overdue-{self.working_days_before}"
         elif self.kind in (Kind.REVIEW, Kind.CARD):
             kind = f"{self.kind.value}-v{self.version}"
         elif self.kind is Kind.DIGEST:
@@ -105,6 +115,8 @@ class Reminder:
         }
         if self.kind is Kind.BEFORE:
             data["working_days_before"] = self.working_days_before
+        if self.kind is Kind.OVERDUE:
+            data["working_days_after"] = self.working_days_before
         return data
 
 
@@ -124,9 +136,11 @@ class ReminderContent:
     on_behalf_of: str | None = None
     version: int | None = None
     pending_submission: int | None = None
-    overdue: list[tuple[str, str, str, date]] = field(default_factory=list)  # ref, period, who
+    # ref, period, collector, deadline, Head of Service: every figure overdue
+    overdue: list[tuple[str, str, str, date, str]] = field(default_factory=list)
     uncovered: list[tuple[str, str, str]] = field(default_factory=list)  # who, ref, period
     undelivered: list[tuple[str, str, str]] = field(default_factory=list)  # key, to, error
+    progress: tuple[int, int, str] | None = None  # (figures in, figures owed, quarter)
 
 
 @dataclass(frozen=True)
@@ -141,6 +155,7 @@ class Situation:
     calendar: WorkingCalendar
     zone: ZoneInfo
     policy: Policy = field(default_factory=Policy)
+    board_weeks: int = 3  # the Performance Board meets this many weeks after a quarter ends
 
 
 @dataclass(frozen=True)
@@ -158,16 +173,42 @@ def _end_of(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=zone)
 
 
+LOOK_BACK = timedelta(days=366)  # periods that ended in the last year can still be owed
+
+
 def periods_in_play(measure: MeasureInfo, today: date, calendar: WorkingCalendar) -> list[Period]:
-    """Ended periods whose deadline is recent or ahead: those that can still need chasing."""
+    """Ended periods that can still be owed: those that ended in the last year (the digest
+    lists every one overdue; reminders and nudges only go while their moment lasts)."""
     found = []
     period = Period.containing(measure.interval.kind, today).previous()
-    for _ in range(3):
-        deadline = calendar.deadline(period, measure.reporting_lag)
-        if calendar.next_working_day(deadline) + timedelta(days=7) >= today:
-            found.append(period)
+    while period.end >= today - LOOK_BACK:
+        found.append(period)
         period = period.previous()
     return found
+
+
+def board_date(period: Period, calendar: WorkingCalendar, weeks: int) -> date:
+    """The Performance Board date of the quarter a period is reported in (the quarter its
+    last day falls in)."""
+    quarter = Period.containing(PeriodKind.QUARTER, period.end)
+    return calendar.performance_board_date(quarter, weeks)
+
+
+def nudge_day(
+    deadline: date, board: date, today: date, every: int, calendar: WorkingCalendar
+) -> tuple[int, date, date | None] | None:
+    """The overdue nudge whose day has come by `today`: (working days after the deadline, its
+    day, the next nudge's day or None), every `every` working days after the deadline up to
+    the Board date; None before the first."""
+    if every <= 0 or today <= deadline:
+        return None
+    after = calendar.working_days_between(deadline, min(today, board))
+    count = after - after % every
+    if count <= 0:
+        return None
+    day = calendar.add_working_days(deadline, count)
+    following = calendar.add_working_days(deadline, count + every)
+    return count, day, following if following <= board else None
 
 
 def _recipient(
@@ -242,6 +283,35 @@ def plan(situation: Situation, now: datetime) -> Plan:
                         behalf,
                     )
                 )
+            nudge = nudge_day(
+                deadline,
+                board_date(period, calendar, situation.board_weeks),
+                today,
+                policy.overdue_every,
+                calendar,
+            )
+            if nudge is not None:
+                after, day, following = nudge
+                expires = (
+                    _at(following, policy.at, zone)
+                    if following
+                    else _end_of(calendar.next_working_day(day), zone)
+                )
+                who, behalf = _recipient(measure.collector, measure.cover, situation, day)
+                if who is not None:
+                    offer(
+                        Reminder(
+                            Kind.OVERDUE,
+                            measure.ref,
+                            period,
+                            who,
+                            _at(day, policy.at, zone),
+                            expires,
+                            deadline,
+                            after,
+                            behalf,
+                        )
+                    )
             escalation_day = calendar.next_working_day(deadline)
             if policy.escalate and escalation_day <= today and measure.head_of_service:
                 due = _at(escalation_day, policy.at, zone)

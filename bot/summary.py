@@ -19,7 +19,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from bot.periods import Period, PeriodKind
 from bot.ragg import Committee, Direction, Ragg
 from bot.status import DEFAULT_EXCEPTIONS, Publication, StatusReport, StatusRow
-from bot.workflow import State
 
 ORDER = (Ragg.RED, Ragg.AMBER, Ragg.GREEN, Ragg.GREY, Ragg.NONE)
 
@@ -103,10 +102,9 @@ class Summary:
 
     @property
     def unapproved(self) -> list[StatusRow]:
-        """Figures whose period has ended but that are not approved yet."""
-        return [
-            row for row in self.rows if row.status is Ragg.NONE and row.state is not State.NOT_DUE
-        ]
+        """Every figure counted as "No data", each with its state (not yet due, overdue,
+        awaiting review…): the count and the list come from the same rows."""
+        return [row for row in self.rows if row.status is Ragg.NONE]
 
     @property
     def no_target(self) -> list[StatusRow]:

@@ -65,6 +65,7 @@ def policy_from(stored: Mapping[str, Any]) -> Policy:
         at=time(hour, minute),
         review_after=int(stored.get("review_after", 2)),
         escalate=bool(stored.get("escalate", True)),
+        overdue_every=int(stored.get("overdue_every", 2)),
     )
 
 

@@ -64,6 +64,7 @@ def situation(session: Session, council: CouncilInfo, today: date, zone: ZoneInf
         calendar=calendar,
         zone=zone,
         policy=council.reminders,
+        board_weeks=council.performance_board_weeks,
     )
 
 

@@ -3,21 +3,33 @@ prefilled with the last version and the reason it must be redone; on SQLite and 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from datetime import date, datetime, time
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot import services
+from bot.delivery import tick
 from handlers.slack import ids
+from tests.conftest import Cli
 from tests.slack_harness import Bot, running_bot
 from tests.test_slack_review import decide_by_click
 from tests.test_slack_support import (
+    BEN,
+    CHRIS,
     HOS,
     JANE,
     LATEST,
+    POLICY,
+    SAM,
     buttons,
     cards,
     click,
+    command,
     count,
     settle,
     submit_figure,
@@ -84,3 +96,173 @@ def test_resubmit_after_a_reopening_starts_from_the_approved_version_and_says_wh
     assert "*Version 1 was reopened by Helen Carter" in top and "The meter was misread." in top
     assert prefilled(modal)[ids.VALUE_BLOCK] == "36.5"
     assert prefilled(modal)[ids.OVERVIEW_BLOCK] == "Depot retrofit."
+
+
+# -- nudges after the deadline, progress, and the digest ------------------------------------
+
+
+LONDON = ZoneInfo("Europe/London")
+SAM_FIGURES = 8  # Sam collects SE1.2 and SE1.3 (quarterly), SE2.1 and SE2.2 (monthly)
+
+
+def run_tick(bot: Bot, day: str) -> None:
+    when = datetime.combine(date.fromisoformat(day), time(9, 5), tzinfo=LONDON)
+    bot.clock.now = when
+    tick(
+        bot.engine,
+        services.council_info(bot.engine),
+        bot.deps.transport,
+        now=when,
+        zone=LONDON,
+        worker="test",
+        sleep=lambda seconds: None,
+    )
+    settle(bot)
+
+
+def keyed(bot: Bot, email: str, prefix: str) -> list[dict[str, Any]]:
+    return [
+        m
+        for m in bot.dms(email)
+        if str(((m.get("metadata") or {}).get("event_payload") or {}).get("key") or "").startswith(
+            prefix
+        )
+    ]
+
+
+def test_an_overdue_figure_is_nudged_every_two_working_days_with_progress(both: Bot) -> None:
+    # SE1.1 2026-27 Q2 was due Wed 14 Oct: escalated Thu 15, nudged Fri 16 and Tue 20 Oct,
+    # and not again once submitted.
+    run_tick(both, "2026-10-15")
+    assert keyed(both, JANE, "overdue-") == []
+    run_tick(both, "2026-10-16")
+    [nudge] = keyed(both, JANE, "overdue-2|SE1.1|2026-27 Q2|")
+    assert nudge["text"] == "Overdue: SE1.1 2026-27 Q2 was due 2 working days ago — Wed 14 Oct"
+    shown = text_of(nudge["blocks"])
+    assert "and is not in yet" in shown
+    assert buttons(nudge) == {ids.OPEN_SUBMIT: "SE1.1|2026-27 Q2"}
+    run_tick(both, "2026-10-19")
+    assert len(keyed(both, JANE, "overdue-")) == 1, "every 2 working days, not every day"
+    run_tick(both, "2026-10-20")
+    assert len(keyed(both, JANE, "overdue-4|SE1.1|2026-27 Q2|")) == 1
+    # Sam's reminders say how far along he is with the quarter.
+    [sams] = keyed(both, SAM, "overdue-2|SE1.2|2026-27 Q2|")
+    assert f"0 of {SAM_FIGURES} figures in for 2026-27 Q2." in text_of(sams["blocks"])
+    submit_figure(both, JANE, "SE1.1", "36.5")
+    wait_until(
+        lambda: "was submitted by Jane Doe" in text_of(keyed(both, JANE, "overdue-4|")[0]),
+        what="the nudge closed",
+    )
+    run_tick(both, "2026-10-22")
+    assert keyed(both, JANE, "overdue-6|") == []
+
+
+def test_the_digest_lists_every_overdue_figure_grouped_by_head_of_service(both: Bot) -> None:
+    run_tick(both, "2026-10-08")
+    [digest] = keyed(both, POLICY, "digest|2026-10-08|")
+    shown = text_of(digest["blocks"])
+    # Older months are listed as /pmf due lists them, under their Head of Service by name.
+    assert "*Martin Hughes, Head of Service*" in shown
+    assert "`TC1.1` 2026-27 Q2 — Ben Clarke, due Wed 07 Oct 2026" in shown
+    assert "@example.gov.uk" not in shown
+    due = text_of(command(both, BEN, "due")["blocks"])
+    for ref, period in re.findall(r"`(TC1\.\d)` (\d{4}-\d\d(?: Q\d)?)", due):
+        assert f"`{ref}` {period} — Ben Clarke" in shown, (ref, period)
+
+
+# -- consistent and kind wording -----------------------------------------------------------
+
+
+def test_the_command_name_is_answered_whatever_its_case(reader: Bot) -> None:
+    for name in ("/PMF", "/Pmf"):
+        answer = reader.user.command(reader.uid(JANE), "help", command=name)
+        assert answer.status == 200, answer.text
+        assert "/pmf status" in answer.text
+
+
+def test_a_bad_period_is_explained_once_and_a_bare_quarter_gets_full_names(reader: Bot) -> None:
+    shown = text_of(command(reader, JANE, "status se1 q4")["blocks"])
+    assert shown.count("2025-26 Q1") == 1, "the examples are given once"
+    assert "Periods look like" not in shown
+    assert "Did you mean `2026-27 Q4` or `2025-26 Q4`?" in shown
+    shown = text_of(command(reader, JANE, "status SE1 2026-27 Q9")["blocks"])
+    assert shown.count("Periods look like") + shown.count("write it like") <= 1
+
+
+def test_an_overdue_line_says_overdue_once(reader: Bot) -> None:
+    due = command(reader, BEN, "due")
+    lines = [
+        block["text"]["text"]
+        for block in due["blocks"]
+        if "deadline" in (block.get("text") or {}).get("text", "")
+    ]
+    assert lines and all(line.count("overdue") <= 1 for line in lines), lines
+    assert any("*overdue*" in line for line in lines)
+
+
+def test_refusals_name_people_never_their_e_mail(reader: Bot) -> None:
+    reply = command(reader, BEN, "submit SE1.1")["text"]
+    assert "Only Jane Doe, the data collector for SE1.1" in reply
+    assert "@" not in reply
+
+
+def dm_hint(bot: Bot, user_id: str, words: str, ts: str) -> str:
+    """`user_id` writes `words` to the bot outside any reminder's thread; the bot's answer."""
+    channel = bot.slack.dm_channel(user_id)
+    before = count(bot, "chat.postMessage")
+    event = {
+        "type": "message",
+        "channel": channel,
+        "channel_type": "im",
+        "user": user_id,
+        "text": words,
+        "ts": ts,
+    }
+    assert bot.user.event(event).status == 200
+    call = wait_new(bot, "chat.postMessage", before)[0]
+    assert call.ok, call.response
+    return str(call.params["text"])
+
+
+def test_a_direct_message_gets_help_that_fits_the_person(reader: Bot) -> None:
+    collector = dm_hint(reader, reader.uid(JANE), "hello", "1800000101.1")
+    assert collector.startswith("To submit a figure by message, reply in the thread")
+    reviewer = dm_hint(reader, reader.uid(HOS), "hello", "1800000102.1")
+    assert "Figures for your review arrive here as cards" in reviewer
+    assert "submit" not in reviewer.replace("/pmf summary", "")
+    councillor = reader.slack.add_user("cllr.jones@elsewhere.example.org", "Cllr Jones")
+    reader_help = dm_hint(reader, councillor, "what is SE1?", "1800000103.1")
+    assert "/pmf status" in reader_help and "not in the council's measure register" in reader_help
+    assert "submit" not in reader_help.lower().replace("submit or review", "")
+
+
+def counts_of(message: dict[str, Any]) -> list[tuple[str, str]]:
+    """The overall Red … No data counts of a status or summary message."""
+    for block in message["blocks"]:
+        words = re.sub(r":[a-z_]+:|\*", "", (block.get("text") or {}).get("text", ""))
+        found = re.findall(r"(Red|Amber|Green|Grey|No data) (\d+)", words.split("\n")[0])
+        if len(found) == 5:
+            return found
+    raise AssertionError("no counts in the message")
+
+
+@pytest.mark.parametrize("quarter", ["2025-26 Q4", "2026-27 Q1", "2026-27 Q2"])
+def test_status_and_summary_agree_for_the_same_quarter(reader: Bot, quarter: str) -> None:
+    status = command(reader, CHRIS, f"status {quarter}")
+    summary = command(reader, CHRIS, f"summary {quarter}")
+    assert counts_of(status) == counts_of(summary), (counts_of(status), counts_of(summary))
+    # Each line of the whole-council list names its period.
+    assert f"— {quarter}:" in text_of(status["blocks"])
+    latest = text_of(command(reader, CHRIS, "status")["blocks"])
+    assert re.search(r"`SE2\.1` [^—]+— 2026-\d\d:", latest), "a monthly line names its month"
+
+
+def test_the_summary_lists_every_figure_it_counts_as_no_data(cli: Cli) -> None:
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    assert cli("import", "register", str(examples / "register.yaml")).code == 0
+    # A quarter under way: its figures are not yet due, and still counted as No data.
+    shown = cli("summary", "--period", "2026-27 Q3", "--today", "2026-10-08").out
+    counted = int(re.findall(r"No data (\d+)", shown)[0])
+    listed = re.search(r"Not yet approved \((\d+)\):", shown)
+    assert listed is not None and int(listed.group(1)) == counted > 0, shown
+    assert "not yet due" in shown

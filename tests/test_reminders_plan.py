@@ -95,7 +95,7 @@ def situation(
         admins=list(admins),
         calendar=CALENDAR,
         zone=LONDON,
-        policy=policy or Policy(),
+        policy=policy or Policy(overdue_every=0),  # nudges: their own tests below
     )
 
 
@@ -296,8 +296,12 @@ def test_the_deadline_day_reminder_lasts_until_midnight_and_then_escalation_take
     assert late_evening[0].expires_at == datetime(2026, 4, 15, 0, 0, tzinfo=LONDON)
     early = plan(facts, at(d("2026-04-15"), 8, 0))
     assert early.reminders == []  # not sent late, and not yet time to escalate
+    # Every figure overdue, older quarters of the last year too (the digest lists them all).
     assert [(m.ref, p.label, dl) for m, p, dl in early.overdue] == [
-        ("Q8", "2025-26 Q4", d("2026-04-14"))
+        ("Q8", "2025-26 Q4", d("2026-04-14")),
+        ("Q8", "2025-26 Q3", d("2026-01-13")),
+        ("Q8", "2025-26 Q2", d("2025-10-10")),
+        ("Q8", "2025-26 Q1", d("2025-07-10")),
     ]
 
 
@@ -547,7 +551,9 @@ def test_leave_that_has_not_started_or_has_ended_changes_nothing() -> None:
 
 
 def test_the_registers_policy_settings_are_honoured() -> None:
-    policy = Policy(before=(3, 3, 0), deadline_day=False, at=time(10, 30), escalate=False)
+    policy = Policy(
+        before=(3, 3, 0), deadline_day=False, at=time(10, 30), escalate=False, overdue_every=0
+    )
     facts = situation(measure(), policy=policy)
     assert plan(facts, at(d("2026-04-09"), 10, 29)).reminders == []
     found = timeline(facts, "2026-04-01", "2026-04-30", [time(10, 30)])
@@ -620,3 +626,63 @@ def test_as_json_has_the_preview_keys() -> None:
 )
 def test_deadline_in_words(deadline: str, today: str, words: str) -> None:
     assert deadline_words(d(deadline), d(today), CALENDAR) == words
+
+
+# -- overdue nudges (issue 13) -----------------------------------------------------------------
+
+
+def test_an_overdue_figure_is_nudged_every_two_working_days_until_the_board_date() -> None:
+    # Deadline Tue 14 Apr; Board date of 2025-26 Q4 is Tue 21 Apr (31 Mar + 3 weeks).
+    found = timeline(situation(measure(), policy=Policy()), "2026-04-14", "2026-05-31")
+    assert [r for r in found if r[1] == "overdue"] == [
+        ("2026-04-16", "overdue", "Q8", "2025-26 Q4", COLLECTOR),
+        ("2026-04-20", "overdue", "Q8", "2025-26 Q4", COLLECTOR),
+    ]
+    keys = [
+        r.key
+        for day in ("2026-04-16", "2026-04-20")
+        for r in plan(situation(measure(), policy=Policy()), at(d(day))).reminders
+        if r.kind is Kind.OVERDUE
+    ]
+    assert keys == [f"overdue-2|Q8|2025-26 Q4|{COLLECTOR}", f"overdue-4|Q8|2025-26 Q4|{COLLECTOR}"]
+
+
+def test_nudges_follow_the_registers_setting_and_stop_once_submitted() -> None:
+    every_day = situation(measure(), policy=Policy(overdue_every=1))
+    nudges = [r for r in timeline(every_day, "2026-04-14", "2026-05-31") if r[1] == "overdue"]
+    assert [r[0] for r in nudges] == [
+        "2026-04-15",
+        "2026-04-16",
+        "2026-04-17",
+        "2026-04-20",
+        "2026-04-21",
+    ]
+    submitted = situation(
+        measure(), states={("Q8", "2025-26 Q4"): State.SUBMITTED}, policy=Policy(overdue_every=1)
+    )
+    assert [r for r in timeline(submitted, "2026-04-14", "2026-05-31") if r[1] == "overdue"] == []
+    rejected = situation(
+        measure(), states={("Q8", "2025-26 Q4"): State.REJECTED}, policy=Policy(overdue_every=1)
+    )
+    assert (
+        len([r for r in timeline(rejected, "2026-04-14", "2026-05-31") if r[1] == "overdue"]) == 5
+    )
+
+
+def test_a_monthly_figure_is_nudged_until_its_quarters_board_date() -> None:
+    # April 2026: deadline Wed 13 May (8 working days, the early May bank holiday skipped);
+    # every 10 working days (the spring bank holiday skipped) while on or before 2026-27 Q1's
+    # Board date, Tue 21 Jul: the next would be Thu 23 Jul.
+    monthly = measure("M1", Interval.MONTHLY)
+    found = timeline(
+        situation(monthly, policy=Policy(overdue_every=10)), "2026-05-01", "2026-08-31"
+    )
+    april = [r[0] for r in found if r[1] == "overdue" and r[3] == "2026-04"]
+    assert april == ["2026-05-28", "2026-06-11", "2026-06-25", "2026-07-09"]
+
+
+def test_a_nudge_goes_to_the_cover_while_the_collector_is_away() -> None:
+    away = {COLLECTOR: [Absence(d("2026-04-15"), d("2026-04-17"), COVER)]}
+    facts = situation(measure(), absences=away, policy=Policy())
+    [nudge] = [r for r in plan(facts, at(d("2026-04-16"))).reminders if r.kind is Kind.OVERDUE]
+    assert (nudge.recipient, nudge.on_behalf_of) == (COVER, COLLECTOR)

@@ -188,8 +188,10 @@ def test_an_escalation_and_the_digest_say_what_is_missing(reminded: Bot) -> None
     assert "Data collector: Ben Clarke" in shown
     assert "Head of Service" in shown
     [digest] = [m for m in reminded.dms(POLICY) if key_of(m).startswith("digest|2026-10-08|")]
-    assert digest["text"] == "Missing-data digest: 2 overdue"
+    # Every figure overdue, older months too (issue 13), grouped by Head of Service.
+    assert digest["text"] == "Missing-data digest: 36 overdue"
     shown = text_of(digest["blocks"])
+    assert "*Martin Hughes, Head of Service* (10)" in shown
     assert "`TC1.1` 2026-27 Q2 — Ben Clarke, due Wed 07 Oct 2026" in shown
     assert "`TC1.2` 2026-09 — Ben Clarke, due Wed 07 Oct 2026" in shown
     assert "Away with no cover" not in shown and "not yet delivered" not in shown

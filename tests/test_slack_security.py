@@ -150,7 +150,7 @@ def test_a_forged_modal_for_someone_elses_measure_is_refused(bot: Bot) -> None:
     answer = bot.user.view_submission(bot.uid(CHRIS), view, form_values("36.5"))
     body = answer.json()
     assert body["response_action"] == "errors"
-    assert "Only jane.doe@example.gov.uk" in body["errors"][ids.VALUE_BLOCK]
+    assert "Only Jane Doe" in body["errors"][ids.VALUE_BLOCK]
     settle(bot)
     assert submissions(bot, "SE1.1") == []
     assert cards(bot, HOS) == []

@@ -164,7 +164,8 @@ def test_a_red_figure_with_actions_to_improve_is_accepted(bot: Bot) -> None:
 def test_someone_else_is_refused_at_submit_and_no_modal_opens(reader: Bot) -> None:
     before = count(reader, "views.open")
     reply = command(reader, CHRIS, "submit SE1.1")
-    assert "Only jane.doe@example.gov.uk, the data collector for SE1.1" in reply["text"]
+    assert "Only Jane Doe, the data collector for SE1.1" in reply["text"]
+    assert "@example.gov.uk" not in reply["text"]  # people by name, never by e-mail
     settle(reader)
     assert count(reader, "views.open") == before
 

@@ -56,8 +56,8 @@ from bot.chat.model import (
 from bot.errors import NotFound
 from bot.inbox import inbox
 from bot.measures import ValueProblem, check_value
-from bot.periods import Period, PeriodError, fy_label, fy_of
-from bot.reminders import Kind
+from bot.periods import EXAMPLES, Period, PeriodError, fy_label, fy_of
+from bot.reminders import COLLECTOR_KINDS
 from bot.status import CouncilInfo
 from bot.submissions import (
     AlreadyDecided,
@@ -216,7 +216,18 @@ def _help(
     return Reply(status_view.help_message())
 
 
+BARE_PART = re.compile(r"^\s*([QqHh])\s*([1-4])\s*$")
+
+
 def period_suggestions(words: str, today_fy: int) -> list[str]:
+    """Full period labels close to what was typed; a bare 'q4' or 'H1' gets that part of this
+    year and last year."""
+    bare = BARE_PART.match(words)
+    if bare:
+        part = f"{bare.group(1).upper()}{bare.group(2)}"
+        if part[0] == "H" and part[1] not in "12":
+            return []
+        return [f"{fy_label(fy)} {part}" for fy in (today_fy, today_fy - 1)]
     labels = []
     for fy in (today_fy - 1, today_fy):
         labels.append(fy_label(fy))
@@ -245,7 +256,9 @@ def split_ref_period(words: str) -> tuple[str | None, str | None]:
 
 def period_problem(core: Core, error: PeriodError, typed: str) -> Reply:
     close = period_suggestions(typed, fy_of(core.today()))
-    hint: Text = text("Did you mean ", *_or_codes(close), "?") if close else status_view.PERIOD_HINT
+    hint: Text | None = text("Did you mean ", *_or_codes(close), "?") if close else None
+    if hint is None and EXAMPLES not in str(error):
+        hint = status_view.PERIOD_HINT  # said once: the error may already show the examples
     return Reply(status_view.error_message(f"{error}.", hint))
 
 
@@ -1204,7 +1217,7 @@ def reminder_of_thread(core: Core, channel: str, thread: str) -> tuple[str, Peri
         reminder = reminder_store.by_thread(session, channel, thread)
     if (
         reminder is None
-        or reminder.kind not in (Kind.BEFORE, Kind.DEADLINE_DAY)
+        or reminder.kind not in COLLECTOR_KINDS
         or reminder.ref is None
         or reminder.period is None
     ):
@@ -1212,15 +1225,51 @@ def reminder_of_thread(core: Core, channel: str, thread: str) -> tuple[str, Peri
     return reminder.ref, reminder.period
 
 
-def message_hint() -> Message:
-    return Message.plain(
-        text(
-            "To submit a figure by message, reply in the thread of its reminder with the figure "
-            "first and then a sentence (the reminder shows an example) — or use ",
-            Code("/pmf submit REF"),
-            ".",
-        )
+def message_hint(core: Core | None = None, who: Someone | None = None) -> Message:
+    """Help for a direct message that is not a reply to a reminder, fitting the person: only
+    someone who collects (or covers) a measure is told how to submit."""
+    submit_help = text(
+        "To submit a figure by message, reply in the thread of its reminder with the figure "
+        "first and then a sentence (the reminder shows an example) — or use ",
+        Code("/pmf submit REF"),
+        ".",
     )
+    if core is None or who is None:
+        return Message.plain(submit_help)
+    read_help = text(
+        Code("/pmf status"),
+        " shows the council's approved figures (",
+        Code("/pmf status SE1"),
+        " for one aim), ",
+        Code("/pmf summary"),
+        " the quarter's summary, and ",
+        Code("/pmf help"),
+        " everything I can do.",
+    )
+    if who.email is None:
+        return Message.plain(
+            text("I only answer commands here. ", read_help, " ", NOT_IN_REGISTER_NOTE)
+        )
+    measures = services.measures(core.engine).values()
+    email = who.email
+    if any(email in (m.collector, m.cover) for m in measures) or who.is_admin:
+        return Message.plain(text(submit_help, " ", Code("/pmf due"), " lists what you owe."))
+    if any(email in (m.reviewer, m.head_of_service) for m in measures):
+        return Message.plain(
+            text(
+                "Figures for your review arrive here as cards with Approve and Reject; ",
+                Code("/pmf due"),
+                " lists what is waiting for you. ",
+                read_help,
+            )
+        )
+    return Message.plain(text("I only answer commands here. ", read_help))
+
+
+NOT_IN_REGISTER_NOTE = (
+    "You are not in the council's measure register, so there is nothing for you to submit "
+    "or review."
+)
 
 
 def reply_to_reminder(

@@ -48,9 +48,8 @@ def _owed(item: Owed) -> Para:
             f" {clip(item.measure.title, 120)} — ",
             Strong(str(item.period)),
             f", deadline {day(item.deadline)}",
-            overdue,
-            " · ",
-            Em(item.state.words),
+            # The flag says "overdue" once; other states say what they are.
+            overdue or text(" · ", Em(item.state.words)),
         ),
         button=Button("Submit", Intent(intents.OPEN_SUBMIT, value), Style.PRIMARY),
     )

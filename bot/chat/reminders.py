@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from bot.chat import intents
 from bot.chat.cards import decision_buttons, measure_period
@@ -19,12 +20,11 @@ from bot.chat.model import (
     Para,
     Strong,
     Style,
-    Text,
     clip,
     text,
 )
 from bot.chat.status import paragraphs
-from bot.chat.words import day
+from bot.chat.words import day, plural
 from bot.measures import MeasureInfo, example_figure
 from bot.periods import Period
 from bot.reminders import Kind, ReminderContent
@@ -117,20 +117,34 @@ def reminder_message(content: ReminderContent, name_of: NameOf) -> Message:
             decision_buttons(content.pending_submission or 0),
         )
     due = content.deadline_words or ""
+    if content.kind is Kind.OVERDUE:
+        summary = f"Overdue: {measure.ref} {content.period} was due {due}"
+        opening = text(
+            Icon.OVERDUE,
+            " ",
+            name,
+            " — the figure for ",
+            Strong(str(content.period)),
+            " was due ",
+            Strong(due),
+            " and is not in yet. It is still wanted: please submit it as soon as you can.",
+        )
+    else:
+        summary = f"Reminder: {measure.ref} {content.period} is due {due}"
+        opening = text(
+            Icon.ALARM,
+            " ",
+            name,
+            " — the figure for ",
+            Strong(str(content.period)),
+            " is due ",
+            Strong(due),
+            ".",
+        )
     return Message.of(
-        f"Reminder: {measure.ref} {content.period} is due {due}",
-        Para(
-            text(
-                Icon.ALARM,
-                " ",
-                name,
-                " — the figure for ",
-                Strong(str(content.period)),
-                " is due ",
-                Strong(due),
-                ".",
-            )
-        ),
+        summary,
+        Para(opening),
+        progress_note(content),
         facts,
         *covering,
         Actions(
@@ -152,22 +166,42 @@ def reminder_message(content: ReminderContent, name_of: NameOf) -> Message:
     )
 
 
+def progress_note(content: ReminderContent) -> Note | None:
+    """'3 of 8 figures in for 2026-27 Q1': how far along the person is with the quarter."""
+    if content.progress is None:
+        return None
+    done, total, quarter = content.progress
+    return Note(text(f"{done} of {plural(total, 'figure')} in for {quarter}."))
+
+
 def digest(content: ReminderContent, name_of: NameOf) -> Message:
-    lines: list[Text] = [
-        text("• ", Code(ref), f" {period} — {name_of(who)}, due {day(deadline)}")
-        for ref, period, who, deadline in content.overdue
-    ]
+    """Every figure overdue (older months too), grouped by Head of Service, oldest first; then
+    people away with no cover and messages not yet delivered."""
+    count = len(content.overdue)
     parts: list[Block] = [
         Para(
             text(
                 Icon.CLIPBOARD,
                 " ",
                 Strong("Missing-data digest"),
-                f" — {len(content.overdue)} figures overdue.",
+                f" — {plural(count, 'figure')} overdue." if count else " — nothing is overdue.",
             )
         )
     ]
-    parts += paragraphs(lines or [text("Nothing is overdue.")], 20)
+    groups: dict[str, list[tuple[str, str, str, date]]] = {}
+    for ref, period, who, deadline, head in content.overdue:
+        groups.setdefault(head, []).append((ref, period, who, deadline))
+    heads = sorted(groups, key=lambda head: (not head, name_of(head) if head else ""))
+    room = max(2, 40 // max(len(heads), 1))
+    for head in heads:
+        found = sorted(groups[head], key=lambda item: (item[3], item[0]))
+        title = f"{name_of(head)}, Head of Service" if head else "No Head of Service named"
+        lines = [
+            text("• ", Code(ref), f" {period} — {name_of(who)}, due {day(deadline)}")
+            for ref, period, who, deadline in found
+        ]
+        parts.append(Para(text(Strong(title), f" ({len(found)})")))
+        parts += paragraphs(lines, room)
     if content.uncovered:
         parts.append(
             Para(text(Strong("Away with no cover"), " (their reminders could not be sent):"))
@@ -188,7 +222,7 @@ def digest(content: ReminderContent, name_of: NameOf) -> Message:
             ],
             10,
         )
-    return Message(f"Missing-data digest: {len(content.overdue)} overdue", tuple(parts[:50]))
+    return Message(f"Missing-data digest: {count} overdue", tuple(parts[:50]))
 
 
 def closed_note(ref: str, period: Period, version: int, by: str) -> Message:

@@ -157,7 +157,10 @@ def _line(row: StatusRow) -> Text:
         badge(row.status),
         " ",
         Code(measure.ref),
-        f" {clip(measure.title, 80)} — {figure(measure, row.value)} (target {row.shown_target})",
+        # Each line names its period: with "latest periods" a monthly measure's line is a
+        # month and a quarterly one's a quarter, so the reader can match them with a summary.
+        f" {clip(measure.title, 80)} — {row.period}: {figure(measure, row.value)} "
+        f"(target {row.shown_target})",
         travel,
         " · ",
         Em(state_words(row)),

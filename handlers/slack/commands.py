@@ -34,7 +34,9 @@ def mentions_in(deps: Deps, words: str) -> dict[str, str | None]:
 
 
 def register(app: App, deps: Deps) -> None:
-    @app.command(ids.COMMAND)
+    # Slack's client sends a command as typed (`/PMF help`); Bolt matches names exactly, so
+    # match the name whatever its case.
+    @app.command(re.compile(f"^{re.escape(ids.COMMAND)}$", re.IGNORECASE))
     def handle_pmf(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
         words = str(command.get("text") or "")
         someone = deps.directory.who(str(command.get("user_id") or ""))

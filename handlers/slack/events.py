@@ -93,9 +93,9 @@ def _answer(deps: Deps, event: dict[str, Any]) -> Reply:
         if thread and thread != event.get("ts")
         else None
     )
-    if reminder is None:
-        return Reply(conversation.message_hint())
     someone = deps.directory.who(str(event.get("user") or ""))
+    if reminder is None:
+        return Reply(conversation.message_hint(deps.core, someone))
     return conversation.reply_to_reminder(
         deps.core,
         someone,
