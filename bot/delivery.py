@@ -745,6 +745,7 @@ def _reminder_contents(
             if item.kind is Kind.REVIEW
             else None,
             progress=progress.get(item.id),
+            key=item.key,
         )
     return found
 

@@ -16,7 +16,7 @@ quarter's Performance Board date has passed. Nothing on non-working days.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -91,9 +91,12 @@ class Reminder:
     on_behalf_of: str | None = None  # the person away, when the cover receives it
     version: int | None = None  # review reminders: the version waiting
     # BEFORE: working days before the deadline; OVERDUE: working days after it
+    snoozed: bool = False  # sent again the next working day at the collector's asking
 
     @property
     def key(self) -> str:
+        if self.snoozed:
+            return f"snoozed-{replace(self, snoozed=False).key}"
         kind = self.kind.value
         if self.kind is Kind.BEFORE:
             kind = f"before-{self.working_days_before}"
@@ -141,6 +144,7 @@ class ReminderContent:
     uncovered: list[tuple[str, str, str]] = field(default_factory=list)  # who, ref, period
     undelivered: list[tuple[str, str, str]] = field(default_factory=list)  # key, to, error
     progress: tuple[int, int, str] | None = None  # (figures in, figures owed, quarter)
+    key: str | None = None  # the outbox row's key: what "Remind me tomorrow" names
 
 
 @dataclass(frozen=True)
@@ -402,3 +406,19 @@ def distinct(reminders: Iterable[Reminder]) -> list[Reminder]:
     for reminder in reminders:
         seen.setdefault(reminder.key, reminder)
     return list(seen.values())
+
+
+SNOOZED = "snoozed-"
+
+
+def snooze(
+    reminder: Reminder, today: date, policy: Policy, calendar: WorkingCalendar, zone: ZoneInfo
+) -> Reminder:
+    """The same reminder again at the next working day's reminder time (it lasts that day)."""
+    day = calendar.next_working_day(today)
+    return replace(
+        reminder,
+        due_at=_at(day, policy.at, zone),
+        expires_at=_end_of(day, zone),
+        snoozed=True,
+    )

@@ -83,12 +83,22 @@ def sent_for(session: Session, ref: str, period: Period, kinds: Sequence[Kind]) 
     return [Ref(surface or "slack", channel, ts) for surface, channel, ts in rows if channel and ts]
 
 
+def by_key(session: Session, key: str) -> Claimed | None:
+    """The outbox row with `key` (a reminder a button names)."""
+    row = session.exec(select(OutboxItem).where(OutboxItem.key == key)).first()
+    return None if row is None else _claimed(session, row)
+
+
 def by_thread(session: Session, channel: str, ts: str) -> Claimed | None:
     """The reminder a DM thread reply answers."""
     row = session.exec(
         select(OutboxItem).where(OutboxItem.channel == channel, OutboxItem.message_ts == ts)
     ).first()
-    if row is None or row.id is None:
+    return None if row is None else _claimed(session, row)
+
+
+def _claimed(session: Session, row: OutboxItem) -> Claimed | None:
+    if row.id is None:
         return None
     email = session.exec(select(Person.email).where(Person.id == row.recipient_id)).one()
     ref = (

@@ -11,10 +11,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlmodel import select
 
 from bot import services
 from bot.delivery import tick
 from handlers.slack import ids
+from storage.engine import read_session
+from storage.models import AuditEvent
 from tests.conftest import Cli
 from tests.slack_harness import Bot, running_bot
 from tests.test_slack_review import decide_by_click
@@ -266,3 +269,33 @@ def test_the_summary_lists_every_figure_it_counts_as_no_data(cli: Cli) -> None:
     listed = re.search(r"Not yet approved \((\d+)\):", shown)
     assert listed is not None and int(listed.group(1)) == counted > 0, shown
     assert "not yet due" in shown
+
+
+def test_remind_me_tomorrow_sends_the_reminder_again_once_and_is_recorded(both: Bot) -> None:
+    run_tick(both, "2026-10-07")  # Wed: 5 working days before SE1.1's deadline
+    [first] = keyed(both, JANE, "before-5|SE1.1|2026-27 Q2|")
+    assert buttons(first)[ids.SNOOZE] == f"before-5|SE1.1|2026-27 Q2|{JANE}"
+    # Someone else cannot put Jane's reminder off.
+    answer = click(both, SAM, ids.SNOOZE, first)
+    assert answer.status == 200
+    before = count(both, "response_url")
+    click(both, JANE, ids.SNOOZE, first)
+    wait_new(both, "response_url", before)
+    run_tick(both, "2026-10-07")
+    assert keyed(both, JANE, "snoozed-") == [], "not before tomorrow"
+    run_tick(both, "2026-10-08")
+    [again] = keyed(both, JANE, "snoozed-before-5|SE1.1|2026-27 Q2|")
+    assert again["text"] == "Reminder: SE1.1 2026-27 Q2 is due in 4 working days — Wed 14 Oct"
+    assert set(buttons(again)) == {ids.OPEN_SUBMIT}, "once per reminder"
+    # A second click on the first reminder changes nothing.
+    click(both, JANE, ids.SNOOZE, first)
+    settle(both)
+    run_tick(both, "2026-10-09")
+    assert len(keyed(both, JANE, "snoozed-")) == 1
+    with read_session(both.engine) as session:
+        events = session.exec(
+            select(AuditEvent).where(AuditEvent.action == "reminder.snooze")
+        ).all()
+    assert [(e.actor, e.entity_key) for e in events] == [
+        (JANE, f"before-5|SE1.1|2026-27 Q2|{JANE}")
+    ]

@@ -58,6 +58,7 @@ from bot.inbox import inbox
 from bot.measures import ValueProblem, check_value
 from bot.periods import EXAMPLES, Period, PeriodError, fy_label, fy_of
 from bot.reminders import COLLECTOR_KINDS
+from bot.snooze import snooze_reminder
 from bot.status import CouncilInfo
 from bot.submissions import (
     AlreadyDecided,
@@ -1012,6 +1013,13 @@ def _action_drop(core: Core, who: Someone, value: str, channel: str | None) -> O
     return OpenForm(actions_view.drop_form(found, channel), fallback)
 
 
+def _snooze(core: Core, who: Someone, value: str, channel: str | None) -> Outcome:
+    if who.email is None:
+        return not_in_register("put off reminders")
+    done = snooze_reminder(core.engine, core.council(), key=value, actor=who.email, now=core.now())
+    return Reply(Message.plain(text(Icon.ALARM if done.ok else Icon.WARNING, " ", done.words)))
+
+
 CLICKS: dict[str, Callable[[Core, Someone, str, str | None], Outcome]] = {
     intents.OPEN_SUBMIT: _open_submit,
     intents.RESUBMIT: _open_submit,
@@ -1021,6 +1029,7 @@ CLICKS: dict[str, Callable[[Core, Someone, str, str | None], Outcome]] = {
     intents.REFRESH_HOME: _refresh,
     intents.REPLY_CONFIRM: _reply_confirm,
     intents.REPLY_EDIT: _reply_edit,
+    intents.SNOOZE: _snooze,
     intents.REPORT_APPROVE: _report_approve,
     intents.REPORT_REFUSE: _report_refuse,
     intents.ACTION_PROGRESS: _action_progress,

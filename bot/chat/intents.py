@@ -13,6 +13,7 @@ REOPEN = "reopen"  # value: submission id of an approved figure (opens the reaso
 REFRESH_HOME = "refresh_home"
 REPLY_CONFIRM = "reply_confirm"  # value: JSON of what a reply to a reminder said
 REPLY_EDIT = "reply_edit"  # value: JSON, opens the form prefilled
+SNOOZE = "snooze"  # value: a collector reminder's outbox key ("Remind me tomorrow")
 
 CANCEL_LEAVE = "cancel_leave"  # value: the leave's id
 REPORT_APPROVE = "report_approve"  # value: "QUARTER|SCOPE" (a directorate, or leadership)
@@ -29,6 +30,7 @@ BUTTONS = (
     REFRESH_HOME,
     REPLY_CONFIRM,
     REPLY_EDIT,
+    SNOOZE,
     REPORT_APPROVE,
     REPORT_REFUSE,
     ACTION_PROGRESS,

@@ -27,7 +27,7 @@ from bot.chat.status import paragraphs
 from bot.chat.words import day, plural
 from bot.measures import MeasureInfo, example_figure
 from bot.periods import Period
-from bot.reminders import Kind, ReminderContent
+from bot.reminders import SNOOZED, Kind, ReminderContent
 
 REPLY_SENTENCE = "Up on last quarter after the new round started"
 
@@ -153,6 +153,12 @@ def reminder_message(content: ReminderContent, name_of: NameOf) -> Message:
                     "Submit",
                     Intent(intents.OPEN_SUBMIT, measure_period(measure.ref, content.period.label)),
                     Style.PRIMARY,
+                ),
+                # Once per reminder: the reminder sent again tomorrow has no such button.
+                *(
+                    (Button("Remind me tomorrow", Intent(intents.SNOOZE, content.key)),)
+                    if content.key and not content.key.startswith(SNOOZED)
+                    else ()
                 ),
             )
         ),

@@ -19,6 +19,7 @@ REFRESH_HOME = action_id(intents.REFRESH_HOME)
 REPLY_CONFIRM = action_id(intents.REPLY_CONFIRM)  # value: JSON of what a reply said
 REPLY_EDIT = action_id(intents.REPLY_EDIT)
 CANCEL_LEAVE = action_id(intents.CANCEL_LEAVE)  # value: the leave's id
+SNOOZE = action_id(intents.SNOOZE)  # value: a reminder's outbox key
 
 # Forms (modal callback ids) and their fields (block id = field name)
 SUBMIT_VIEW = action_id(intents.SUBMIT_FORM)
