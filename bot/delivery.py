@@ -692,19 +692,18 @@ def _reminder_contents(
     council, now = facts.council, facts.now
     today = now.astimezone(facts.zone).date()
     refs = {item.ref for item in reminders if item.ref}
-    labels = {item.period.label for item in reminders if item.period}
     calendar = council.calendar
     if planned is None and any(item.kind is Kind.DIGEST for item in reminders):
         planned = situation_plan(engine, council, now, facts.zone)
     with read_session(engine) as session:
         measures = load_measures(session, refs=refs) if refs else {}
         undelivered = outbox_store.undelivered(session, now)
-        recent = {
+        pairs = {(item.ref, item.period.label) for item in reminders if item.ref and item.period}
+        recent = {  # only the (measure, period) pairs asked for, not every ref × every period
             (ref, label): workflow_store.recent_values(
                 session, measures[ref], Period.parse(label), limit=1
             )
-            for ref in refs
-            for label in labels
+            for ref, label in pairs
             if ref in measures
         }
     progress = _progress(engine, facts, [i for i in reminders if i.kind in COLLECTOR_KINDS])

@@ -85,6 +85,7 @@ QUIET_KINDS = ("home", "card_refresh", "close")  # bookkeeping, not news for the
 SENT_WORDS = {  # outbox kind → what the page calls it
     "before": "reminders",
     "deadline_day": "deadline-day reminders",
+    "overdue": "overdue nudges",
     "review": "review reminders",
     "escalation": "escalations",
     "digest": "the missing-data digest",

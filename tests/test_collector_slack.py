@@ -143,7 +143,8 @@ def test_an_overdue_figure_is_nudged_every_two_working_days_with_progress(both: 
     assert nudge["text"] == "Overdue: SE1.1 2026-27 Q2 was due 2 working days ago — Wed 14 Oct"
     shown = text_of(nudge["blocks"])
     assert "and is not in yet" in shown
-    assert buttons(nudge) == {ids.OPEN_SUBMIT: "SE1.1|2026-27 Q2"}
+    assert buttons(nudge)[ids.OPEN_SUBMIT] == "SE1.1|2026-27 Q2"
+    assert ids.SNOOZE in buttons(nudge)
     run_tick(both, "2026-10-19")
     assert len(keyed(both, JANE, "overdue-")) == 1, "every 2 working days, not every day"
     run_tick(both, "2026-10-20")

@@ -165,7 +165,10 @@ def test_a_reminder_names_the_measure_period_deadline_in_words_last_value_and_ta
     )
     facts = [field["text"] for field in message["blocks"][1]["fields"]]
     assert facts == ["*Last value*\n2025-26 Q4: 31.2%", "*Target*\n35.0%"]
-    assert buttons(message) == {ids.OPEN_SUBMIT: "SE1.1|2026-27 Q2"}
+    assert buttons(message) == {
+        ids.OPEN_SUBMIT: "SE1.1|2026-27 Q2",
+        ids.SNOOZE: f"{SE11_BEFORE_5}{JANE}",  # Remind me tomorrow (issue 13)
+    }
     assert "reply in this thread with the figure" in text_of(message["blocks"])
     assert message["metadata"]["event_type"] == "pmf_message"
 
