@@ -385,7 +385,7 @@ def test_every_jump_stops_at_the_next_event_of_any_kind_and_runs_all_on_the_way(
     assert "escalations to" in said["2026-07-13T09:00"]
     # Overdue nudges (issue 13) go every 2 working days after a deadline, the draft too.
     assert said["2026-07-16T09:00"].endswith("the 2026-27 Q1 summary draft to Priya Shah")
-    assert said["2026-07-16T09:00"].startswith("overdue nudges to ")
+    assert "overdue nudges to " in said["2026-07-16T09:00"]
     assert "the 2026-27 Q1 summary posted to #performance" in said["2026-07-21T09:00"]
     assert "Sent on the way" in board["message"]
 
