@@ -202,9 +202,15 @@ def sort_actuals(
     errors: list[LocatedError] = []
     history: list[Actual] = []
     for_review: list[Actual] = []
+    verdicts: dict[str, Any] = {}  # per measure, and boards per period: a file has many rows
+    boards: dict[str, date] = {}
     for actual in actuals:
         measure = measures[actual.ref]
-        verdict = may_submit(importer, measure, admins=admins, absences=absences, today=today)
+        verdict = verdicts.get(actual.ref)
+        if verdict is None:
+            verdict = verdicts[actual.ref] = may_submit(
+                importer, measure, admins=admins, absences=absences, today=today
+            )
         if not verdict.allowed:
             errors.append(
                 LocatedError(
@@ -217,7 +223,9 @@ def sort_actuals(
             )
             continue
         actual = replace(actual, on_behalf=verdict.on_behalf)
-        board = board_date(council, actual.period)
+        board = boards.get(actual.period.label)
+        if board is None:
+            board = boards[actual.period.label] = board_date(council, actual.period)
         if today > board:
             history.append(actual)
             continue
