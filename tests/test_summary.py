@@ -419,7 +419,9 @@ def test_a_quarter_in_progress_has_nothing_unapproved_yet(crafted: Engine) -> No
         crafted, council_of(crafted), Period.parse("2026-27 Q1"), today=TODAY
     )
     assert current.reds == []
-    assert current.unapproved == []  # nothing is due before the quarter ends
+    # "No data" lists every figure it counts, each with its state: here all not yet due
+    assert len(current.unapproved) == current.overall.counts[Ragg.NONE]
+    assert {row.state for row in current.unapproved} == {State.NOT_DUE}
     assert {row.state for row in current.rows} == {State.NOT_DUE}
     assert current.overall.counts[Ragg.NONE] == current.overall.missing == 10
     # The annual and the half-yearly measures report nothing at Q1: Grey, not missing.
@@ -439,7 +441,8 @@ def test_unapproved_lists_submitted_and_rejected_figures_but_not_the_not_yet_due
         replace(row, state=State.NOT_DUE) if row.measure.ref == "BB2.4" else row for row in rows
     ]
     changed = replace(q4, rows=rows)
-    assert refs(changed.unapproved) == ["AA1.5"]
+    # BB2.4 is not yet due: still counted as "No data", so still listed (with its state)
+    assert refs(changed.unapproved) == ["AA1.5", "BB2.4"]
 
 
 def test_an_empty_report_has_no_share(q4: Summary) -> None:
