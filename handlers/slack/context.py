@@ -63,8 +63,9 @@ class Directory:
         if cached and time.monotonic() - cached[1] < 60:
             return cached[0]
         someone = self._resolve(user_id)
-        with self._lock:
-            self._people[user_id] = (someone, time.monotonic())
+        if someone.email is None and someone.refused_as is None:  # not in the register at all
+            with self._lock:
+                self._people[user_id] = (someone, time.monotonic())
         return someone
 
     def _bound(self, user_id: str) -> Someone | None:
