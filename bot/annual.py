@@ -23,12 +23,12 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from bot.chart import RAGG_COLOURS, ragg_chart, text_colour
+from bot.paper import annual_target_words
 from bot.periods import Period, PeriodKind
-from bot.ragg import Direction, Ragg, target_for
+from bot.ragg import Direction, Ragg
 from bot.status import StatusRow
 from bot.summary import ORDER, Summary, Tally
 
-_WORDS = {Ragg.RED: "Red", Ragg.AMBER: "Amber", Ragg.GREEN: "Green", Ragg.GREY: "Grey"}
 _DIRECTION = {
     Direction.IMPROVING: "Improved",
     Direction.DECLINING: "Declined",
@@ -54,12 +54,7 @@ class OutturnRow:
 
     @property
     def annual_target(self) -> str:
-        measure = self.row.measure
-        year = self.row.period.financial_year
-        target = target_for(measure.targets, year, cumulative=measure.rule.cumulative)
-        if target is None:
-            return "monitoring only" if measure.rule.monitoring_only else "no target set"
-        return measure.format_target(target)
+        return annual_target_words(self.row)
 
     @property
     def outturn(self) -> str:
@@ -69,7 +64,7 @@ class OutturnRow:
 
     @property
     def status_word(self) -> str:
-        return _WORDS.get(self.row.status, "No data")
+        return self.row.status.word
 
     @property
     def against_last_year(self) -> str:
@@ -164,7 +159,7 @@ def _ragg_cell(status: Ragg, word: str) -> str:
 
 def annual_html(report: AnnualReport, *, chart: bool = True) -> str:
     """One self-contained page for print on A4 landscape."""
-    counts_head = "".join(f"<th>{_e(_WORDS.get(s, 'No data'))}</th>" for s in ORDER)
+    counts_head = "".join(f"<th>{_e(s.word)}</th>" for s in ORDER)
     tallies = [*report.summary.priorities, report.summary.overall]
     count_rows = "".join(
         f"<tr><td>{_e(_name(t))}</td>"
@@ -286,9 +281,7 @@ def annual_workbook(report: AnnualReport, out: Path) -> None:
         sheet.sheet_properties.pageSetUpPr.fitToPage = True
 
     counts = book.create_sheet("By priority")
-    for column, header in enumerate(
-        ("Priority", *(_WORDS.get(s, "No data") for s in ORDER)), start=1
-    ):
+    for column, header in enumerate(("Priority", *(s.word for s in ORDER)), start=1):
         xlsx_cell(counts.cell(row=1, column=column), header).font = Font(bold=True)
     tallies = [*report.summary.priorities, report.summary.overall]
     for number, tally in enumerate(tallies, start=2):

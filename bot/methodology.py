@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from bot.chart import RAGG_COLOURS, text_colour
 from bot.measures import MeasureInfo
 from bot.periods import Interval
+from bot.ragg import Ragg
 from bot.register import Format
 from bot.safe_text import xlsx_cell
 
@@ -131,7 +133,11 @@ def statements(measures: Mapping[str, MeasureInfo], ref: str | None = None) -> l
 
 # -- the printable page ------------------------------------------------------------------------
 
-_CONFIDENCE_FILL = {"green": "#2e7d32", "amber": "#f2a900", "red": "#c62828"}
+# Confidence levels are painted in the RAGG palette the paper and the chart use.
+_CONFIDENCE_FILL = {
+    level: f"#{RAGG_COLOURS[status]}"
+    for level, status in (("green", Ragg.GREEN), ("amber", Ragg.AMBER), ("red", Ragg.RED))
+}
 
 _CSS = """
 @page { size: A4 portrait; margin: 15mm; }
@@ -212,7 +218,7 @@ def statements_workbook(council: str, found: Iterable[Statement], out: Path) -> 
             if label == "Confidence level" and item.confidence in _CONFIDENCE_FILL:
                 colour = _CONFIDENCE_FILL[item.confidence].lstrip("#").upper()
                 cell.fill = PatternFill("solid", fgColor=colour)
-                cell.font = Font(color="000000" if item.confidence == "amber" else "FFFFFF")
+                cell.font = Font(color=text_colour(colour))
         if item.gaps:
             last = len(item.rows) + 4
             note = xlsx_cell(
