@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, select
 
@@ -187,22 +187,27 @@ def record_approved(session: Session, view: SubmissionView, now: datetime) -> in
     return added
 
 
-def _views(session: Session, query_filter: Iterable[object] = ()) -> list[ActionView]:
+def _views(session: Session, query_filter: Iterable[Any] = ()) -> list[ActionView]:
+    """The actions matching `query_filter`: one query with their owners, and the register
+    read for only the measures they are on (from the register cache when it is current)."""
     from storage import queries
     from storage.models import ActionItem, Measure, Person
 
-    people = {person.id: person for person in session.exec(select(Person))}
-    measures = queries.load_measures(session, active_only=False)
     rows = session.exec(
-        select(ActionItem, Measure.ref)
+        select(ActionItem, Measure.ref, Person.email, Person.name)
         .join(Measure, col(Measure.id) == col(ActionItem.measure_id))
-        .where(*query_filter)  # type: ignore[arg-type]
+        .join(Person, col(Person.id) == col(ActionItem.owner_id))
+        .where(*query_filter)
         .order_by(col(ActionItem.due), col(Measure.position), col(ActionItem.position))
     ).all()
+    if not rows:
+        return []
+    measures = queries.load_measures(
+        session, active_only=False, refs={ref for _, ref, _, _ in rows}
+    )
     found = []
-    for item, ref in rows:
+    for item, ref, owner, owner_name in rows:
         assert item.id is not None
-        owner = people[item.owner_id]
         measure = measures.get(ref)
         found.append(
             ActionView(
@@ -211,8 +216,8 @@ def _views(session: Session, query_filter: Iterable[object] = ()) -> list[Action
                 title=measure.title if measure else ref,
                 period=item.period,
                 text=item.text,
-                owner=owner.email,
-                owner_name=owner.name,
+                owner=owner,
+                owner_name=owner_name,
                 due=item.due,
                 progress=item.progress,
                 note=item.note,
@@ -232,19 +237,22 @@ def listing(
     email: str | None = None,
     only_owned: bool = False,
     include_closed: bool = False,
+    due_before: date | None = None,
 ) -> list[ActionView]:
     """Tracked actions: for a measure (`ref`), owned by `email` (`only_owned`), or that
     `email` owns, collects, reviews or leads as Head of Service; open ones unless asked."""
     from storage.engine import read_session
-    from storage.models import ActionItem
+    from storage.models import ActionItem, Measure
 
-    filters: list[object] = []
+    filters: list[Any] = []
     if not include_closed:
         filters.append(col(ActionItem.progress).in_(sorted(OPEN)))
+    if ref is not None:
+        filters.append(Measure.ref == ref.upper())
+    if due_before is not None:
+        filters.append(col(ActionItem.due) < due_before)
     with read_session(engine) as session:
         found = _views(session, filters)
-    if ref is not None:
-        found = [a for a in found if a.ref.upper() == ref.upper()]
     if email is not None:
         if only_owned:
             found = [a for a in found if a.owner == email]
@@ -316,9 +324,7 @@ def overdue_notices(engine: Engine, council: CouncilInfo, now: datetime) -> list
     if not council.calendar.is_working_day(today) or now.time() < council.reminders.at:
         return []
     found: list[outbox.Item] = []
-    for action in listing(engine):
-        if not action.overdue(today):
-            continue
+    for action in listing(engine, due_before=today):  # open and past due: usually none
         for email in dict.fromkeys(e for e in (action.owner, action.collector) if e):
             found.append(
                 outbox.Item(

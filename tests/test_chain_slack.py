@@ -92,7 +92,7 @@ def test_the_report_climbs_the_chain_with_a_refusal_on_the_way(bot: Bot, tmp_pat
         assert command(bot, head, f"signoff {Q3}")["text"].startswith(":white_check_mark:")
     settle(bot)
     assert report_cards(bot, PLACE) == []  # not before the last Head of Service
-    # A forged Approve before the Heads of Service are done is refused, and records nothing.
+    # Before every Head of Service has signed off, /pmf report offers the director no buttons.
     early = command(bot, PLACE, f"report {Q3}")
     assert "Approve" not in str(buttons(early))
     assert command(bot, HEADS[3], f"signoff {Q3}")["text"].startswith(":white_check_mark:")

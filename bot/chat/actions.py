@@ -17,6 +17,7 @@ from bot.chat.model import (
     Form,
     Heading,
     Icon,
+    Inline,
     Intent,
     Message,
     Note,
@@ -135,7 +136,7 @@ def on_the_form(found: Sequence[ActionView], today: date) -> Para | None:
     buttons in /pmf actions)."""
     if not found:
         return None
-    parts: list[object] = [Strong("Open actions from earlier reports")]
+    parts: list[Inline] = [Strong("Open actions from earlier reports")]
     for action in found[:8]:
         late = " (overdue)" if action.overdue(today) else ""
         parts += [
@@ -144,4 +145,4 @@ def on_the_form(found: Sequence[ActionView], today: date) -> Para | None:
             f" — {action.owner_name}, due {day(action.due)}, {action.words}{late}",
         ]
     parts += ["\nUpdate their progress with ", Code(f"/pmf actions {found[0].ref}"), "."]
-    return Para(text(*parts))  # type: ignore[arg-type]
+    return Para(tuple(parts))
