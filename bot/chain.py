@@ -184,9 +184,15 @@ class ChainRefused(Exception):
 
 
 def state(
-    engine: Engine, council: CouncilInfo, quarter: Period, *, session: Session | None = None
+    engine: Engine,
+    council: CouncilInfo,
+    quarter: Period,
+    *,
+    session: Session | None = None,
+    signoffs: Sequence[SignOffState] | None = None,
 ) -> ChainState | None:
-    """Where the quarter's report stands, or None when the register has no chain."""
+    """Where the quarter's report stands, or None when the register has no chain
+    (`signoffs`: the Heads of Service's sign-offs, when the caller has just read them)."""
     from bot.summaries import signoff_states
     from storage.engine import read_session
 
@@ -195,9 +201,12 @@ def state(
         return None
     if session is None:
         with read_session(engine) as own:
-            return _state(own, chain, quarter, tuple(signoff_states(engine, quarter, session=own)))
-    signoffs = tuple(signoff_states(engine, quarter, session=session))
-    return _state(session, chain, quarter, signoffs)
+            read = (
+                signoffs if signoffs is not None else signoff_states(engine, quarter, session=own)
+            )
+            return _state(own, chain, quarter, tuple(read))
+    read = signoffs if signoffs is not None else signoff_states(engine, quarter, session=session)
+    return _state(session, chain, quarter, tuple(read))
 
 
 def _state(

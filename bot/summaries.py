@@ -84,14 +84,11 @@ def summary(engine: Engine, council: CouncilInfo, quarter: Period, *, today: dat
     changed since the quarter was last published are marked restated."""
     report = services.status(engine, None, quarter, today=today)
     board = council.calendar.performance_board_date(quarter, council.performance_board_weeks)
+    signoffs = signoff_states(engine, quarter)
     built = build_summary(
-        report,
-        quarter,
-        board,
-        signoff_states(engine, quarter),
-        exception_statuses=council.exception_reports,
+        report, quarter, board, signoffs, exception_statuses=council.exception_reports
     )
-    current = chain.state(engine, council, quarter)
+    current = chain.state(engine, council, quarter, signoffs=signoffs)
     return replace(built, approval=current.words) if current is not None else built
 
 
