@@ -215,7 +215,8 @@ def chain_status(
             said = f"approved by {step.latest.by_name} {when(step.latest.at, zone)}"
         else:
             said = f"refused by {step.latest.by_name}: {clip(step.latest.reason or '', 300)}"
-        lines.append(Para(text(Strong(step.label.capitalize()), f" ({who}): {said}")))
+        name = step.label[:1].upper() + step.label[1:]  # keep the register's capitals
+        lines.append(Para(text(Strong(name), f" ({who}): {said}")))
     if meeting and deadline:
         lines.append(Note(text(f"Committee {day(meeting)}; approve by {day(deadline)}.")))
     for step in mine:
