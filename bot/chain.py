@@ -111,7 +111,13 @@ class Step:
 
     @property
     def label(self) -> str:
-        return "the Leadership Team" if self.scope == LEADERSHIP else f"{self.scope} directorate"
+        """In a sentence: "the Place directorate", "the Leadership Team"."""
+        return f"the {self.title}"
+
+    @property
+    def title(self) -> str:
+        """As a heading or list entry: "Place directorate", "Leadership Team"."""
+        return "Leadership Team" if self.scope == LEADERSHIP else f"{self.scope} directorate"
 
 
 @dataclass(frozen=True)

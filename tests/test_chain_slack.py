@@ -77,6 +77,25 @@ def audit_actions(bot: Bot) -> list[str]:
         return list(session.exec(select(AuditEvent.action)))
 
 
+def card_now(bot: Bot, email: str, card: dict[str, Any]) -> dict[str, Any]:
+    """The card as `email` sees it now (rewritten in place after a decision)."""
+    return next(m for m in bot.dms(email) if m["ts"] == card["ts"])
+
+
+def approve_in_place(bot: Bot, email: str, card: dict[str, Any], by: str) -> str:
+    """`email` clicks Approve on `card`: the card itself then says who approved it and what
+    the report waits for now, without its buttons (as a review card does)."""
+    click(bot, email, APPROVE, card)
+    wait_until(
+        lambda: f"*Approved* by {by}" in text_of(card_now(bot, email, card).get("blocks")),
+        what=f"{by}'s card to show the approval",
+    )
+    now = card_now(bot, email, card)
+    assert buttons(now) == {}
+    assert f"approved by {by}" in now["text"]
+    return text_of(now["blocks"])
+
+
 def reply_to_click(bot: Bot, email: str, action: str, card: dict[str, Any]) -> str:
     seen = len(ephemerals(bot, email))
     click(bot, email, action, card)
@@ -115,7 +134,9 @@ def test_the_report_climbs_the_chain_with_a_refusal_on_the_way(bot: Bot, tmp_pat
 
     # Someone else's click changes nothing.
     outsider = reply_to_click(bot, CHRIS, APPROVE, place_card)
-    assert "Only Alex Morgan can decide on the 2025-26 Q3 report for Place directorate" in outsider
+    assert (
+        "Only Alex Morgan can decide on the 2025-26 Q3 report for the Place directorate" in outsider
+    )
     assert "report.approved" not in audit_actions(bot)
 
     # Rachel Adams refuses, with a reason; an empty reason is asked for again.
@@ -142,8 +163,8 @@ def test_the_report_climbs_the_chain_with_a_refusal_on_the_way(bot: Bot, tmp_pat
     refusal = next(m for m in bot.dms(ADMIN) if refused(m))
     said = text_of(refusal.get("blocks"))
     assert (
-        "Rachel Adams refused the 2025-26 Q3 performance report for Resources and Communities"
-        in said
+        "Rachel Adams refused the 2025-26 Q3 performance report for the Resources and "
+        "Communities directorate" in said
     )
     assert "&lt;!channel&gt;" in said  # an approver's words stay words
     assert not any(
@@ -151,20 +172,20 @@ def test_the_report_climbs_the_chain_with_a_refusal_on_the_way(bot: Bot, tmp_pat
     )
 
     # Alex Morgan approves; the report still waits for Rachel Adams.
-    answer = reply_to_click(bot, PLACE, APPROVE, place_card)
-    assert "You approved the 2025-26 Q3 report for Place directorate." in answer
-    assert "awaiting Executive Directors' approval" in answer
+    answer = approve_in_place(bot, PLACE, place_card, "Alex Morgan")
+    assert "2025-26 Q3 performance report — Place directorate" in answer
+    assert "Draft — awaiting Executive Directors' approval" in answer
     again = reply_to_click(bot, PLACE, APPROVE, place_card)
     assert "already approved by Alex Morgan" in again
 
     # With the commentary put right, Rachel Adams approves: the card goes to the Chief Executive.
     mine = command(bot, RESOURCES, f"report {Q3}")
     assert "refused by Rachel Adams" in text_of(mine["blocks"])
-    reply_to_click(bot, RESOURCES, APPROVE, resources_card)
+    approve_in_place(bot, RESOURCES, resources_card, "Rachel Adams")
     wait_until(lambda: report_cards(bot, CHIEF), what="the Leadership Team's card")
     [chief_card] = report_cards(bot, CHIEF)
     chief_text = text_of(chief_card["blocks"])
-    assert "2025-26 Q3 performance report — the Leadership Team" in chief_text
+    assert "2025-26 Q3 performance report — Leadership Team" in chief_text
     assert "every Executive Director has approved it" in chief_text
     assert "*Measures*\\n22" in chief_text
 
@@ -184,8 +205,8 @@ def test_the_report_climbs_the_chain_with_a_refusal_on_the_way(bot: Bot, tmp_pat
     )
     assert "Draft — awaiting Leadership Team approval" in page.read_text(encoding="utf-8")
 
-    answer = reply_to_click(bot, CHIEF, APPROVE, chief_card)
-    assert "Approved for committee by Olivia Bennett" in answer
+    answer = approve_in_place(bot, CHIEF, chief_card, "Olivia Bennett")
+    assert "Approved for committee by Olivia Bennett (the Leadership Team)" in answer
     wait_until(
         lambda: any("approved for committee" in str(m.get("text")) for m in bot.dms(ADMIN)),
         what="the approval notice",

@@ -102,7 +102,7 @@ def approval_card(
         else "every Head of Service has signed off"
     )
     parts: list[Block] = [
-        Heading(f"{quarter} performance report — {step.label}"),
+        Heading(f"{quarter} performance report — {step.title}"),
         Para(
             text(
                 f"The {quarter} report for {whom} is ready for your approval: {before}. "
@@ -120,7 +120,9 @@ def approval_card(
     ]
     if step.latest is not None:
         parts.append(_decision_line(step.latest, zone))
-    if not step.approved:
+    if step.approved:  # what happens next, on the card the approver just clicked
+        parts.append(Note(text(Strong(state.words), ".")))
+    else:
         value = button_value(quarter, step.scope)
         parts.append(
             Actions(
@@ -131,9 +133,12 @@ def approval_card(
                 id=f"report_{quarter.label}_{step.scope}"[:250],
             )
         )
-    return Message(
-        f"The {quarter} performance report for {step.label} needs your approval", tuple(parts)
+    said = (
+        f"approved by {step.latest.by_name}"
+        if step.approved and step.latest
+        else "needs your approval"
     )
+    return Message(f"The {quarter} performance report for {step.label} {said}", tuple(parts))
 
 
 def refused_notice(state: ChainState, decision: Decision) -> Message:
@@ -176,7 +181,7 @@ def refuse_form(quarter: Period, step: Step, channel: str | None = None) -> Form
         kind=intents.REPORT_REFUSE_FORM,
         title="Refuse the report",
         submit="Refuse",
-        blocks=(Para(text(Strong(f"{quarter} performance report"), f" — {step.label}")),),
+        blocks=(Para(text(Strong(f"{quarter} performance report"), f" — {step.title}")),),
         fields=(
             Field(
                 intents.REASON,
@@ -215,8 +220,7 @@ def chain_status(
             said = f"approved by {step.latest.by_name} {when(step.latest.at, zone)}"
         else:
             said = f"refused by {step.latest.by_name}: {clip(step.latest.reason or '', 300)}"
-        name = step.label[:1].upper() + step.label[1:]  # keep the register's capitals
-        lines.append(Para(text(Strong(name), f" ({who}): {said}")))
+        lines.append(Para(text(Strong(step.title), f" ({who}): {said}")))
     if meeting and deadline:
         lines.append(Note(text(f"Committee {day(meeting)}; approve by {day(deadline)}.")))
     for step in mine:

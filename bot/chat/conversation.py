@@ -951,11 +951,15 @@ def _report_approve(core: Core, who: Someone, value: str, channel: str | None) -
     except chain.ChainRefused as error:
         return _refused(error)
     step = after.step(scope)
-    label = step.label if step else scope
-    return Reply(
-        Message.plain(
-            text(Icon.DONE, f" You approved the {quarter} report for {label}. {after.words}.")
-        )
+    if step is None:
+        return Reply(Message.plain(text(Icon.DONE, f" You approved the {quarter} report.")))
+    # The card clicked shows the decision and what happens next, in place of its buttons.
+    council = core.council()
+    timetable = chain.agenda_deadline(council, quarter)
+    meeting, deadline = timetable if timetable else (None, None)
+    tally = chain_view.step_tally(core.engine, council, after, step, core.today())
+    return Accepted(
+        chain_view.approval_card(after, step, tally, core.zone, meeting=meeting, deadline=deadline)
     )
 
 
