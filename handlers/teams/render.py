@@ -95,6 +95,7 @@ EMOJI = {
 # -- text ---------------------------------------------------------------------------------------
 
 _MARKDOWN = re.compile(r"([\\`*_\[\]()#+\-.!<>|~{}])")
+_NEWLINES = re.compile(r"(?:\r?\n)+")
 
 
 def escape(words: str) -> str:
@@ -109,12 +110,15 @@ def _link(link: Link) -> str:
 
 
 def markdown(value: Text) -> str:
+    """The text as Adaptive Card markdown. A line break becomes a blank line: Teams (and the
+    Agents Playground) run a single newline into the line before; Microsoft's advice outside
+    lists is `\\n\\n`."""
     out: list[str] = []
     for part in value:
         if isinstance(part, Icon):  # before str: an Icon is a str too
             out.append(EMOJI[part])
         elif isinstance(part, str):
-            out.append(escape(part))
+            out.append(_NEWLINES.sub("\n\n", escape(part)))
         elif isinstance(part, Strong):
             out.append(f"**{escape(part.text)}**" if part.text.strip() else escape(part.text))
         elif isinstance(part, Em):
