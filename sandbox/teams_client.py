@@ -47,7 +47,16 @@ class TeamsClientSimulator:
         return self.http.post(self.url, json=activity, headers=headers)
 
     def install(self, user: TeamsUser) -> httpx.Response:
-        return self.post(self.activity(user, "installationUpdate", action="add"))
+        """Install the app in the person's chat as Teams does: an `installationUpdate`, then a
+        `conversationUpdate` adding the person and the bot (the second answer is returned)."""
+        first = self.post(self.activity(user, "installationUpdate", action="add"))
+        if first.status_code != 200:
+            return first
+        added = [
+            {"id": user.id, "aadObjectId": user.aad_object_id},
+            {"id": f"28:{self.teams.app_id}"},
+        ]
+        return self.post(self.activity(user, "conversationUpdate", membersAdded=added))
 
     def say(self, user: TeamsUser, words: str) -> httpx.Response:
         return self.post(self.activity(user, "message", text=words))

@@ -3,8 +3,8 @@
 - a message in the personal chat is a command with the `/pmf` grammar, without the slash
   (`status SE1`, `submit SE1.1`, `due`…; a leading `/pmf` works too); the answer is posted
   back to the same conversation;
-- `installationUpdate` and `conversationUpdate` store the conversation reference and say
-  welcome;
+- `installationUpdate` and `conversationUpdate` store the conversation reference; an
+  installation says welcome (once: Teams sends both for one install);
 - `invoke` `adaptiveCard/action` is a card button (`Action.Execute`, its verb the intent): the
   answer is the card to show in its place — the review card as it now stands, a reason form,
   or a short message that leaves the card as it was;
@@ -131,14 +131,15 @@ def _say(deps: TeamsDeps, activity: dict[str, Any], message: Message | None) -> 
 
 
 def _welcome(deps: TeamsDeps, activity: dict[str, Any]) -> None:
-    bot_id = (activity.get("recipient") or {}).get("id")
-    added = [m.get("id") for m in activity.get("membersAdded") or [] if isinstance(m, dict)]
+    """Say hello once when the app is installed. Teams (and the Agents Playground) send both
+    an `installationUpdate` (action `add`) and a `conversationUpdate` adding the bot for one
+    install: the first greets, the second only stores the conversation."""
     installed = activity.get("type") == "installationUpdate" and activity.get("action") in (
         "add",
         "add-upgrade",
         None,
     )
-    if not installed and bot_id not in added:
+    if not installed:
         return
     kind = (activity.get("conversation") or {}).get("conversationType") or "personal"
     if kind != "personal":
