@@ -110,6 +110,10 @@ def test_status_of_the_whole_council_by_default_and_for_a_period(reader: Bot) ->
     # Nothing is recorded for 2026-27 Q2 yet: no figure, and the workflow says why.
     assert ":heavy_minus_sign: *No data* `SE1.1`" in latest
     assert f"_{State.DUE.words}_" in latest
+    # A measure without a target says so plainly (not "target no target"); one with says it.
+    se22 = latest.split("`SE2.2`", 1)[1].split("\\n", 1)[0]
+    assert "(no target)" in se22 and "target no target" not in latest
+    assert "(target 35.0%)" in latest.split("`SE1.1`", 1)[1].split("\\n", 1)[0]
 
     q4 = text_of(command(reader, CHRIS, "status 2025-26 Q4")["blocks"])
     assert "2025-26 Q4" in q4

@@ -160,7 +160,7 @@ def test_a_preview_is_ephemeral_for_anyone_and_posts_nothing(bot: Bot) -> None:
     assert "*SE Shape our Environment*" in shown and "*TC " in shown
     assert ":red_circle: *3 Red* — exception reports in the thread." in shown
     assert ":hourglass: *1 not yet approved*" in shown
-    assert "Signed off by 0 of 4 Heads of Service: none yet." in shown
+    assert ":hourglass_flowing_sand: Signed off by 0 of 4 Heads of Service: none yet." in shown
     assert "Preview — only you can see this. 2 thread messages follow" in shown
     assert "The Performance & Policy Officer posts summaries" in shown
     assert_within_limits(reply["blocks"])
@@ -532,7 +532,8 @@ def test_sign_off_refusals_then_once_and_the_summary_shows_it(bot: Bot) -> None:
     assert audit_actions(bot).count("quarter.signoff") == 1
 
     preview = text_of(command(bot, CHRIS, "summary 2025-26 Q4")["blocks"])
-    assert "Signed off by 1 of 4 Heads of Service: Helen Carter." in preview
+    signed = ":hourglass_flowing_sand: Signed off by 1 of 4 Heads of Service: Helen Carter."
+    assert signed in preview
     latest = command(bot, HOS, "signoff")  # the latest ended quarter by default
     assert latest["text"].startswith("You already signed off 2025-26 Q4")
 

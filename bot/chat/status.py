@@ -160,7 +160,7 @@ def _line(row: StatusRow) -> Text:
         # Each line names its period: with "latest periods" a monthly measure's line is a
         # month and a quarterly one's a quarter, so the reader can match them with a summary.
         f" {clip(measure.title, 80)} — {row.period}: {figure(measure, row.value)} "
-        f"(target {row.shown_target})",
+        f"({'no target' if row.target is None else 'target ' + row.shown_target})",
         travel,
         " · ",
         Em(state_words(row)),

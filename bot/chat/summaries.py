@@ -143,7 +143,7 @@ def summary_messages(summary: Summary) -> list[Message]:
         signed = [s for s in summary.signoffs if s.signed_at is not None]
         names = ", ".join(s.name for s in signed) or "none yet"
         line(
-            Icon.DONE,
+            Icon.DONE if len(signed) == len(summary.signoffs) else Icon.WAITING,
             f" Signed off by {len(signed)} of {len(summary.signoffs)} Heads of Service: {names}.",
         )
     if lines:
