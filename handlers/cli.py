@@ -351,45 +351,186 @@ def status(
 # -- the bot --------------------------------------------------------------------------------------
 
 
+LOCAL_TEAMS_APP_ID = "00000000-0000-0000-0000-000000000000"
+
+
 @app.command("run")
 def run(
     http: Annotated[
-        bool, typer.Option("--http", help="HTTP mode even if SLACK_APP_TOKEN is set.")
+        bool, typer.Option("--http", help="Slack over HTTP even if SLACK_APP_TOKEN is set.")
     ] = False,
     port: Annotated[
-        int | None, typer.Option("--port", help="HTTP port (default PMF_PORT, 3000).")
+        int | None, typer.Option("--port", help="Slack's HTTP port (default PMF_PORT, 3000).")
     ] = None,
-    host: Annotated[str, typer.Option("--host", help="HTTP address to listen on.")] = "0.0.0.0",
+    teams_port: Annotated[
+        int | None,
+        typer.Option(
+            "--teams-port",
+            min=0,
+            max=65535,
+            help="Teams' port (default PMF_TEAMS_PORT, 3978; 0: any free port).",
+        ),
+    ] = None,
+    host: Annotated[
+        str | None,
+        typer.Option(
+            "--host",
+            help="Address to listen on (default 0.0.0.0; 127.0.0.1 with --teams-local).",
+        ),
+    ] = None,
+    teams_local: Annotated[
+        bool,
+        typer.Option(
+            "--teams-local",
+            help="Try Teams locally (Microsoft 365 Agents Playground): accept Teams requests "
+            "WITHOUT checking who sent them; loopback (127.0.0.1) only.",
+        ),
+    ] = False,
 ) -> None:
-    """Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP at /slack/events."""
+    """Run the bot: Slack when SLACK_BOT_TOKEN is set (Socket Mode when SLACK_APP_TOKEN is
+    set, else HTTP at /slack/events), Microsoft Teams when TEAMS_APP_ID is set (POST
+    /api/messages on PMF_TEAMS_PORT), both when both are."""
     import logging
     import threading
 
-    from bot import scheduler
-    from bot.delivery import Surfaces
-    from handlers.slack.app import NotConfigured, build_app, serve_http, serve_socket_mode
+    from bot import outbox, scheduler
+    from bot.delivery import Deliverer, Surfaces, Transport
+    from handlers.teams.app import is_loopback
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     settings = _settings()
+    if teams_local:
+        host = host or "127.0.0.1"
+        if not is_loopback(host):
+            fail(
+                f"--teams-local accepts Teams requests without checking who sent them, so it "
+                f"listens on 127.0.0.1 only; refusing --host {host}. Leave out --host, or set "
+                "TEAMS_APP_ID and TEAMS_APP_PASSWORD and run without --teams-local."
+            )
+    host = host or "0.0.0.0"
     engine = _engine(settings)
-    socket_mode = settings.slack_app_token is not None and not http
+    slack = settings.slack_bot_token is not None
+    teams = settings.teams_app_id is not None or teams_local
+    if not slack and not teams:
+        fail(
+            "No chat surface is configured: set SLACK_BOT_TOKEN (and SLACK_SIGNING_SECRET or "
+            "SLACK_APP_TOKEN) for Slack, TEAMS_APP_ID and TEAMS_APP_PASSWORD for Microsoft "
+            "Teams, or both; or try Teams on this computer with 'pmf-bot run --teams-local'."
+        )
+
+    def now() -> datetime:
+        return _now(settings)
+
+    transports: list[Transport] = []
+    serve: list[tuple[str, Callable[[], None]]] = []  # (what, how), the last in this thread
+    if teams:
+        serve.append(
+            _teams_surface(settings, engine, now, transports, teams_local, host, teams_port)
+        )
+    if slack:
+        serve.append(_slack_surface(settings, engine, now, transports, http, host, port))
+    surfaces = Surfaces(transports)
+    deliverer = Deliverer(
+        engine,
+        lambda: services.council_info(engine),
+        surfaces,
+        zone=settings.zone,
+        clock=now,
+        worker=f"{scheduler.worker_name()}/run",
+    ).start()
+    outbox.listen(engine, deliverer.wake)
+    scheduler.start(engine, surfaces, settings.zone, now)
+    *others, (_, last) = serve
+    for name, how in others:
+        threading.Thread(target=how, name=name, daemon=True).start()
+    last()
+
+
+def _teams_surface(
+    settings: Settings,
+    engine: Engine,
+    now: Callable[[], datetime],
+    transports: list[Any],
+    local: bool,
+    host: str,
+    port: int | None,
+) -> tuple[str, Callable[[], None]]:
+    """The Teams surface's server, bound (so a port in use fails here), not yet serving."""
+    from handlers.teams.app import NotConfigured, build, http_server
+
+    if local:
+        if settings.teams_app_id is None:
+            settings = settings.model_copy(update={"teams_app_id": LOCAL_TEAMS_APP_ID})
+            typer.echo(
+                f"TEAMS_APP_ID is not set: using {LOCAL_TEAMS_APP_ID} as the bot's app id for "
+                "this local try-out."
+            )
+        typer.echo(_LOCAL_WARNING)
     try:
-        bolt, deps = build_app(settings, engine, socket_mode=socket_mode)
+        deps = build(settings, engine, clock=now, local=local, deliver=False)
+        server = http_server(deps, host=host, port=port or settings.teams_port)
     except NotConfigured as error:
         fail(str(error))
+    except OSError as error:
+        fail(f"Cannot listen on {host}:{port or settings.teams_port} for Teams: {error.strerror}.")
+    transports.append(deps.transport)
+    shown = f"[{host}]" if ":" in host else host
+    typer.echo(
+        f"pmf-bot is serving Microsoft Teams at http://{shown}:{server.effective_port}/api/messages"
+        + (" (local try-out, no sign-in checks)" if local else "")
+    )
+    return "teams-http", server.run
+
+
+_LOCAL_WARNING = "\n".join(
+    [
+        "!" * 78,
+        "!! --teams-local: Teams requests are accepted WITHOUT checking who sent them.",
+        "!! Anyone who can reach this port can act as anyone in the register.",
+        "!! It listens on 127.0.0.1 only and answers only loopback service URLs: it is",
+        "!! for trying pmf-bot with Microsoft 365 Agents Playground, never for real use.",
+        "!" * 78,
+    ]
+)
+
+
+def _slack_surface(
+    settings: Settings,
+    engine: Engine,
+    now: Callable[[], datetime],
+    transports: list[Any],
+    http: bool,
+    host: str,
+    port: int | None,
+) -> tuple[str, Callable[[], None]]:
+    import threading
+
+    from handlers.slack.app import NotConfigured, build_app, http_server, serve_socket_mode
+
+    socket_mode = settings.slack_app_token is not None and not http
+    try:
+        bolt, deps = build_app(settings, engine, clock=now, socket_mode=socket_mode, deliver=False)
+    except NotConfigured as error:
+        fail(str(error))
+    transports.append(deps.transport)
     threading.Thread(target=deps.directory.warm_up, name="directory-warm-up", daemon=True).start()
-    scheduler.start(engine, Surfaces([deps.transport]), settings.zone, deps.now)
     if socket_mode:
         assert settings.slack_app_token is not None
-        typer.echo("pmf-bot is running in Socket Mode.")
-        serve_socket_mode(bolt, settings.slack_app_token.get_secret_value())
-        return
+        token = settings.slack_app_token.get_secret_value()
+        typer.echo("pmf-bot is serving Slack in Socket Mode.")
+        return "slack-socket-mode", lambda: serve_socket_mode(bolt, token)
     chosen = port or settings.port
     assert settings.slack_signing_secret is not None  # build_app refuses HTTP mode without it
-    typer.echo(f"pmf-bot is listening on http://{host}:{chosen}/slack/events")
-    serve_http(bolt, settings.slack_signing_secret.get_secret_value(), host=host, port=chosen)
+    try:
+        server = http_server(
+            bolt, settings.slack_signing_secret.get_secret_value(), host=host, port=chosen
+        )
+    except OSError as error:
+        fail(f"Cannot listen on {host}:{chosen} for Slack: {error.strerror}.")
+    typer.echo(f"pmf-bot is serving Slack at http://{host}:{server.effective_port}/slack/events")
+    return "slack-http", server.run
 
 
 # -- summaries and exports -----------------------------------------------------------------------

@@ -157,7 +157,7 @@ class Cli:
         environ = {
             key: value
             for key, value in os.environ.items()
-            if not key.startswith(("PMF_", "SLACK_"))
+            if not key.startswith(("PMF_", "SLACK_", "TEAMS_"))
         }
         environ |= {"PMF_DATABASE_URL": self.database_url, "COLUMNS": "200"}
         environ |= env or {}

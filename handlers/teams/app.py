@@ -115,8 +115,8 @@ def build(
             tenant_id=settings.teams_tenant_id,
             http=http,
         )
-        if password is not None
-        else None
+        if password is not None and not local
+        else None  # the try-out's connector (Agents Playground) wants no token: none is fetched
     )
     connector = Connector(token, http=http)
     people = TeamsPeople(engine, connector, now)

@@ -1,0 +1,219 @@
+"""`pmf-bot run` for Microsoft Teams, as an officer starts it: the real command in a subprocess.
+
+- `--teams-local` listens on loopback only, says loudly that it checks nobody, works without
+  TEAMS_APP_ID, and answers an unauthenticated message (the reply goes to the stand-in playing
+  Agents Playground's mock connector);
+- `--teams-local --host 0.0.0.0` is refused before anything listens;
+- with TEAMS_APP_ID and TEAMS_APP_PASSWORD it serves Teams with the sign-in checks on;
+- with Slack's settings too, one process serves both;
+- with neither Slack nor Teams configured it says what to set.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot import services
+from sandbox.slack_api import SlackStandIn
+from sandbox.slack_client import SlackClientSimulator
+from sandbox.teams_api import TeamsStandIn
+from sandbox.teams_client import TeamsClientSimulator
+from storage.engine import make_engine
+from storage.migrate import upgrade
+from tests.conftest import Cli
+from tests.slack_harness import EXAMPLES, register_people
+
+JANE = "jane.doe@example.gov.uk"
+SERVING = re.compile(r"serving Microsoft Teams at (http://\S+/api/messages)")
+
+
+@dataclass
+class Running:
+    process: subprocess.Popen[str]
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def out(self) -> str:
+        return "".join(self.lines)
+
+    def wait_for(self, pattern: re.Pattern[str], timeout: float = 60.0) -> re.Match[str]:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            found = pattern.search(self.out)
+            if found:
+                return found
+            if self.process.poll() is not None:
+                time.sleep(0.2)  # the reader thread may still be catching up
+                found = pattern.search(self.out)
+                if found:
+                    return found
+                raise AssertionError(f"pmf-bot run stopped:\n{self.out}")
+            time.sleep(0.05)
+        raise AssertionError(f"pmf-bot run did not say {pattern.pattern!r}:\n{self.out}")
+
+
+@contextmanager
+def pmf_bot_run(cli: Cli, *args: str, env: dict[str, str] | None = None) -> Iterator[Running]:
+    environ = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("PMF_", "SLACK_", "TEAMS_"))
+    }
+    environ |= {"PMF_DATABASE_URL": cli.database_url, "PYTHONUNBUFFERED": "1"}
+    environ |= env or {}
+    process = subprocess.Popen(
+        [*cli.command, "run", *args],
+        cwd=cli.cwd,
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    running = Running(process)
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            running.lines.append(line)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        yield running
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(10)
+        reader.join(5)
+
+
+def _ready_database(url: str) -> None:
+    engine = make_engine(url)
+    upgrade(engine)
+    services.import_register(
+        engine, EXAMPLES / "register.yaml", actor="setup", now=datetime.now(UTC)
+    )
+    engine.dispose()
+
+
+def _answered(stand_in: TeamsStandIn, conversation: str, timeout: float = 30.0) -> list[str]:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        sent = stand_in.sent_to(conversation)
+        if sent:
+            return [str(activity) for activity in sent]
+        time.sleep(0.05)
+    return []
+
+
+def test_teams_local_warns_listens_on_loopback_and_answers_without_a_token(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    _ready_database(sqlite_url)
+    cli = Cli(sqlite_url, tmp_path)
+    with (
+        TeamsStandIn(require_token=False) as playground,
+        pmf_bot_run(cli, "--teams-local", "--teams-port", "0") as running,
+    ):
+        url = running.wait_for(SERVING).group(1)
+        assert url.startswith("http://127.0.0.1:"), url
+        assert "WITHOUT checking who sent them" in running.out
+        assert "00000000-0000-0000-0000-000000000000" in running.out  # the app id it chose
+        assert "(local try-out, no sign-in checks)" in running.out
+
+        jane = playground.add_user(JANE, register_people()[JANE])
+        client = TeamsClientSimulator(url, playground, signed=False)
+        answer = client.say(jane, "status SE1")
+        assert answer.status_code == 200, answer.text
+        replies = _answered(playground, playground.personal_conversation(jane))
+        assert replies, running.out
+        assert "SE1" in replies[0]
+        assert not any(call.authorization for call in playground.calls)  # no token was sent
+
+
+def test_teams_local_refuses_any_other_host(sqlite_url: str, tmp_path: Path) -> None:
+    cli = Cli(sqlite_url, tmp_path)
+    for host in ("0.0.0.0", "192.0.2.10", "::"):
+        result = cli("run", "--teams-local", "--host", host, "--teams-port", "0")
+        assert result.code == 1, result.out
+        assert f"refusing --host {host}" in result.err
+        assert "127.0.0.1 only" in result.err
+        assert "serving" not in result.out
+        assert "Traceback" not in result.err
+
+
+def test_teams_with_an_app_id_checks_every_request(sqlite_url: str, tmp_path: Path) -> None:
+    _ready_database(sqlite_url)
+    cli = Cli(sqlite_url, tmp_path)
+    with (
+        TeamsStandIn() as teams,
+        pmf_bot_run(
+            cli, "--host", "127.0.0.1", "--teams-port", "0", env=teams.settings()
+        ) as running,
+    ):
+        url = running.wait_for(SERVING).group(1)
+        assert "WITHOUT checking" not in running.out
+        jane = teams.add_user(JANE, register_people()[JANE])
+        unsigned = TeamsClientSimulator(url, teams, signed=False)
+        assert unsigned.say(jane, "help").status_code == 401
+        signed = TeamsClientSimulator(url, teams)
+        assert signed.say(jane, "help").status_code == 200
+        assert _answered(teams, teams.personal_conversation(jane))
+        assert teams.token_requests >= 1  # the reply carried the bot's own token
+
+
+def test_teams_without_its_password_is_a_plain_error(sqlite_url: str, tmp_path: Path) -> None:
+    result = Cli(sqlite_url, tmp_path)(
+        "run", env={"TEAMS_APP_ID": "00000000-0000-4000-8000-000000000001"}
+    )
+    assert result.code == 1
+    assert "TEAMS_APP_PASSWORD is not set" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_nothing_configured_says_what_to_set(sqlite_url: str, tmp_path: Path) -> None:
+    result = Cli(sqlite_url, tmp_path)("run")
+    assert result.code == 1
+    assert "No chat surface is configured" in result.err
+    assert "SLACK_BOT_TOKEN" in result.err and "TEAMS_APP_ID" in result.err
+    assert "--teams-local" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_slack_and_teams_are_served_by_one_process(sqlite_url: str, tmp_path: Path) -> None:
+    _ready_database(sqlite_url)
+    cli = Cli(sqlite_url, tmp_path)
+    secret = "test-signing-secret"
+    with SlackStandIn() as slack, TeamsStandIn() as teams:
+        env = {
+            **teams.settings(),
+            "SLACK_BOT_TOKEN": "xoxb-test-token",
+            "SLACK_SIGNING_SECRET": secret,
+            "SLACK_API_URL": slack.api_url,
+        }
+        args = ("--host", "127.0.0.1", "--port", "0", "--teams-port", "0")
+        with pmf_bot_run(cli, *args, env=env) as running:
+            teams_url = running.wait_for(SERVING).group(1)
+            slack_url = running.wait_for(re.compile(r"serving Slack at (http://\S+)")).group(1)
+            jane_in_slack = slack.add_user(JANE, register_people()[JANE])
+            answer = SlackClientSimulator(slack_url, secret, stand_in=slack).command(
+                jane_in_slack, "help"
+            )
+            assert answer.status == 200, answer
+            jane = teams.add_user(JANE, register_people()[JANE])
+            assert TeamsClientSimulator(teams_url, teams).say(jane, "help").status_code == 200
+            assert _answered(teams, teams.personal_conversation(jane))
+            assert running.process.poll() is None
