@@ -9,8 +9,9 @@ Defaults: the collector at 5 and 1 working days before the deadline and on the d
 at 09:00 local, only while nothing is submitted; the reviewer once a version has waited 2
 working days; on the first working day after a missed deadline, the Head of Service
 (escalation) and the admins (a missing-data digest, listing every figure overdue); then the
-collector again every 2 working days (an overdue nudge) until the figure is in or the
-quarter's Performance Board date has passed. Nothing on non-working days.
+collector again every 2 working days (an overdue nudge, on days counted back from the Board
+date, so one collector's figures are nudged together) until the figure is in or the quarter's
+Performance Board date has passed. Nothing on non-working days.
 """
 
 from __future__ import annotations
@@ -202,17 +203,22 @@ def nudge_day(
     deadline: date, board: date, today: date, every: int, calendar: WorkingCalendar
 ) -> tuple[int, date, date | None] | None:
     """The overdue nudge whose day has come by `today`: (working days after the deadline, its
-    day, the next nudge's day or None), every `every` working days after the deadline up to
-    the Board date; None before the first."""
+    day, the next nudge's day or None); None before the first.
+
+    Nudge days count back from the Board date in steps of `every` working days, so every figure
+    reported in one quarter is nudged on the same days whatever its deadline: a collector who
+    owes several hears once every `every` working days, never on alternate days for each. The
+    first nudge is the first such day after the deadline (1 to `every` working days after it);
+    the last is the Board date."""
     if every <= 0 or today <= deadline:
         return None
-    after = calendar.working_days_between(deadline, min(today, board))
-    count = after - after % every
-    if count <= 0:
+    last = min(today, board)
+    back = -(-calendar.working_days_between(last, board) // every) * every  # ceil to a step
+    day = calendar.add_working_days(board, -back) if back else board
+    if day <= deadline:
         return None
-    day = calendar.add_working_days(deadline, count)
-    following = calendar.add_working_days(deadline, count + every)
-    return count, day, following if following <= board else None
+    following = calendar.add_working_days(board, -(back - every)) if back else None
+    return calendar.working_days_between(deadline, day), day, following
 
 
 def _recipient(

@@ -134,31 +134,30 @@ def keyed(bot: Bot, email: str, prefix: str) -> list[dict[str, Any]]:
 
 
 def test_an_overdue_figure_is_nudged_every_two_working_days_with_progress(both: Bot) -> None:
-    # SE1.1 2026-27 Q2 was due Wed 14 Oct: escalated Thu 15, nudged Fri 16 and Tue 20 Oct,
-    # and not again once submitted.
+    # SE1.1 2026-27 Q2 was due Wed 14 Oct: escalated Thu 15, nudged on days counted back from
+    # the Board date, Wed 21 Oct, every 2 working days (Thu 15, Mon 19, Wed 21), and not again
+    # once submitted.
     run_tick(both, "2026-10-15")
-    assert keyed(both, JANE, "overdue-") == []
-    run_tick(both, "2026-10-16")
-    [nudge] = keyed(both, JANE, "overdue-2|SE1.1|2026-27 Q2|")
-    assert nudge["text"] == "Overdue: SE1.1 2026-27 Q2 was due 2 working days ago — Wed 14 Oct"
+    [nudge] = keyed(both, JANE, "overdue-1|SE1.1|2026-27 Q2|")
+    assert nudge["text"] == "Overdue: SE1.1 2026-27 Q2 was due 1 working day ago — Wed 14 Oct"
     shown = text_of(nudge["blocks"])
     assert "and is not in yet" in shown
     assert buttons(nudge)[ids.OPEN_SUBMIT] == "SE1.1|2026-27 Q2"
     assert ids.SNOOZE in buttons(nudge)
-    run_tick(both, "2026-10-19")
+    run_tick(both, "2026-10-16")
     assert len(keyed(both, JANE, "overdue-")) == 1, "every 2 working days, not every day"
-    run_tick(both, "2026-10-20")
-    assert len(keyed(both, JANE, "overdue-4|SE1.1|2026-27 Q2|")) == 1
+    run_tick(both, "2026-10-19")
+    assert len(keyed(both, JANE, "overdue-3|SE1.1|2026-27 Q2|")) == 1
     # Sam's reminders say how far along he is with the quarter.
-    [sams] = keyed(both, SAM, "overdue-2|SE1.2|2026-27 Q2|")
+    [sams] = keyed(both, SAM, "overdue-3|SE1.2|2026-27 Q2|")
     assert f"0 of {SAM_FIGURES} figures in for 2026-27 Q2." in text_of(sams["blocks"])
     submit_figure(both, JANE, "SE1.1", "36.5")
     wait_until(
-        lambda: "was submitted by Jane Doe" in text_of(keyed(both, JANE, "overdue-4|")[0]),
+        lambda: "was submitted by Jane Doe" in text_of(keyed(both, JANE, "overdue-3|")[0]),
         what="the nudge closed",
     )
-    run_tick(both, "2026-10-22")
-    assert keyed(both, JANE, "overdue-6|") == []
+    run_tick(both, "2026-10-21")
+    assert keyed(both, JANE, "overdue-5|") == []
 
 
 def test_the_digest_lists_every_overdue_figure_grouped_by_head_of_service(both: Bot) -> None:

@@ -632,19 +632,33 @@ def test_deadline_in_words(deadline: str, today: str, words: str) -> None:
 
 
 def test_an_overdue_figure_is_nudged_every_two_working_days_until_the_board_date() -> None:
-    # Deadline Tue 14 Apr; Board date of 2025-26 Q4 is Tue 21 Apr (31 Mar + 3 weeks).
+    # Deadline Tue 14 Apr; Board date of 2025-26 Q4 is Tue 21 Apr (31 Mar + 3 weeks). Nudge
+    # days count back from the Board date: Tue 21, Fri 17, Wed 15 Apr.
     found = timeline(situation(measure(), policy=Policy()), "2026-04-14", "2026-05-31")
     assert [r for r in found if r[1] == "overdue"] == [
-        ("2026-04-16", "overdue", "Q8", "2025-26 Q4", COLLECTOR),
-        ("2026-04-20", "overdue", "Q8", "2025-26 Q4", COLLECTOR),
+        ("2026-04-15", "overdue", "Q8", "2025-26 Q4", COLLECTOR),
+        ("2026-04-17", "overdue", "Q8", "2025-26 Q4", COLLECTOR),
+        ("2026-04-21", "overdue", "Q8", "2025-26 Q4", COLLECTOR),
     ]
     keys = [
         r.key
-        for day in ("2026-04-16", "2026-04-20")
+        for day in ("2026-04-15", "2026-04-17")
         for r in plan(situation(measure(), policy=Policy()), at(d(day))).reminders
         if r.kind is Kind.OVERDUE
     ]
-    assert keys == [f"overdue-2|Q8|2025-26 Q4|{COLLECTOR}", f"overdue-4|Q8|2025-26 Q4|{COLLECTOR}"]
+    assert keys == [f"overdue-1|Q8|2025-26 Q4|{COLLECTOR}", f"overdue-3|Q8|2025-26 Q4|{COLLECTOR}"]
+
+
+def test_one_collectors_figures_with_different_deadlines_are_nudged_on_the_same_days() -> None:
+    """Seen walking the sandbox: figures due Tue 7 Jul and Fri 10 Jul were each nudged every 2
+    working days from their own deadline, so their collector heard every working day."""
+    early = measure("E1", lag=5)  # 2026-27 Q1: due Tue 07 Jul
+    late = measure("L1", lag=8)  # due Fri 10 Jul
+    found = timeline(situation(early, late, policy=Policy()), "2026-07-01", "2026-08-31")
+    days = {ref: [r[0] for r in found if r[1] == "overdue" and r[2] == ref] for ref in ("E1", "L1")}
+    # 2026-27 Q1's Board date is Tue 21 Jul; every 2 working days back from it.
+    assert days["E1"] == ["2026-07-09", "2026-07-13", "2026-07-15", "2026-07-17", "2026-07-21"]
+    assert days["L1"] == ["2026-07-13", "2026-07-15", "2026-07-17", "2026-07-21"]
 
 
 def test_nudges_follow_the_registers_setting_and_stop_once_submitted() -> None:
@@ -671,14 +685,14 @@ def test_nudges_follow_the_registers_setting_and_stop_once_submitted() -> None:
 
 def test_a_monthly_figure_is_nudged_until_its_quarters_board_date() -> None:
     # April 2026: deadline Wed 13 May (8 working days, the early May bank holiday skipped);
-    # every 10 working days (the spring bank holiday skipped) while on or before 2026-27 Q1's
-    # Board date, Tue 21 Jul: the next would be Thu 23 Jul.
+    # every 10 working days (the spring bank holiday skipped), counted back from 2026-27 Q1's
+    # Board date, Tue 21 Jul, which is the last.
     monthly = measure("M1", Interval.MONTHLY)
     found = timeline(
         situation(monthly, policy=Policy(overdue_every=10)), "2026-05-01", "2026-08-31"
     )
     april = [r[0] for r in found if r[1] == "overdue" and r[3] == "2026-04"]
-    assert april == ["2026-05-28", "2026-06-11", "2026-06-25", "2026-07-09"]
+    assert april == ["2026-05-26", "2026-06-09", "2026-06-23", "2026-07-07", "2026-07-21"]
 
 
 def test_a_nudge_goes_to_the_cover_while_the_collector_is_away() -> None:

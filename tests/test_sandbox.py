@@ -383,9 +383,12 @@ def test_every_jump_stops_at_the_next_event_of_any_kind_and_runs_all_on_the_way(
     assert "reminders to Jane Doe and Sam Lee" in said["2026-07-07T09:00"]
     assert "the missing-data digest to Priya Shah" in said["2026-07-08T09:00"]
     assert "escalations to" in said["2026-07-13T09:00"]
-    # Overdue nudges (issue 13) go every 2 working days after a deadline, the draft too.
-    assert said["2026-07-16T09:00"].endswith("the 2026-27 Q1 summary draft to Priya Shah")
-    assert "overdue nudges to " in said["2026-07-16T09:00"]
+    # Overdue nudges (issue 13) go every 2 working days counted back from the Board date, so
+    # each collector hears about all their late figures on the same days; the draft goes alone.
+    assert said["2026-07-16T09:00"] == "the 2026-27 Q1 summary draft to Priya Shah"
+    for nudged in ("2026-07-13T09:00", "2026-07-15T09:00", "2026-07-17T09:00"):
+        assert "overdue nudges to " in said[nudged], nudged
+    assert "2026-07-14T09:00" not in said or "overdue nudges" not in said["2026-07-14T09:00"]
     assert "the 2026-27 Q1 summary posted to #performance" in said["2026-07-21T09:00"]
     assert "Sent on the way" in board["message"]
 
@@ -697,17 +700,19 @@ def test_a_jump_in_the_browser_says_what_ran_and_each_message_keeps_its_time(
             expect(ran).to_contain_text("It is now Tue 21 Jul 2026, 09:00")
             steps = ran.locator("li")
             expect(steps.first).to_contain_text("Mon 06 Jul 09:00 — reminders to Ben Clarke")
-            # Overdue nudges may share a moment with the draft and the post: each moment is one
-            # line, listing everything sent then.
+            # Overdue nudges may share a moment with the post: each moment is one line, listing
+            # everything sent then.
             thursday = steps.filter(has_text="Thu 16 Jul 09:00 —")
             expect(thursday).to_contain_text("the 2026-27 Q1 summary draft to Priya Shah")
             expect(steps.last).to_contain_text("Tue 21 Jul 09:00 —")
+            expect(steps.last).to_contain_text("overdue nudges to ")
             expect(steps.last).to_contain_text("the 2026-27 Q1 summary posted to #performance")
             expect(page.locator("#clock")).to_have_text("Tue 21 Jul 2026, 09:00")
 
             dividers = pane.locator(".day-divider")
-            # Sam's last message before the Board date: an overdue nudge (every 2 working days).
-            expect(dividers.last).to_have_text("Monday 20 Jul 2026", timeout=timeout)
+            # Sam's last message: an overdue nudge on the Board date, the last of them (every 2
+            # working days, counted back from it).
+            expect(dividers.last).to_have_text("Tuesday 21 Jul 2026", timeout=timeout)
             days = dividers.all_inner_texts()
             assert days[0] == "Friday 03 Jul 2026"
             assert {"Tuesday 07 Jul 2026", "Thursday 09 Jul 2026", "Tuesday 14 Jul 2026"} <= set(
