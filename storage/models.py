@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.types import ExactDecimal, UTCDateTime
@@ -174,6 +174,7 @@ class PeriodValue(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("measure_id", "period", name="uq_period_value_measure_period"),
         Index("ix_period_value_period", "period"),
+        Index("ix_period_value_state", "state"),  # the review queue: figures still submitted
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -191,6 +192,7 @@ class Submission(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("measure_id", "period", "version", name="uq_submission_version"),
+        Index("ix_submission_submitted_by", "submitted_by"),  # a person's recent decisions
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -213,6 +215,9 @@ class Submission(SQLModel, table=True):
 class Review(SQLModel, table=True):
     """The one decision on a submission version; the unique key makes it exactly one."""
 
+    # a person's latest decisions (the App Home), newest first, without reading every review
+    __table_args__ = (Index("ix_review_decided_by_at", "decided_by", "decided_at"),)
+
     id: int | None = Field(default=None, primary_key=True)
     submission_id: int = Field(foreign_key="submission.id", unique=True)
     decision: str = Field(max_length=10)  # approved | rejected
@@ -229,7 +234,7 @@ class Leave(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", index=True)
     starts: date
     ends: date
-    cover_id: int | None = Field(default=None, foreign_key="person.id")
+    cover_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     created_at: datetime = _when()
     ended_at: datetime | None = _when(nullable=True)
 
@@ -240,7 +245,18 @@ class OutboxItem(SQLModel, table=True):
     transaction. One row per key (for reminders: measure, period, kind and recipient)."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_due", "status", "urgent", "due_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_due", "status", "urgent", "due_at"),
+        # Only the rows still to send (sent and dropped ones stay, and outnumber them): the
+        # claim's "LIMIT 1"/"LIMIT 100" cannot be planned as a scan over years of sent rows.
+        Index(
+            "ix_outbox_open",
+            "urgent",
+            "due_at",
+            postgresql_where=text("status IN ('pending', 'sending')"),
+            sqlite_where=text("status IN ('pending', 'sending')"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200, unique=True)

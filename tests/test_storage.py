@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, event, inspect, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlmodel import SQLModel, select
 
@@ -146,3 +148,67 @@ def test_postgresql_urls_use_psycopg_3() -> None:
     engine = make_engine("postgresql://postgres@127.0.0.1:5432/test")
     assert engine.dialect.driver == "psycopg"
     engine.dispose()
+
+
+def _plans(engine: Engine, run: Callable[[], object]) -> list[str]:
+    """EXPLAIN of every SELECT `run` sends (PostgreSQL: with sequential scans discouraged, so
+    the plan shows whether an index can serve the query at all, whatever the table's size)."""
+    sent: list[tuple[str, Any]] = []
+
+    def on_execute(_c: Any, _cur: Any, statement: str, parameters: Any, *_rest: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            sent.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        run()
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+    postgres = engine.dialect.name == "postgresql"
+    plans = []
+    with engine.connect() as connection:
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        if postgres:
+            cursor.execute("SET enable_seqscan = off")
+        for statement, parameters in sent:
+            cursor.execute(
+                ("EXPLAIN " if postgres else "EXPLAIN QUERY PLAN ") + statement, parameters
+            )
+            plans.append("\n".join(str(row[0 if postgres else 3]) for row in cursor.fetchall()))
+    return plans
+
+
+def test_the_app_homes_and_the_outbox_claims_queries_read_indexes(engine: Engine) -> None:
+    """Migration 0014: a person's recent decisions, the review queue, the leave they cover and
+    the outbox rows still to send are found through indexes, not by reading every review,
+    period value or sent message (EXPLAIN on this database)."""
+    from storage import outbox_store
+    from storage import workflow_store as store
+
+    with write_session(engine) as session:
+        session.add(Person(email="ann@example.gov.uk", name="Ann"))
+    now = datetime(2026, 5, 1, 9, tzinfo=UTC)
+
+    def home() -> None:
+        with read_session(engine) as session:
+            store.recent_decisions(session, "ann@example.gov.uk")
+            store.review_queue(session, "ann@example.gov.uk", now.date())
+
+    def claim() -> None:
+        with write_session(engine) as session:
+            outbox_store.anything_due(session, now=now, urgent_only=True)
+            outbox_store.claim(session, now=now, worker="w", urgent_only=True)
+
+    plans = "\n".join(_plans(engine, home) + _plans(engine, claim))
+    for index in (
+        "ix_review_decided_by_at",
+        "ix_submission_submitted_by",
+        "ix_period_value_state",
+        "ix_leave_cover_id",
+    ):
+        assert index in plans, plans
+    # SQLite, never ANALYZEd, takes the (status, urgent, due_at) index for each arm of the OR;
+    # PostgreSQL the partial index of the rows still to send
+    assert "ix_outbox_open" in plans or "ix_outbox_status_due" in plans, plans
+    for table in ("review", "submission", "period_value", "leave", "outbox"):
+        assert f"SCAN {table}\n" not in plans + "\n" and f"Seq Scan on {table} " not in plans
