@@ -33,6 +33,14 @@ class Owed:
 
 
 @dataclass(frozen=True)
+class Late:
+    """A figure overdue in a Head of Service's service, from someone else."""
+
+    owed: Owed
+    collector: str  # by name
+
+
+@dataclass(frozen=True)
 class Inbox:
     known: bool
     name: str | None
@@ -41,6 +49,9 @@ class Inbox:
     decisions: list[SubmissionView]
     # each review's recent figures and any unusual change, by submission id (issue 13)
     contexts: dict[int, trend.Context] = field(default_factory=dict)
+    # None: not a Head of Service; else what is overdue in their service from others, which
+    # they are escalated once and would otherwise have to remember (seen walking the sandbox)
+    late: list[Late] | None = None
 
 
 def _recent_periods(measure: MeasureInfo, today: date) -> list[Period]:
@@ -66,13 +77,20 @@ def inbox(engine: Engine, council: CouncilInfo, *, email: str, today: date) -> I
             if m.collector == email
             or (m.collector in away and active_cover_for_collector(m, away, today) == email)
         ]
-        wanted = {m.ref: _recent_periods(m, today) for m in mine}
+        mine_refs = {m.ref for m in mine}
+        led = [
+            m
+            for m in measures.values()
+            if m.head_of_service == email and m.collector != email and m.ref not in mine_refs
+        ]
+        wanted = {m.ref: _recent_periods(m, today) for m in [*mine, *led]}
         states = store.recorded_states(
             session, wanted, {p.label for periods in wanted.values() for p in periods}
         )
         calendar = council.calendar
-        due: list[Owed] = []
-        for measure in mine:
+
+        def owed(measure: MeasureInfo) -> list[Owed]:
+            found: list[Owed] = []
             for period in wanted[measure.ref]:
                 deadline = calendar.deadline(period, measure.reporting_lag)
                 state = period_state(
@@ -82,8 +100,24 @@ def inbox(engine: Engine, council: CouncilInfo, *, email: str, today: date) -> I
                     today=today,
                 )
                 if state in OWED:
-                    due.append(Owed(measure, period, deadline, state))
-        due.sort(key=lambda item: (item.deadline, item.measure.ref))
+                    found.append(Owed(measure, period, deadline, state))
+            return found
+
+        due = sorted(
+            (item for measure in mine for item in owed(measure)),
+            key=lambda item: (item.deadline, item.measure.ref),
+        )
+        late: list[Late] | None = None
+        if any(m.head_of_service == email for m in measures.values()):
+            overdue = sorted(
+                (item for measure in led for item in owed(measure) if item.state is State.OVERDUE),
+                key=lambda item: (item.deadline, item.measure.ref),
+            )
+            named = queries.names(session, {item.measure.collector or "" for item in overdue})
+            late = [
+                Late(item, named.get(item.measure.collector or "", "no collector named"))
+                for item in overdue
+            ]
         queue = store.review_queue(session, email, today)
         recent = store.recent_decisions(session, email)
         shown = {view.id: view for view in store.views(session, [*queue, *recent], council)}
@@ -111,4 +145,4 @@ def inbox(engine: Engine, council: CouncilInfo, *, email: str, today: date) -> I
             )
             for view in in_full
         }
-    return Inbox(True, person.name, due, reviews, decisions, contexts)
+    return Inbox(True, person.name, due, reviews, decisions, contexts, late)

@@ -25,6 +25,7 @@ from tests.test_slack_support import (
     BEN,
     CHRIS,
     HOS,
+    HOS_CORPORATE,
     JANE,
     LATEST,
     POLICY,
@@ -201,6 +202,30 @@ def test_an_overdue_line_says_overdue_once(reader: Bot) -> None:
     ]
     assert lines and all(line.count("overdue") <= 1 for line in lines), lines
     assert any("*overdue*" in line for line in lines)
+
+
+def test_a_head_of_service_sees_what_is_overdue_in_their_service(reader: Bot) -> None:
+    """Seen walking the sandbox: a Head of Service, escalated to once, found `/pmf due` saying
+    "Nothing to submit. Nothing to review." while their service's figures were overdue. At Thu
+    8 Oct 2026 Ben Clarke's TC1.1 (due Wed 7 Oct) is overdue in Martin Hughes's service."""
+    due = command(reader, HOS_CORPORATE, "due")
+    shown = text_of(due["blocks"])
+    assert "*Overdue in your service*" in shown
+    assert (
+        "`TC1.1` Council tax collected in year — *2026-27 Q2* from Ben Clarke, due Wed 07 Oct 2026"
+        in shown
+    )
+    assert "overdue in your service" in due["text"]
+    assert "@" not in shown.split("*Overdue in your service*", 1)[1]  # by name, not e-mail
+    # Someone who is no Head of Service sees no such section.
+    assert "Overdue in your service" not in text_of(command(reader, BEN, "due")["blocks"])
+    helen = text_of(command(reader, HOS, "due")["blocks"])
+    assert "*Overdue in your service*" in helen
+    # Older months are listed too, as /pmf due and the digest list them.
+    assert (
+        "`SE2.1` Fly-tipping incidents removed within two working days — *2026-04* from Sam Lee"
+        in helen
+    )
 
 
 def test_refusals_name_people_never_their_e_mail(reader: Bot) -> None:

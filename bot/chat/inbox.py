@@ -26,7 +26,7 @@ from bot.chat.model import (
     text,
 )
 from bot.chat.words import badge, day, when
-from bot.inbox import Inbox, Owed
+from bot.inbox import Inbox, Late, Owed
 from bot.submissions import SubmissionView
 from bot.trend import Context
 from bot.workflow import State
@@ -101,6 +101,40 @@ def review_parts(view: SubmissionView, found: Context | None) -> list[Block]:
     return parts
 
 
+def _late_parts(late: Sequence[Late] | None, limit: int) -> list[Block]:
+    """For a Head of Service: what is overdue in their service from others, and from whom."""
+    if late is None:
+        return []
+    parts: list[Block] = [Para(text(Strong("Overdue in your service")))]
+    if not late:
+        parts.append(Note(text("Nothing overdue in your service.")))
+    lines = [
+        text(
+            Icon.OVERDUE,
+            " ",
+            Code(item.owed.measure.ref),
+            f" {clip(item.owed.measure.title, 100)} — ",
+            Strong(str(item.owed.period)),
+            f" from {item.collector}, due {day(item.owed.deadline)}",
+        )
+        for item in late[:limit]
+    ]
+    if lines:
+        parts.append(Para(text(*(text(line, "\n") for line in lines[:-1]), lines[-1])))
+    if len(late) > limit:
+        parts.append(Note(text(f"…and {len(late) - limit} more.")))
+    if late:
+        parts.append(
+            Note(
+                text(
+                    "Their collectors are nudged every few working days until the Board date; "
+                    "you were told once, the day after each deadline."
+                )
+            )
+        )
+    return parts
+
+
 def due_parts(
     due: Sequence[Owed],
     reviews: Sequence[SubmissionView],
@@ -108,6 +142,7 @@ def due_parts(
     limit: int = 20,
     contexts: Mapping[int, Context] | None = None,
     reviews_shown: int = 5,
+    late: Sequence[Late] | None = None,
 ) -> list[Block]:
     parts: list[Block] = [Para(text(Strong("Due from you")))]
     if not due:
@@ -131,16 +166,17 @@ def due_parts(
                 )
             )
         )
-    return parts
+    return parts + _late_parts(late, limit)
 
 
 def due_message(box: Inbox, *, max_parts: int = 50) -> Message:
     # Each review's Approve and Reject come after its overview and actions, so cutting the
     # message to Slack's block limit never leaves buttons without what they decide on.
-    shown = due_parts(box.due, box.reviews, limit=15, contexts=box.contexts, reviews_shown=4)[
-        :max_parts
-    ]
-    return Message(f"{len(box.due)} due from you, {len(box.reviews)} to review", tuple(shown))
+    shown = due_parts(
+        box.due, box.reviews, limit=15, contexts=box.contexts, reviews_shown=4, late=box.late
+    )[:max_parts]
+    late = f", {len(box.late)} overdue in your service" if box.late else ""
+    return Message(f"{len(box.due)} due from you, {len(box.reviews)} to review{late}", tuple(shown))
 
 
 def home_page(box: Inbox | None, zone: ZoneInfo) -> Message:
@@ -150,7 +186,9 @@ def home_page(box: Inbox | None, zone: ZoneInfo) -> Message:
         parts.append(Para(NOT_IN_REGISTER_HOME))
     else:
         parts.append(Note(text(f"Hello {box.name}. This page refreshes whenever you open it.")))
-        parts += due_parts(box.due, box.reviews, limit=10, contexts=box.contexts, reviews_shown=8)
+        parts += due_parts(
+            box.due, box.reviews, limit=10, contexts=box.contexts, reviews_shown=8, late=box.late
+        )
         parts.append(Divider())
         parts.append(Para(text(Strong("Recent decisions"))))
         if not box.decisions:
