@@ -138,16 +138,33 @@ class Period:
 
     # -- what the period covers ---------------------------------------------------------------
 
+    # start, end and label are asked for hundreds of thousands of times in a big import, of a
+    # few hundred distinct periods: each is worked out once per process (a period is immutable)
+
     @property
     def start(self) -> date:
-        return _add_months(date(self.fy, 4, 1), (self.index - 1) * _MONTHS[self.kind])
+        found = _STARTS.get(self)
+        if found is None:
+            found = _STARTS[self] = _add_months(
+                date(self.fy, 4, 1), (self.index - 1) * _MONTHS[self.kind]
+            )
+        return found
 
     @property
     def end(self) -> date:
-        return _add_months(self.start, _MONTHS[self.kind]) - timedelta(days=1)
+        found = _ENDS.get(self)
+        if found is None:
+            found = _ENDS[self] = _add_months(self.start, _MONTHS[self.kind]) - timedelta(days=1)
+        return found
 
     @property
     def label(self) -> str:
+        found = _LABELS.get(self)
+        if found is None:
+            found = _LABELS[self] = self._label()
+        return found
+
+    def _label(self) -> str:
         if self.kind is PeriodKind.YEAR:
             return fy_label(self.fy)
         if self.kind is PeriodKind.MONTH:
@@ -275,6 +292,11 @@ def _fy_from(match: re.Match[str], raw: str, *, bare: bool = False) -> int:
             f"as in {fy_label(start)}"
         )
     return start
+
+
+_STARTS: dict[Period, date] = {}
+_ENDS: dict[Period, date] = {}
+_LABELS: dict[Period, str] = {}
 
 
 def _add_months(day: date, months: int) -> date:

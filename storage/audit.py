@@ -33,10 +33,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, RowMapping, insert
+from sqlalchemy import Connection, Engine, RowMapping
 from sqlmodel import Session, col, select
 
 from bot.safe_text import csv_cell
+from storage import bulk
 from storage.engine import AUDIT_KEYS_OPTION, is_postgres, read_session
 from storage.models import AuditEvent, AuditHead
 
@@ -109,8 +110,16 @@ def keys_of(bind: Engine | Connection | Any) -> AuditKeys:
     return keys if isinstance(keys, AuditKeys) else NO_KEYS
 
 
+_PLAIN = frozenset({str, int, bool, float, type(None)})
+
+
 def jsonable(value: Any) -> Any:
     """Plain JSON for before/after snapshots: Decimals as exact strings, dates as ISO text."""
+    kind = type(value)
+    if kind in _PLAIN:  # the common case first: bulk imports call this for every field
+        return value
+    if kind is dict:
+        return {str(key): jsonable(item) for key, item in value.items()}
     if isinstance(value, Decimal):
         return format(value.normalize(), "f") if value else "0"
     if isinstance(value, datetime | date):
@@ -224,7 +233,7 @@ def record_many(
         }
         row["hash"] = previous = _digest(row, keys.current)
         rows.append(row)
-    session.execute(insert(AuditEvent), rows)
+    bulk.insert_rows(session, AuditEvent, rows)
     head.seq, head.hash = seq, previous
     session.add(head)
     session.flush()

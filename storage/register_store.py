@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from bot.actuals import Actual
 from bot.register import MeasureSpec, RegisterSpec
 from bot.workflow import State
-from storage import audit
+from storage import audit, bulk
 from storage.engine import is_postgres
 from storage.models import (
     Aim,
@@ -638,9 +638,10 @@ def store_actuals(
     submission_ids = _allocate_ids(session, "submission", len(new_submissions))
     for sid, values in zip(submission_ids, new_submissions, strict=True):
         values["id"] = sid
-    session.execute(insert(Submission), new_submissions)
-    session.execute(
-        insert(Review),
+    bulk.insert_rows(session, Submission, new_submissions)
+    bulk.insert_rows(
+        session,
+        Review,
         [
             {
                 "submission_id": sid,
@@ -711,8 +712,7 @@ def store_actuals(
                     "after": after,
                 }
             )
-    if inserts:
-        session.execute(insert(PeriodValue), inserts)
+    bulk.insert_rows(session, PeriodValue, inserts)
     audit.record_many(session, actor=actor, at=at, events=events)
     _log_actuals(session, actor, at, source, report)
     return report
