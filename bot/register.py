@@ -29,6 +29,7 @@ from pydantic import (
 )
 
 from bot.calendar import DEFAULT_PERFORMANCE_BOARD_WEEKS, DEFAULT_REPORTING_LAG, Region
+from bot.chat import channels
 from bot.errors import InputRejected, LocatedError
 from bot.periods import Interval, Period, PeriodError
 from bot.ragg import DEFAULT_TOLERANCE, Polarity, Target
@@ -376,9 +377,18 @@ class LeadershipSpec(Spec):
     approvers: Annotated[list[Email], BeforeValidator(_list)] = Field(default_factory=list)
 
 
+def _channel(value: Any) -> str:
+    return channels.address(_text(value))
+
+
+Channel = Annotated[str, BeforeValidator(_channel)]
+
+
 class ChannelsSpec(Spec):
-    all: OptionalText = None
-    priorities: dict[Code, Text] = Field(default_factory=dict)
+    """Where summaries go (bot.chat.channels): a Slack or a Teams channel each."""
+
+    all: Annotated[str | None, BeforeValidator(_optional(_channel))] = None
+    priorities: dict[Code, Channel] = Field(default_factory=dict)
 
 
 class RegisterSpec(Spec):

@@ -58,6 +58,30 @@ class TeamsClientSimulator:
         ]
         return self.post(self.activity(user, "conversationUpdate", membersAdded=added))
 
+    def add_to_team(
+        self, user: TeamsUser, *, team: str, general: str, name: str = "General"
+    ) -> httpx.Response:
+        """`user` adds the app to a team: Teams sends one `conversationUpdate` from the team's
+        General channel (its id is the team's), whatever the team's other channels."""
+        activity = self.activity(
+            user,
+            "conversationUpdate",
+            membersAdded=[{"id": f"28:{self.teams.app_id}"}],
+            channelData={
+                "tenant": {"id": self.teams.tenant_id},
+                "team": {"id": team, "name": name},
+                "channel": {"id": general, "name": name},
+                "eventType": "teamMemberAdded",
+            },
+        )
+        activity["conversation"] = {
+            "id": general,
+            "conversationType": "channel",
+            "isGroup": True,
+            "tenantId": self.teams.tenant_id,
+        }
+        return self.post(activity)
+
     def say(self, user: TeamsUser, words: str) -> httpx.Response:
         return self.post(self.activity(user, "message", text=words))
 

@@ -12,7 +12,6 @@ A direct-message channel, once opened, is kept on the person's row, so `conversa
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from slack_sdk import WebClient
@@ -20,6 +19,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from bot.chat.channels import SLACK_CHANNEL
 from bot.chat.model import Message
 from bot.delivery import DeliveryError
 from bot.outbox import Ref
@@ -32,7 +32,6 @@ log = logging.getLogger(__name__)
 
 SURFACE = "slack"
 METADATA_TYPE = "pmf_message"
-SLACK_CHANNEL = re.compile(r"^(#[\w.-]+|[CGD][A-Z0-9]{2,})$")
 HISTORY_LIMIT = 100
 
 

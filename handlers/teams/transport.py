@@ -4,8 +4,9 @@ A person is reached in their personal chat with the bot, from the conversation r
 stored when they installed the app or wrote to it; with no such chat but a known Teams id, one
 is created (`POST /v3/conversations`, which needs the app installed for them). Someone Teams
 cannot reach is "not found", so the delivery loop keeps the row and the admins' digest names
-them. Cards are rewritten with `PUT …/activities/{id}`; channel summaries go to the channel's
-stored conversation, with the chart as an inline image in a reply.
+them. Cards are rewritten with `PUT …/activities/{id}`. Summaries go to the register's Teams
+channels (`19:…@thread.tacv2`, bot.chat.channels) as new posts, the exception reports and the
+chart (an inline image) as replies in the post's thread.
 
 The Bot Connector cannot read a conversation back, so `find` cannot look for a message a
 timeout may have delivered: it answers "not there", and such a message may arrive twice.
@@ -14,11 +15,12 @@ timeout may have delivered: it answers "not there", and such a message may arriv
 from __future__ import annotations
 
 import base64
+import io
 import logging
-import re
 
 from sqlalchemy import Engine
 
+from bot.chat.channels import TEAMS_CHANNEL
 from bot.chat.model import Message
 from bot.delivery import NOT_REACHABLE, DeliveryError
 from bot.outbox import Ref
@@ -27,8 +29,6 @@ from handlers.teams.connector import Connector
 from handlers.teams.people import SURFACE, TeamsPeople
 
 log = logging.getLogger(__name__)
-
-TEAMS_CHANNEL = re.compile(r"^19:[^\s/]+@thread\.[a-z0-9]+$")
 
 
 class TeamsTransport:
@@ -73,10 +73,18 @@ class TeamsTransport:
         return service_url, conversation
 
     def _service(self, conversation: str) -> str:
+        """The service URL for a conversation: the one stored with it; for a channel never
+        heard from (a team's other channels send nothing when the app is added), the
+        council's own — Teams gives one service URL per tenant and region."""
         base = conversation.split(";", 1)[0]
         service_url = self.people.service_url_of(base)
+        if service_url is None and TEAMS_CHANNEL.match(base):
+            known = self.people.any_service()
+            service_url = known[0] if known else None
         if service_url is None:
-            raise DeliveryError(f"no Teams conversation {base} is stored")
+            raise DeliveryError(
+                f"no Teams conversation {base} is stored: add the app to that channel's team"
+            )
         return service_url
 
     # -- the Transport -----------------------------------------------------------------------
@@ -110,6 +118,7 @@ class TeamsTransport:
         return Ref(SURFACE, ref.channel, sent)
 
     def upload_chart(self, ref: Ref, png: bytes, *, name: str, title: str, alt: str) -> None:
+        png = fit_picture(png)
         picture = {
             "type": "message",
             "summary": title,
@@ -126,3 +135,28 @@ class TeamsTransport:
 
     def owns(self, channel: str) -> bool:
         return bool(TEAMS_CHANNEL.match(channel.strip()))
+
+
+MAX_PICTURE_SIDE = 1024  # Teams shows inline images up to 1024×1024 pixels …
+MAX_PICTURE_BYTES = 1024 * 1024  # … and 1 MB
+
+
+def fit_picture(png: bytes) -> bytes:
+    """The PNG as Teams accepts it inline: scaled down (never up) to fit 1024×1024, and
+    smaller still, in steps, until it is under 1 MB."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as picture:
+        width, height = picture.size
+        scale = min(1.0, MAX_PICTURE_SIDE / max(width, height))
+        if scale == 1.0 and len(png) <= MAX_PICTURE_BYTES:
+            return png
+        picture.load()
+        source = picture.copy()
+    while True:
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        out = io.BytesIO()
+        source.resize(size, Image.Resampling.LANCZOS).save(out, format="PNG", optimize=True)
+        if out.tell() <= MAX_PICTURE_BYTES or scale < 0.1:
+            return out.getvalue()
+        scale *= 0.8
