@@ -336,9 +336,19 @@ class Sandbox:
             add(m.cover, "cover", m.ref)
             add(m.reviewer, "reviewer", m.ref)
             add(m.head_of_service, "head of service", m.ref)
+        chain = services.council_info(engine).chain
         for person in people:
             uid = self.slack.add_user(person.email, person.name)
             described = _describe_roles(roles.get(person.email, []), person.is_admin)
+            if chain is not None:  # who approves the quarter's report after the Heads of Service
+                steps = [
+                    f"Executive Director: approves the report for the {d.name} directorate"
+                    for d in chain.directorates
+                    if d.executive_director == person.email
+                ]
+                if person.email in chain.leadership:
+                    steps.append("Leadership Team: approves the report for committee")
+                described = [r for r in described if r != "in the register"] + steps or described
             self.people[uid] = {
                 "id": uid,
                 "name": person.name,

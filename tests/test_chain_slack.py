@@ -92,6 +92,7 @@ def approve_in_place(bot: Bot, email: str, card: dict[str, Any], by: str) -> str
     )
     now = card_now(bot, email, card)
     assert buttons(now) == {}
+    assert "ready for your approval" not in text_of(now["blocks"])  # it no longer asks
     assert f"approved by {by}" in now["text"]
     return text_of(now["blocks"])
 

@@ -453,11 +453,16 @@ def test_a_whole_quarter_in_every_role_in_the_browser() -> None:
 
             # -- the chain: Executive Directors, then the Leadership Team ----------------------
             be("Alex Morgan")
-            place = pane.locator(".msg", has_text="ready for your approval").last
+            expect(page.locator("#roles")).to_contain_text(
+                "Executive Director: approves the report for the Place directorate"
+            )
+            place = pane.locator(".msg", has_text="performance report — Place directorate").last
+            expect(place).to_contain_text("is ready for your approval")
             expect(place).to_contain_text(f"{QUARTER} performance report — Place directorate")
             expect(place).to_contain_text("Thu 30 Jul 2026 (the agenda deadline)")
             place.get_by_role("button", name="Approve").click()
             expect(place).to_contain_text("Approved by Alex Morgan")
+            expect(place).not_to_contain_text("ready for your approval")
             expect(place).to_contain_text("Draft — awaiting Executive Directors' approval")
             expect(
                 place.get_by_role("button", name=re.compile("^(Approve|Refuse)$"))
@@ -466,7 +471,7 @@ def test_a_whole_quarter_in_every_role_in_the_browser() -> None:
             shot("07-executive-director-approved-in-place")
 
             be("Rachel Adams")
-            resources = pane.locator(".msg", has_text="ready for your approval").last
+            resources = pane.locator(".msg", has_text="is ready for your approval").last
             resources.get_by_role("button", name="Refuse").click()
             why = "TC2.1 needs its long-term sickness cases split out before committee."
             dialog.get_by_label("Why is it refused?").fill(why)
@@ -488,7 +493,8 @@ def test_a_whole_quarter_in_every_role_in_the_browser() -> None:
             )
 
             be("Olivia Bennett")
-            leadership = pane.locator(".msg", has_text="ready for your approval").last
+            expect(page.locator("#roles")).to_contain_text("Leadership Team: approves the report")
+            leadership = pane.locator(".msg", has_text="performance report — Leadership Team").last
             expect(leadership).to_contain_text(f"{QUARTER} performance report — Leadership Team")
             expect(leadership).to_contain_text("every Executive Director has approved it")
             leadership.get_by_role("button", name="Approve").click()

@@ -105,7 +105,9 @@ def approval_card(
         Heading(f"{quarter} performance report — {step.title}"),
         Para(
             text(
-                f"The {quarter} report for {whom} is ready for your approval: {before}. "
+                f"The {quarter} report for {whom}: {before}."
+                if step.approved  # decided: the card no longer asks
+                else f"The {quarter} report for {whom} is ready for your approval: {before}. "
                 "Approve it for committee, or refuse it with a reason so it can be put right."
             )
         ),
