@@ -190,6 +190,10 @@ def test_an_escalation_and_the_digest_say_what_is_missing(reminded: Bot) -> None
     assert "was due *1 working day ago — Wed 07 Oct* and has not been submitted" in shown
     assert "Data collector: Ben Clarke" in shown
     assert "Head of Service" in shown
+    # TC1.1 is year to date: its last value (a year's total) and this quarter's target say so.
+    facts = [field["text"] for field in escalation["blocks"][1]["fields"]]
+    assert facts[0].startswith("*Last value (year to date)*\n")
+    assert facts[1].startswith("*Target (year to date)*\n")
     [digest] = [m for m in reminded.dms(POLICY) if key_of(m).startswith("digest|2026-10-08|")]
     # Every figure overdue, older months too (issue 13), grouped by Head of Service.
     assert digest["text"] == "Missing-data digest: 36 overdue"

@@ -61,13 +61,17 @@ def reminder_message(content: ReminderContent, name_of: NameOf) -> Message:
         else []
     )
     last = content.last_value
+    # A year-to-date figure's last value (often a year's total) and this period's target (a
+    # part of the year's) are not like for like: say so (seen walking the sandbox: "Last value
+    # 2025-26 Q4: 97.7%, Target 24.4%" for council tax collected in year).
+    ytd = " (year to date)" if measure.rule.cumulative else ""
     facts = Facts(
         (
             (
-                "Last value",
+                f"Last value{ytd}",
                 text(f"{last[0]}: {measure.format_value(last[1])}" if last else "none yet"),
             ),
-            ("Target", text(measure.format_target(content.target))),
+            (f"Target{ytd}", text(measure.format_target(content.target))),
         )
     )
     if content.kind is Kind.ESCALATION:
