@@ -395,6 +395,12 @@ def test_a_whole_quarter_in_every_role_in_the_browser() -> None:
             expect(nudges.last.get_by_role("button", name="Submit")).to_be_visible()
             shot("04-collector-overdue-nudges")
 
+            be("Sam Lee")  # Jane's booked leave started on Mon 13 Jul: Sam was told, and covers
+            expect(pane).to_contain_text(
+                "Jane Doe is away from today until Fri 17 Jul 2026, and you are covering"
+            )
+            expect(pane).to_contain_text("You are covering for Jane Doe while they are away.")
+
             be("Martin Hughes")
             escalation = pane.locator(".msg", has_text="TC1.1 Council tax collected").first
             expect(escalation).to_contain_text("Data collector: Ben Clarke")
