@@ -4,6 +4,7 @@ the App Home. Every reply must be ephemeral (checked by `command`)."""
 from __future__ import annotations
 
 import html
+import re
 
 import pytest
 
@@ -114,6 +115,17 @@ def test_status_of_the_whole_council_by_default_and_for_a_period(reader: Bot) ->
     se22 = latest.split("`SE2.2`", 1)[1].split("\\n", 1)[0]
     assert "(no target)" in se22 and "target no target" not in latest
     assert "(target 35.0%)" in latest.split("`SE1.1`", 1)[1].split("\\n", 1)[0]
+
+    # "Latest periods" says why its counts may differ from a summary's, and how to see the
+    # quarter's; that status and the quarter's summary count alike.
+    assert "Each line is its measure's latest period, so the counts can differ" in latest
+    assert "`/pmf status 2026-27 Q2`" in latest
+    quarter = text_of(command(reader, CHRIS, "status 2026-27 Q2")["blocks"])
+    assert "Each line is its measure's latest period" not in quarter
+    summary = text_of(command(reader, CHRIS, "summary 2026-27 Q2")["blocks"])
+    said = re.search(r"Red (\d+) · Amber (\d+) · Green (\d+) · Grey (\d+) · No data (\d+)", quarter)
+    overall = re.findall(r"(Red|Amber|Green|Grey|No data) \*(\d+)\*", summary)[:5]
+    assert said and [int(n) for n in said.groups()] == [int(n) for _, n in overall]
 
     q4 = text_of(command(reader, CHRIS, "status 2025-26 Q4")["blocks"])
     assert "2025-26 Q4" in q4

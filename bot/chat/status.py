@@ -23,6 +23,7 @@ from bot.chat.model import (
     text,
 )
 from bot.chat.words import COMMITTEE_WORDS, arrow, badge, day, figure
+from bot.periods import Period, PeriodKind
 from bot.status import StatusReport, StatusRow
 from bot.text import counts_line, restated_words, state_words
 
@@ -220,11 +221,24 @@ def status_message(report: StatusReport) -> Message:
         "Ask for one aim or priority to see them all, e.g. ", Code(f"/pmf status {example}"), "."
     )
     parts += paragraphs(lines, MAX_PARTS - len(parts) - 1, more)
+    latest: Text = ()
+    if report.requested is None and report.rows:
+        # Seen walking the sandbox: "latest periods" counted an annual measure's last year
+        # beside this quarter's, so its counts differed from /pmf summary's with no word why.
+        quarter = Period.containing(PeriodKind.QUARTER, max(r.period.end for r in report.rows))
+        asked = " ".join(x for x in (report.scope.code, quarter.label) if x)
+        latest = text(
+            " Each line is its measure's latest period, so the counts can differ from a "
+            "quarter's summary; for the quarter as committees see it: ",
+            Code(f"/pmf status {asked}"),
+            ".",
+        )
     parts.append(
         Note(
             text(
                 "Committee view: Amber and Grey count as on target. Only approved figures are "
-                "shown."
+                "shown.",
+                latest,
             )
         )
     )
