@@ -215,7 +215,10 @@ def rebind(
     The account's earlier binding to someone else, if any, is removed in the same change."""
     user_id = user_id.strip()
     if not user_id:
-        raise PeopleProblem("Say which account: --slack-user with the Slack member id (U…).")
+        raise PeopleProblem(
+            "Say which account: --slack-user with the Slack member id (U…), or --teams-user "
+            "with the Teams account id (29:…)."
+        )
     wanted = email.strip().lower()
     actor = by.strip().lower()
     with write_session(engine) as session:

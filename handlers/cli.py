@@ -1123,29 +1123,44 @@ def people_list(
 @people_app.command("rebind")
 def people_rebind(
     email: Annotated[str, typer.Argument(help="The person's e-mail, as the register gives it.")],
-    slack_user: Annotated[
-        str,
-        typer.Option("--slack-user", help="The Slack member id (U…) to link them to."),
-    ],
     by: Annotated[
         str,
         typer.Option("--by", help="Your e-mail: an admin in the register (recorded)."),
     ],
+    slack_user: Annotated[
+        str | None,
+        typer.Option("--slack-user", help="The Slack member id (U…) to link them to."),
+    ] = None,
+    teams_user: Annotated[
+        str | None,
+        typer.Option(
+            "--teams-user",
+            help="The Teams account id (29:…) to link them to, as the admins' notice gives it.",
+        ),
+    ] = None,
 ) -> None:
-    """Link a register person to another chat account (a new Slack account), audited. An
-    account claiming a linked person's e-mail is refused until an admin does this."""
+    """Link a register person to another chat account (a new Slack or Teams account), audited.
+    An account claiming a linked person's e-mail is refused until an admin does this."""
     from bot import people
 
+    if (slack_user is None) == (teams_user is None):
+        fail(
+            "Say which account to link: --slack-user with the Slack member id (U…), or "
+            "--teams-user with the Teams account id (29:…) — one of them."
+        )
+    surface, user_id = ("slack", slack_user) if slack_user is not None else ("teams", teams_user)
+    assert user_id is not None
     settings = _settings()
     engine = _engine(settings)
     try:
         done = people.rebind(
-            engine, email=email, surface="slack", user_id=slack_user, by=by, now=_now(settings)
+            engine, email=email, surface=surface, user_id=user_id, by=by, now=_now(settings)
         )
     except people.PeopleProblem as error:
         fail(str(error))
     was = f" (was {done.before})" if done.before else ""
-    typer.echo(f"{done.name} is now linked to Slack account {done.user_id}{was}.")
+    where = people.SURFACE_NAMES[surface]
+    typer.echo(f"{done.name} is now linked to {where} account {done.user_id}{was}.")
     if done.taken_from:
         typer.echo(f"That account was linked to {done.taken_from}; that link is removed.")
     typer.echo("Recorded in the audit trail.")

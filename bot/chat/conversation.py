@@ -101,6 +101,7 @@ class Someone:
     name: str | None
     is_admin: bool = False
     refused_as: str | None = None  # claims this register person's e-mail; linked elsewhere
+    surface: str = "slack"  # the chat surface the account is on (bot.people.SURFACES)
 
     @property
     def known(self) -> bool:
@@ -200,7 +201,7 @@ def command(
         verb = parts[0].lower() if parts else "help"
     rest = " ".join(parts[1:])
     if who.refused_as is not None and verb not in ("help", "status"):
-        return Reply(people_view.not_linked(who.refused_as))
+        return Reply(people_view.not_linked(who.refused_as, who.surface))
     handler = COMMANDS.get(verb)
     if handler is None:
         close = difflib.get_close_matches(verb, list(COMMANDS), n=1)
@@ -733,7 +734,7 @@ def click(
     """A button: `action` is an intent name, `value` what the button named. Nothing in it is
     trusted; the use cases check who may do what, against which version."""
     if who.refused_as is not None:
-        return Reply(people_view.not_linked(who.refused_as))
+        return Reply(people_view.not_linked(who.refused_as, who.surface))
     handler = CLICKS.get(action)
     if handler is None:
         return Reply(Message.plain("That button is no longer in use; please use /pmf due."))
@@ -1065,7 +1066,9 @@ def form(
     """A submitted form: committed when valid; otherwise the problems, on their fields."""
     first = FIELDS.get(kind, (intents.VALUE,))[0]
     if who.refused_as is not None:
-        return FormErrors({first: people_view.not_linked(who.refused_as).summary.strip()})
+        return FormErrors(
+            {first: people_view.not_linked(who.refused_as, who.surface).summary.strip()}
+        )
     if who.email is None:
         return FormErrors({first: "You are not in the council's register."})
     if kind == intents.SUBMIT_FORM:
@@ -1291,7 +1294,7 @@ def reply_to_reminder(
     """A reply in a reminder's thread: what the bot read, with Confirm and Edit; nothing is
     recorded until Confirm. `key` identifies the reply (a retried Confirm submits once)."""
     if who.refused_as is not None:
-        return Reply(people_view.not_linked(who.refused_as))
+        return Reply(people_view.not_linked(who.refused_as, who.surface))
     if who.email is None:
         return not_in_register("submit figures")
     ref, period = reminder

@@ -37,7 +37,7 @@ def identity_refused_notice(payload: Mapping[str, object], claimed: str) -> Mess
             f"but {claimed} is already linked to another {where} account. I refused it: it "
             f"cannot act as {claimed}, and it was told to ask a PMF admin. If it really is "
             f"{claimed}'s new account, link it with ",
-            Code(f"pmf-bot people rebind EMAIL --slack-user {user_id} --by YOUR-EMAIL"),
+            Code(f"pmf-bot people rebind EMAIL --{surface}-user {user_id} --by YOUR-EMAIL"),
             " (",
             Code("pmf-bot people list"),
             " shows who is linked to what). Otherwise, tell your IT security contact.",

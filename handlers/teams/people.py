@@ -49,6 +49,7 @@ class TeamsPeople:
         self._lock = threading.Lock()
         self._people: dict[str, tuple[Someone, float]] = {}
         self._refs: dict[str, tuple[str, str | None, str | None]] = {}
+        self._in_teams: set[str] = set()  # people whose row already says they use Teams
 
     # -- conversation references -------------------------------------------------------------
 
@@ -113,30 +114,33 @@ class TeamsPeople:
     # -- people ------------------------------------------------------------------------------
 
     def who(self, activity: dict[str, Any]) -> Someone:
-        """The register person behind the activity's sender (`email` None if not in it)."""
+        """The register person behind the activity's sender (`email` None if not in it).
+
+        Who an account is bound to, and whether they are an admin, are read afresh each time
+        (one indexed row), so a register import that removes an admin, or an admin's
+        rebinding, counts from the next message. Only the answer for an account not in the
+        register is kept for a minute, to spare the member lookup.
+        """
         sender = activity.get("from") or {}
         user_id = str(sender.get("id") or "")
+        fresh = people.bound(self.engine, surface=SURFACE, user_id=user_id)
+        if fresh is not None:
+            self._use_teams(fresh.email or "")
+            return Someone(user_id, fresh.email, fresh.name, fresh.is_admin, surface=SURFACE)
         with self._lock:
             cached = self._people.get(user_id)
-        if cached and cached[0].known:
-            # Who they are and whether they are an admin are read afresh (one indexed row):
-            # a register import that removes an admin counts from the next message.
-            fresh = people.bound(self.engine, surface="teams", user_id=user_id)
-            if fresh is not None:
-                return Someone(user_id, fresh.email, fresh.name, fresh.is_admin)
-        elif cached and time.monotonic() - cached[1] < UNKNOWN_RECHECK:
+        if cached and time.monotonic() - cached[1] < UNKNOWN_RECHECK:
             return cached[0]
         someone = self._resolve(activity, user_id, str(sender.get("name") or "") or None)
-        with self._lock:
-            self._people[user_id] = (someone, time.monotonic())
+        if someone.email is None and someone.refused_as is None:  # not in the register at all
+            with self._lock:
+                self._people[user_id] = (someone, time.monotonic())
         return someone
 
     def _resolve(self, activity: dict[str, Any], user_id: str, name: str | None) -> Someone:
-        with read_session(self.engine) as session:
-            person = session.exec(select(Person).where(Person.teams_user_id == user_id)).first()
-        if person is not None:
-            self._use_teams(person.email)
-            return Someone(user_id, person.email, person.name, person.is_admin)
+        """Look the account up (the Bot Connector's member lookup) and claim the register
+        person with its e-mail (`bot.people.claim`): bound if that person has no Teams account
+        yet; refused, audited and reported to the admins if they have another one."""
         conversation = str((activity.get("conversation") or {}).get("id") or "")
         try:
             member = self.connector.member(
@@ -144,29 +148,45 @@ class TeamsPeople:
             )
         except DeliveryError as error:
             log.warning("could not look up a Teams member: %s", error)
-            return Someone(user_id, None, name)
+            return Someone(user_id, None, name, surface=SURFACE)
         email = str(member.get("email") or member.get("userPrincipalName") or "").strip().lower()
+        shown = str(member.get("name") or "") or name
         if not email:
-            return Someone(user_id, None, name)
-        with write_session(self.engine) as session:
-            person = session.exec(select(Person).where(Person.email == email)).first()
-            if person is None:
-                return Someone(user_id, None, member.get("name") or name)
-            person.teams_user_id = user_id
-            person.surface = SURFACE
-            session.add(person)
-            return Someone(user_id, person.email, person.name, person.is_admin)
+            return Someone(user_id, None, shown, surface=SURFACE)
+        found = people.claim(
+            self.engine,
+            surface=SURFACE,
+            user_id=user_id,
+            email=email,
+            display_name=shown,
+            now=self.clock(),
+        )
+        if found.refused_as is not None:
+            log.warning(
+                "Teams user %s claims the e-mail of a register person linked to another "
+                "account; refused and reported to the admins",
+                user_id,
+            )
+        elif found.email is not None:
+            self._use_teams(found.email)
+        return Someone(
+            user_id, found.email, found.name, found.is_admin, found.refused_as, surface=SURFACE
+        )
 
     def _use_teams(self, email: str) -> None:
         """The person spoke to the bot in Teams: their messages go there from now on."""
+        with self._lock:
+            if email in self._in_teams:
+                return
         with read_session(self.engine) as session:
             surface = session.exec(select(Person.surface).where(Person.email == email)).first()
-        if surface == SURFACE:
-            return
-        with write_session(self.engine) as session:
-            person = session.exec(select(Person).where(Person.email == email)).one()
-            person.surface = SURFACE
-            session.add(person)
+        if surface != SURFACE:
+            with write_session(self.engine) as session:
+                person = session.exec(select(Person).where(Person.email == email)).one()
+                person.surface = SURFACE
+                session.add(person)
+        with self._lock:
+            self._in_teams.add(email)
 
     def user_for(self, email: str) -> str | None:
         with read_session(self.engine) as session:
