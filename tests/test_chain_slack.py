@@ -108,14 +108,21 @@ def test_the_report_climbs_the_chain_with_a_refusal_on_the_way(bot: Bot, tmp_pat
     assert "Draft — awaiting Heads of Service sign-off" in shown
     assert "Helen Carter: not yet" in shown
 
-    for head in HEADS[:3]:
-        assert command(bot, head, f"signoff {Q3}")["text"].startswith(":white_check_mark:")
+    said = [command(bot, head, f"signoff {Q3}")["text"] for head in HEADS[:3]]
+    assert all(words.startswith(":white_check_mark:") for words in said)
+    # Each Head of Service is told what happens next.
+    assert said[2].endswith("The report now waits for the sign-off of Martin Hughes.")
     settle(bot)
     assert report_cards(bot, PLACE) == []  # not before the last Head of Service
     # Before every Head of Service has signed off, /pmf report offers the director no buttons.
     early = command(bot, PLACE, f"report {Q3}")
     assert "Approve" not in str(buttons(early))
-    assert command(bot, HEADS[3], f"signoff {Q3}")["text"].startswith(":white_check_mark:")
+    last = command(bot, HEADS[3], f"signoff {Q3}")["text"]
+    assert last.startswith(":white_check_mark:")
+    assert last.endswith(
+        "Every Head of Service has signed off: the report has gone to Alex Morgan and Rachel "
+        "Adams (Executive Directors) for approval."
+    )
 
     wait_until(lambda: report_cards(bot, PLACE) and report_cards(bot, RESOURCES), what="cards")
     settle(bot)

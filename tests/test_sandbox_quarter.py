@@ -455,6 +455,10 @@ def test_a_whole_quarter_in_every_role_in_the_browser() -> None:
             be("Helen Carter")
             signed = say(f"/pmf signoff {QUARTER}", "Signed off")
             expect(signed).to_contain_text(f"Signed off {QUARTER}: all 6 of your measures")
+            expect(signed).to_contain_text(
+                "Every Head of Service has signed off: the report has gone to Alex Morgan and "
+                "Rachel Adams (Executive Directors) for approval."
+            )
             say("/pmf due", "Nothing overdue in your service.")
 
             # -- the chain: Executive Directors, then the Leadership Team ----------------------

@@ -617,12 +617,26 @@ def _signoff(
                 joined += ["\n", *line]
             shown = Message(shown.summary, (*shown.blocks, Para(tuple(joined))))
         return Reply(shown)
+    # What happens next (seen walking the sandbox: the last Head of Service was not told that
+    # the report had gone on to the Executive Directors).
+    after = chain.state(core.engine, core.council(), done.quarter)
+    waiting = _and(after.waiting_for) if after is not None and after.waiting_for else ""
+    if after is None or not waiting:
+        next_words = ""
+    elif after.stage == "heads_of_service":
+        next_words = f" The report now waits for the sign-off of {waiting}."
+    else:
+        whom = "Executive Directors" if after.stage == "executive_directors" else "Leadership Team"
+        next_words = (
+            f" Every Head of Service has signed off: the report has gone to {waiting} "
+            f"({whom}) for approval."
+        )
     return Reply(
         Message.plain(
             text(
                 Icon.DONE,
                 f" Signed off {done.quarter}: all {done.measures} of your measures are "
-                "approved. Summaries now show your sign-off.",
+                f"approved. Summaries now show your sign-off.{next_words}",
             )
         )
     )
