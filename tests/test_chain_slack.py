@@ -108,10 +108,10 @@ def test_the_report_climbs_the_chain_with_a_refusal_on_the_way(bot: Bot, tmp_pat
     assert "Draft — awaiting Heads of Service sign-off" in shown
     assert "Helen Carter: not yet" in shown
 
-    said = [command(bot, head, f"signoff {Q3}")["text"] for head in HEADS[:3]]
-    assert all(words.startswith(":white_check_mark:") for words in said)
+    signed = [command(bot, head, f"signoff {Q3}")["text"] for head in HEADS[:3]]
+    assert all(words.startswith(":white_check_mark:") for words in signed)
     # Each Head of Service is told what happens next.
-    assert said[2].endswith("The report now waits for the sign-off of Martin Hughes.")
+    assert signed[2].endswith("The report now waits for the sign-off of Martin Hughes.")
     settle(bot)
     assert report_cards(bot, PLACE) == []  # not before the last Head of Service
     # Before every Head of Service has signed off, /pmf report offers the director no buttons.
