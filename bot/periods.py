@@ -105,6 +105,15 @@ class Period:
     @classmethod
     def parse(cls, text: str) -> Period:
         """Read a period label in any accepted spelling; raise `PeriodError` otherwise."""
+        found = _PARSED.get(text) if type(text) is str else None
+        if found is None:
+            found = cls._parse(text)
+            if type(text) is str and len(_PARSED) < 10_000:  # labels read back from storage
+                _PARSED[text] = found
+        return found
+
+    @classmethod
+    def _parse(cls, text: str) -> Period:
         raw = " ".join(str(text).strip().split())
         if not raw:
             raise PeriodError(f"a period is needed, such as {EXAMPLES}")
@@ -294,6 +303,7 @@ def _fy_from(match: re.Match[str], raw: str, *, bare: bool = False) -> int:
     return start
 
 
+_PARSED: dict[str, Period] = {}
 _STARTS: dict[Period, date] = {}
 _ENDS: dict[Period, date] = {}
 _LABELS: dict[Period, str] = {}

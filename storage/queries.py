@@ -76,6 +76,10 @@ def policy_from(stored: Mapping[str, Any]) -> Policy:
 _CATALOGUE: weakref.WeakKeyDictionary[Engine, tuple[int, dict[str, MeasureInfo]]] = (
     weakref.WeakKeyDictionary()
 )
+# the same with retired measures too (imports, history), read the first time it is asked for
+_EVERY: weakref.WeakKeyDictionary[Engine, tuple[int, dict[str, MeasureInfo]]] = (
+    weakref.WeakKeyDictionary()
+)
 _CATALOGUE_LOCK = threading.Lock()
 
 
@@ -103,7 +107,13 @@ def load_measures(
     if refs is None:
         if active_only:
             return dict(catalogue)
-        return _load_measures(session, active_only=False, refs=None)
+        with _CATALOGUE_LOCK:
+            every = _EVERY.get(engine)
+        if every is None or every[0] != version:
+            every = (version, _load_measures(session, active_only=False, refs=None))
+            with _CATALOGUE_LOCK:
+                _EVERY[engine] = every
+        return dict(every[1])
     if all(ref in catalogue for ref in refs):  # retired measures are not in the catalogue
         return {ref: info for ref, info in catalogue.items() if ref in refs}
     return _load_measures(session, active_only=active_only, refs=refs)
@@ -112,21 +122,24 @@ def load_measures(
 def _load_measures(
     session: Session, *, active_only: bool, refs: Collection[str] | None
 ) -> dict[str, MeasureInfo]:
-    everyone = list(session.exec(select(Person)))
+    # plain rows, not ORM objects: a 10,000-measure register is 10,000 measures and 50,000
+    # targets, and building an ORM object for each was most of the read
+    everyone = session.execute(sa_select(col(Person.id), col(Person.email), col(Person.name))).all()
     people = {person.id: person.email for person in everyone}
     names = {person.id: person.name for person in everyone}
     aims = {aim.id: aim for aim in session.exec(select(Aim))}
     priorities = {priority.id: priority for priority in session.exec(select(Priority))}
-    query = select(Measure).order_by(col(Measure.position))
+    measure, target_table = Measure.__table__, Target.__table__  # type: ignore[attr-defined]
+    query = sa_select(measure).order_by(measure.c.position)
     if active_only:
-        query = query.where(col(Measure.active).is_(True))
-    target_query = select(Target)
+        query = query.where(measure.c.active.is_(True))
+    target_query = sa_select(target_table)
     if refs is not None:
-        query = query.where(col(Measure.ref).in_(sorted(refs)))
-        target_query = target_query.join(Measure).where(col(Measure.ref).in_(sorted(refs)))
-    rows = list(session.exec(query))
+        query = query.where(measure.c.ref.in_(sorted(refs)))
+        target_query = target_query.join(measure).where(measure.c.ref.in_(sorted(refs)))
+    rows = list(session.execute(query))
     targets: dict[int, dict[Period, TargetValue]] = {}
-    for target in session.exec(target_query):
+    for target in session.execute(target_query):
         targets.setdefault(target.measure_id, {})[Period.parse(target.period)] = TargetValue(
             target.low, target.high
         )

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, func, insert, text, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from bot.actuals import Actual
@@ -572,32 +573,48 @@ def store_actuals(
     """
     rows = list(actuals)
     report = ActualsReport()
-    ids = {m.ref: m.id for m in session.exec(select(Measure))}
+    ids: dict[str, int] = dict(session.execute(sa_select(col(Measure.ref), col(Measure.id))).all())
     actor_id = session.exec(select(Person.id).where(Person.email == actor)).first()
-    labels = sorted({row.period.label for row in rows})
-    current: dict[tuple[int, str], PeriodValue] = {}
-    for chunk in _chunks(labels, 500):
-        for value in session.exec(select(PeriodValue).where(col(PeriodValue.period).in_(chunk))):
-            current[(value.measure_id, value.period)] = value
+    # What is held for this file's (measure, period)s only, as plain rows: reading every value
+    # of the file's periods (a council's whole history, as ORM objects, once per file) made a
+    # large import grow faster than its files.
+    wanted = {(ids[row.ref], row.period.label) for row in rows}
+    measure_ids = sorted({measure_id for measure_id, _ in wanted})
+    values, submissions = _table(PeriodValue), _table(Submission)
+    current: dict[tuple[int, str], Any] = {}
+    latest_version: dict[tuple[int, str], int] = {}
+    for chunk in _chunks(measure_ids, 500):
+        for value in session.execute(sa_select(values).where(values.c.measure_id.in_(chunk))):
+            if (value.measure_id, value.period) in wanted:
+                current[(value.measure_id, value.period)] = value
+        if not current:
+            continue
+        query = (
+            sa_select(
+                submissions.c.measure_id, submissions.c.period, func.max(submissions.c.version)
+            )
+            .where(submissions.c.measure_id.in_(chunk))
+            .group_by(submissions.c.measure_id, submissions.c.period)
+        )
+        for measure_id, period, version in session.execute(query):
+            if (measure_id, period) in wanted:
+                latest_version[(measure_id, period)] = version
     approved_ids = [
         pv.approved_submission_id for pv in current.values() if pv.approved_submission_id
     ]
     overviews: dict[int, str] = {}
     for chunk in _chunks(approved_ids, 500):
-        for submission in session.exec(select(Submission).where(col(Submission.id).in_(chunk))):
-            assert submission.id is not None
-            overviews[submission.id] = submission.overview
-    latest_version: dict[tuple[int, str], int] = {}
-    for chunk in _chunks(labels if current else [], 500):
-        query = (
-            select(Submission.measure_id, Submission.period, func.max(Submission.version))
-            .where(col(Submission.period).in_(chunk))
-            .group_by(col(Submission.measure_id), col(Submission.period))
+        overviews.update(
+            session.execute(
+                sa_select(submissions.c.id, submissions.c.overview).where(
+                    submissions.c.id.in_(chunk)
+                )
+            )
+            .tuples()
+            .all()
         )
-        for measure_id, period, version in session.exec(query):
-            latest_version[(measure_id, period)] = version
     new_submissions: list[dict[str, Any]] = []
-    keys: list[tuple[int, str, Actual, PeriodValue | None]] = []
+    keys: list[tuple[int, str, Actual, Any]] = []
     for row in rows:
         found_id = ids[row.ref]
         assert found_id is not None
@@ -655,6 +672,7 @@ def store_actuals(
         ],
     )
     inserts: list[dict[str, Any]] = []
+    replaced: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
     for sid, (measure_id, period, row, existing) in zip(submission_ids, keys, strict=True):
         after: dict[str, Any] = {
@@ -696,12 +714,16 @@ def store_actuals(
                 "state": existing.state,
                 "commentary": overviews.get(existing.approved_submission_id or -1),
             }
-            existing.state = State.APPROVED.value
-            existing.approved_value = row.value
-            existing.approved_submission_id = sid
-            existing.latest_submission_id = sid
-            existing.updated_at = at
-            session.add(existing)
+            replaced.append(
+                {
+                    "id": existing.id,
+                    "state": State.APPROVED.value,
+                    "approved_value": row.value,
+                    "approved_submission_id": sid,
+                    "latest_submission_id": sid,
+                    "updated_at": at,
+                }
+            )
             report.replaced += 1
             events.append(
                 {
@@ -713,6 +735,8 @@ def store_actuals(
                 }
             )
     bulk.insert_rows(session, PeriodValue, inserts)
+    if replaced:
+        session.execute(update(PeriodValue), replaced)
     audit.record_many(session, actor=actor, at=at, events=events)
     _log_actuals(session, actor, at, source, report)
     return report
