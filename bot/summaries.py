@@ -174,6 +174,7 @@ class SignedOff:
     quarter: Period
     measures: int
     signed_at: datetime
+    not_due: int = 0  # of `measures`, those not reported this quarter (annual, half-yearly)
 
 
 def sign_off(
@@ -248,7 +249,7 @@ def sign_off(
         outbox_store.enqueue(session, following, now)
     if following:
         outbox.committed(engine)
-    return SignedOff(quarter, len(mine), now)
+    return SignedOff(quarter, len(mine), now, sum(1 for r in mine if r.state is State.NOT_DUE))
 
 
 # -- the schedule (PRODUCT §7: draft to the admins, then the channels, once) ------------------

@@ -457,7 +457,11 @@ def test_a_whole_quarter_in_every_role_in_the_browser() -> None:
 
             be("Helen Carter")
             signed = say(f"/pmf signoff {QUARTER}", "Signed off")
-            expect(signed).to_contain_text(f"Signed off {QUARTER}: all 6 of your measures")
+            # SE2.3 is annual: reported at Q4, not counted as approved now.
+            expect(signed).to_contain_text(
+                f"Signed off {QUARTER}: all 5 of your measures due this quarter are approved (1 "
+                "more is not due this quarter)."
+            )
             expect(signed).to_contain_text(
                 "Every Head of Service has signed off: the report has gone to Alex Morgan and "
                 "Rachel Adams (Executive Directors) for approval."

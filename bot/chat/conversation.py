@@ -635,11 +635,23 @@ def _signoff(
         Message.plain(
             text(
                 Icon.DONE,
-                f" Signed off {done.quarter}: all {done.measures} of your measures are "
-                f"approved. Summaries now show your sign-off.{next_words}",
+                f" Signed off {done.quarter}: {_signed_measures(done)}. Summaries now show "
+                f"your sign-off.{next_words}",
             )
         )
     )
+
+
+def _signed_measures(done: summaries.SignedOff) -> str:
+    """ "all 6 of your measures are approved", or, with some not reported this quarter, "all 5
+    of your measures due this quarter are approved (1 more is not due this quarter)"."""
+    if not done.not_due:
+        return f"all {done.measures} of your measures are approved"
+    due = done.measures - done.not_due
+    if due == 0:
+        return "none of your measures is reported this quarter"
+    more = "1 more is" if done.not_due == 1 else f"{done.not_due} more are"
+    return f"all {due} of your measures due this quarter are approved ({more} not due this quarter)"
 
 
 def _report(
