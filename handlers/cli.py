@@ -351,7 +351,7 @@ def status(
 # -- the bot --------------------------------------------------------------------------------------
 
 
-LOCAL_TEAMS_APP_ID = "00000000-0000-0000-0000-000000000000"
+LOCAL_TEAMS_APP_ID = "00000000-0000-0000-0000-000000000011"  # Agents Playground's bot id
 
 
 @app.command("run")
@@ -464,8 +464,8 @@ def _teams_surface(
         if settings.teams_app_id is None:
             settings = settings.model_copy(update={"teams_app_id": LOCAL_TEAMS_APP_ID})
             typer.echo(
-                f"TEAMS_APP_ID is not set: using {LOCAL_TEAMS_APP_ID} as the bot's app id for "
-                "this local try-out."
+                f"TEAMS_APP_ID is not set: using {LOCAL_TEAMS_APP_ID} (Microsoft 365 Agents "
+                "Playground's own bot id) as the bot's app id for this local try-out."
             )
         typer.echo(_LOCAL_WARNING)
     try:

@@ -131,7 +131,7 @@ def test_teams_local_warns_listens_on_loopback_and_answers_without_a_token(
         url = running.wait_for(SERVING).group(1)
         assert url.startswith("http://127.0.0.1:"), url
         assert "WITHOUT checking who sent them" in running.out
-        assert "00000000-0000-0000-0000-000000000000" in running.out  # the app id it chose
+        assert "00000000-0000-0000-0000-000000000011" in running.out  # the app id it chose
         assert "(local try-out, no sign-in checks)" in running.out
 
         jane = playground.add_user(JANE, register_people()[JANE])
