@@ -360,7 +360,8 @@ def run(
         bool, typer.Option("--http", help="Slack over HTTP even if SLACK_APP_TOKEN is set.")
     ] = False,
     port: Annotated[
-        int | None, typer.Option("--port", help="Slack's HTTP port (default PMF_PORT, 3000).")
+        int | None,
+        typer.Option("--port", help="Slack's HTTP port (default PMF_PORT, 3000; 0: any free)."),
     ] = None,
     teams_port: Annotated[
         int | None,
@@ -468,13 +469,14 @@ def _teams_surface(
                 "Playground's own bot id) as the bot's app id for this local try-out."
             )
         typer.echo(_LOCAL_WARNING)
+    chosen = settings.teams_port if port is None else port  # 0: any free port
     try:
         deps = build(settings, engine, clock=now, local=local, deliver=False)
-        server = http_server(deps, host=host, port=port or settings.teams_port)
+        server = http_server(deps, host=host, port=chosen)
     except NotConfigured as error:
         fail(str(error))
     except OSError as error:
-        fail(f"Cannot listen on {host}:{port or settings.teams_port} for Teams: {error.strerror}.")
+        fail(f"Cannot listen on {host}:{chosen} for Teams: {error.strerror}.")
     transports.append(deps.transport)
     shown = f"[{host}]" if ":" in host else host
     typer.echo(
@@ -521,7 +523,7 @@ def _slack_surface(
         token = settings.slack_app_token.get_secret_value()
         typer.echo("pmf-bot is serving Slack in Socket Mode.")
         return "slack-socket-mode", lambda: serve_socket_mode(bolt, token)
-    chosen = port or settings.port
+    chosen = settings.port if port is None else port  # 0: any free port
     assert settings.slack_signing_secret is not None  # build_app refuses HTTP mode without it
     try:
         server = http_server(

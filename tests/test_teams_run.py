@@ -130,6 +130,7 @@ def test_teams_local_warns_listens_on_loopback_and_answers_without_a_token(
     ):
         url = running.wait_for(SERVING).group(1)
         assert url.startswith("http://127.0.0.1:"), url
+        assert ":3978/" not in url  # --teams-port 0: a free port, not the default
         assert "WITHOUT checking who sent them" in running.out
         assert "00000000-0000-0000-0000-000000000011" in running.out  # the app id it chose
         assert "(local try-out, no sign-in checks)" in running.out
@@ -208,6 +209,7 @@ def test_slack_and_teams_are_served_by_one_process(sqlite_url: str, tmp_path: Pa
         with pmf_bot_run(cli, *args, env=env) as running:
             teams_url = running.wait_for(SERVING).group(1)
             slack_url = running.wait_for(re.compile(r"serving Slack at (http://\S+)")).group(1)
+            assert ":3000/" not in slack_url and ":3978/" not in teams_url  # both on port 0
             jane_in_slack = slack.add_user(JANE, register_people()[JANE])
             answer = SlackClientSimulator(slack_url, secret, stand_in=slack).command(
                 jane_in_slack, "help"
