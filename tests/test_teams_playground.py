@@ -2,7 +2,8 @@
 (issue 12), and what it taught us.
 
 The Playground (npm `@microsoft/m365agentsplayground`, pinned in examples/playground/) serves a
-Teams-like web page with its own mock Bot Connector, offline, and plays the person set in
+Teams-like web page with its own mock Bot Connector, offline, talks to `pmf-bot run
+--teams-local` (the real command, in a subprocess) and plays the person set in
 examples/playground/.m365agentsplayground.yml (Helen Carter, the reviewer of SE1.1). The
 end-to-end test drives that page with Playwright and Debian's Chromium: `status SE1`, `due`,
 then Approve on the review card, which the bot's invoke answer replaces. It saves
@@ -35,15 +36,14 @@ from sqlmodel import select
 from bot import services, submissions
 from bot.chat.model import Para, Strong, text
 from bot.periods import latest_ended
-from bot.settings import load_settings
-from handlers.slack.app import stop_http
 from handlers.teams import render
-from handlers.teams.app import build, http_server
 from storage.engine import make_engine, read_session
 from storage.migrate import upgrade
 from storage.models import Person, Review
+from tests.conftest import Cli
 from tests.slack_harness import ADMIN, EXAMPLES, LONDON
 from tests.teams_harness import running_teams_bot
+from tests.test_teams_run import SERVING, pmf_bot_run
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -148,25 +148,6 @@ def _with_a_figure_to_review(database_url: str) -> tuple[str, int]:
 
 
 @contextmanager
-def _bot_in_local_mode(database_url: str) -> Iterator[str]:
-    """The Teams surface, unauthenticated on 127.0.0.1 (`--teams-local`): its messages URL."""
-    settings = load_settings(
-        {"TEAMS_APP_ID": "00000000-0000-0000-0000-000000000011", "PMF_DATABASE_URL": database_url}
-    )
-    engine = make_engine(database_url)
-    deps = build(settings, engine, local=True)
-    server = http_server(deps, host="127.0.0.1", port=0, asyncore_loop_timeout=0.1)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}/api/messages"
-    finally:
-        stop_http(server, thread)
-        deps.close()
-        engine.dispose()
-
-
-@contextmanager
 def _playground(endpoint: str, folder: Path) -> Iterator[str]:
     """The Playground on a free port, talking to `endpoint`: its page's address."""
     env = {
@@ -225,8 +206,8 @@ def test_the_playground_asks_and_approves(sqlite_url: str, tmp_path: Path) -> No
     quarter, submission_id = _with_a_figure_to_review(sqlite_url)
     timeout = WAIT * 1000
     with (
-        _bot_in_local_mode(sqlite_url) as endpoint,
-        _playground(endpoint, tmp_path) as address,
+        pmf_bot_run(Cli(sqlite_url, tmp_path), "--teams-local", "--teams-port", "0") as bot,
+        _playground(bot.wait_for(SERVING).group(1), tmp_path) as address,
         sync_playwright() as p,
     ):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
