@@ -197,6 +197,16 @@ def _may_submit_now(
     return facts, verdict
 
 
+def _already_approved(measure: MeasureInfo, period: Period) -> str:
+    """People by name (seen walking the sandbox: "ask the reviewer" left the collector to
+    find out who that is)."""
+    who = f"{measure.reviewer_name} (the reviewer)" if measure.reviewer_name else "the reviewer"
+    return (
+        f"{measure.ref} for {period} is already approved. If it needs to change, ask {who} to "
+        "reopen it."
+    )
+
+
 def submission_form(
     engine: Engine,
     council: CouncilInfo,
@@ -212,10 +222,7 @@ def submission_form(
         period = parse_period(measure, period_text, today)
         facts, verdict = _may_submit_now(session, measure, period, actor, today)
         if facts.state is State.APPROVED:
-            raise Refused(
-                f"{measure.ref} for {period} is already approved. If it needs to "
-                "change, ask the reviewer to reopen it."
-            )
+            raise Refused(_already_approved(measure, period))
         recent = store.recent_values(session, measure, period, limit=4)
         pending = store.latest_pending(session, measure, period, council)
         found = store.to_redo(session, measure, period, council) if pending is None else None
@@ -315,10 +322,7 @@ def submit(
         deadline = council.calendar.deadline(period, measure.reporting_lag)
         locked = store.lock_period_value(session, measure, period, now)
         if locked.state == State.APPROVED:
-            raise Refused(
-                f"{measure.ref} for {period} is already approved. If it needs to "
-                "change, ask the reviewer to reopen it."
-            )
+            raise Refused(_already_approved(measure, period))
         previous = (
             store.view(session, locked.latest_submission_id, council)
             if locked.state == State.SUBMITTED and locked.latest_submission_id

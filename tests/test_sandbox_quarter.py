@@ -333,6 +333,13 @@ def test_a_whole_quarter_in_every_role_in_the_browser() -> None:
 
             be("Amy Robinson")
             expect(pane).to_contain_text("(2.36%), was approved by Fiona Grant")
+            # Edit on the thanks after the approval says whom to ask, by name.
+            thanks = pane.locator(".msg", has_text="(2.36%, version 2) has gone to Fiona Grant")
+            thanks.get_by_role("button", name="Edit").click()
+            expect(pane).to_contain_text(
+                "SC1.2 for 2026-27 Q1 is already approved. If it needs to change, ask Fiona Grant "
+                "(the reviewer) to reopen it."
+            )
             # Remind me tomorrow on another reminder: Friday → Monday.
             voids = pane.locator(".msg", has_text="SC1.3 Council homes empty").first
             voids.get_by_role("button", name="Remind me tomorrow").click()
