@@ -39,6 +39,7 @@ from bot.chat import summaries as summaries_view
 from bot.chat.model import Message
 from bot.inbox import inbox
 from bot.outbox import DECIDED, IDENTITY_REFUSED, REOPENED, SUBMITTED, Ref
+from bot.people import SURFACE_NAMES
 from bot.periods import Period, PeriodKind
 from bot.ragg import target_for
 from bot.reminders import (
@@ -141,7 +142,11 @@ class Surfaces:
         for transport in order:
             if transport.reaches(email):
                 return transport
-        raise DeliveryError(f"{email} is {NOT_REACHABLE} on {' or '.join(self.by_name)}")
+        names = " or ".join(SURFACE_NAMES.get(name, name) for name in self.by_name)
+        raise DeliveryError(
+            f"{email} is {NOT_REACHABLE} on {names}: the bot has no account or chat for them "
+            "there yet"
+        )
 
     def for_channel(self, channel: str) -> Transport:
         for transport in self.by_name.values():

@@ -174,3 +174,4 @@ def test_someone_teams_cannot_reach_is_named_in_the_admins_digest(db_url: str) -
         shown = str(digest["attachments"][0]["content"]).replace("\\\\", "")
         assert "Reminders not yet delivered" in shown
         assert SAM in shown and "SE1.2" in shown
+        assert f"{SAM} is not found on Teams: the bot has no account or chat for them" in shown
