@@ -124,10 +124,18 @@ def markdown(value: Text) -> str:
         elif isinstance(part, Em):
             out.append(f"_{escape(part.text)}_" if part.text.strip() else escape(part.text))
         elif isinstance(part, Code):
-            out.append("**" + escape(part.text.replace("\n", " ")) + "**")
+            out.append("**" + escape(typed(part.text).replace("\n", " ")) + "**")
         else:
             out.append(_link(part))
     return "".join(out)
+
+
+def typed(command: str) -> str:
+    """A command as it is typed in Teams: the `/pmf` grammar without the slash (`/pmf status
+    SE1` → `status SE1`; PRODUCT §10). A leading `/pmf` still works there, but Teams offers
+    the commands without it, so the bot suggests them that way."""
+    head, _, rest = command.partition(" ")
+    return rest if head.lower() == "/pmf" and rest else command
 
 
 def fit(words: str, limit: int = MAX_TEXT) -> str:
