@@ -65,24 +65,137 @@ class ActionRefused(Exception):
 
 @dataclass(frozen=True)
 class Planned:
-    """One action as written: its words, and the owner and due date it names, if any."""
+    """One action as written: its words, and the owner and due date it names, if any (and,
+    from imported history, its progress so far)."""
 
     text: str
     owner: str | None  # an e-mail
     due: date | None
+    progress: str = NOT_STARTED
+    note: str | None = None
 
 
-def parse(text: str, people: Mapping[str, str], today: date) -> list[Planned]:
-    """Split an exception report's actions into one item per line. `people` maps lower-case
-    names to e-mails."""
-    from bot.leave import LeaveProblem, parse_day
+SEPARATOR = "|"
+FORMAT_HINT = (
+    "write one action per line as: what will be done | owner's e-mail | due date | progress, "
+    "for example 'Clear the backlog | sam.lee@example.gov.uk | 2026-03-31 | on track' "
+    "(owner, due date and progress may be left out; progress is not started, on track, "
+    "at risk, done, or 'dropped: the reason')"
+)
+_PROGRESS_WORDS = {words: key for key, words in WORDS.items()}
 
+
+def _lines(text: str) -> list[str]:
     lines = [_BULLET.sub("", line).strip() for line in text.splitlines()]
     lines = [line for line in lines if line]
     if len(lines) > MAX_ACTIONS:
         lines = [*lines[: MAX_ACTIONS - 1], " ".join(lines[MAX_ACTIONS - 1 :])]
+    return lines
+
+
+def _piped(line: str, people: Mapping[str, str]) -> tuple[Planned | None, list[str]]:
+    """A line in the plain format `text | owner | due date | progress`; the problems with it,
+    in words that say how to fix them. The owner is an e-mail or a name in the register; the
+    due date a full date (2026-03-31, 31/03/2026 or 31 Mar 2026)."""
+    from bot.leave import LeaveProblem, parse_day
+
+    fields = [part.strip() for part in line.split(SEPARATOR)]
+    problems: list[str] = []
+    if len(fields) > 4:
+        problems.append(f"'{clip_words(line)}' has {len(fields)} parts; {FORMAT_HINT}")
+        return None, problems
+    fields += [""] * (4 - len(fields))
+    words, who, when, state = fields
+    if not words:
+        problems.append(f"'{clip_words(line)}' does not say what will be done; {FORMAT_HINT}")
+    owner = None
+    if who:
+        owner = people.get(who.lower())
+        if owner is None:
+            problems.append(
+                f"the owner '{who}' is not a person in the register: give their e-mail "
+                "as the register has it"
+            )
+    due = None
+    if when:
+        try:
+            if not re.search(r"\d{4}", when):
+                raise LeaveProblem(when)
+            due = parse_day(when, date(2000, 1, 1))
+        except LeaveProblem:
+            problems.append(
+                f"the due date '{when}' is not a full date: write it as 2026-03-31 (or 31/03/2026)"
+            )
+    progress, note = NOT_STARTED, None
+    if state:
+        head, _, reason = state.partition(":")
+        found = _PROGRESS_WORDS.get(" ".join(head.lower().replace("_", " ").split()))
+        if found is None:
+            problems.append(
+                f"the progress '{state}' is not one the framework knows: write not started, "
+                "on track, at risk, done, or 'dropped: the reason'"
+            )
+        elif found == DROPPED and not reason.strip():
+            problems.append("a dropped action needs its reason: write 'dropped: the reason'")
+        else:
+            progress, note = found, reason.strip() or None
+    if problems:
+        return None, problems
+    return Planned(words[:2000], owner, due, progress, note), []
+
+
+def clip_words(line: str, limit: int = 60) -> str:
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def as_words(planned: Planned, names: Mapping[str, str]) -> str:
+    """An action in the words an exception report shows (people by name, never by e-mail),
+    which `parse` reads back: 'Chase consultees (owner: Sam Lee, due 30 Jun 2026; on track)'."""
+    said = []
+    if planned.owner:
+        said.append(f"owner: {names.get(planned.owner, planned.owner)}")
+    if planned.due:
+        said.append(f"due {planned.due.day} {planned.due:%b %Y}")
+    tail = ", ".join(said)
+    if planned.progress != NOT_STARTED:
+        state = WORDS[planned.progress] + (f": {planned.note}" if planned.note else "")
+        tail = f"{tail}; {state}" if tail else state
+    return f"{planned.text} ({tail})" if tail else planned.text
+
+
+def check(text: str, people: Mapping[str, str], today: date) -> tuple[list[Planned], list[str]]:
+    """Actions as imported with history (an actuals file's `actions` column): lines in the
+    plain format (`FORMAT_HINT`) are checked, each problem in words with its line; a line
+    with no `|` is read as a chat form's would be (`parse`). `people` maps lower-case names
+    and e-mails to e-mails."""
     found: list[Planned] = []
-    for line in lines:
+    problems: list[str] = []
+    lines = _lines(text)
+    for number, line in enumerate(lines, start=1):
+        if SEPARATOR not in line:
+            found += parse(line, people, today)
+            continue
+        planned, wrong = _piped(line, people)
+        where = f"action {number}: " if len(lines) > 1 else ""
+        problems += [where + problem for problem in wrong]
+        if planned is not None:
+            found.append(planned)
+    return found, problems
+
+
+def parse(text: str, people: Mapping[str, str], today: date) -> list[Planned]:
+    """Split an exception report's actions into one item per line. `people` maps lower-case
+    names (and e-mails) to e-mails. A line in the plain format `text | owner | due | progress`
+    is read by its parts (a part that cannot be read is left to its default)."""
+    from bot.leave import LeaveProblem, parse_day
+
+    found: list[Planned] = []
+    for line in _lines(text):
+        if SEPARATOR in line:
+            planned, _ = _piped(line, people)
+            if planned is not None:
+                found.append(planned)
+                continue
         due: date | None = None
         for match in _DUE.finditer(line):  # the officer's words are kept as written
             try:
@@ -139,47 +252,83 @@ class ActionView:
         return WORDS.get(self.progress, self.progress)
 
 
+def people_keys(everyone: Iterable[Any]) -> dict[str, str]:
+    """Register people by lower-case name and by e-mail, to their e-mails."""
+    everyone = list(everyone)
+    found = {person.name.lower(): person.email for person in everyone}
+    found.update({person.email.lower(): person.email for person in everyone})
+    return found
+
+
 def record_approved(session: Session, view: SubmissionView, now: datetime) -> int:
     """An approved version's actions become tracked items (replacing those of an earlier
     version of the same figure that nobody has touched). Returns how many were added."""
-    from storage.models import ActionItem, Measure, Person
+    from storage.models import Measure, Person
 
     measure = session.exec(select(Measure).where(Measure.ref == view.measure.ref)).one()
     assert measure.id is not None
+    everyone = list(session.exec(select(Person)))
+    planned = parse(view.actions or "", people_keys(everyone), now.date())
+    ids = {person.email: person.id for person in everyone}
+    owner = ids.get(view.measure.collector or view.submitted_by) or ids.get(view.submitted_by)
+    assert owner is not None
+    return store(
+        session,
+        measure_id=measure.id,
+        period=view.period,
+        submission_id=view.id,
+        planned=planned,
+        owners=ids,
+        default_owner=owner,
+        now=now,
+    )
+
+
+def store(
+    session: Session,
+    *,
+    measure_id: int,
+    period: Period,
+    submission_id: int,
+    planned: Iterable[Planned],
+    owners: Mapping[str, int | None],
+    default_owner: int,
+    now: datetime,
+) -> int:
+    """Record a figure's actions as tracked items, replacing those of an earlier version that
+    nobody has touched (an action someone updated is kept, once). `owners` maps e-mails to
+    person ids; an action naming no owner is the `default_owner`'s (the collector's), and one
+    naming no due date is due at the end of the next quarter. Returns how many were added."""
+    from storage.models import ActionItem
+
     existing = list(
         session.exec(
             select(ActionItem).where(
-                ActionItem.measure_id == measure.id, ActionItem.period == view.period.label
+                ActionItem.measure_id == measure_id, ActionItem.period == period.label
             )
         )
     )
     kept = set()
     for item in existing:
-        if item.updated_by_id is None and item.progress == NOT_STARTED:
+        if item.updated_by_id is None:  # nobody has updated it in chat
             session.delete(item)
         else:
             kept.add(item.text)
-    if not view.actions:
-        return 0
-    everyone = list(session.exec(select(Person)))
-    by_name = {person.name.lower(): person.email for person in everyone}
-    ids = {person.email: person.id for person in everyone}
-    collector = view.measure.collector or view.submitted_by
     added = 0
-    for position, planned in enumerate(parse(view.actions, by_name, now.date())):
-        if planned.text in kept:
+    for position, action in enumerate(planned):
+        if action.text in kept:
             continue
-        owner = ids.get(planned.owner or collector) or ids.get(view.submitted_by)
-        assert owner is not None
         session.add(
             ActionItem(
-                measure_id=measure.id,
-                period=view.period.label,
-                submission_id=view.id,
+                measure_id=measure_id,
+                period=period.label,
+                submission_id=submission_id,
                 position=position,
-                text=planned.text,
-                owner_id=owner,
-                due=planned.due or default_due(view.period),
+                text=action.text,
+                owner_id=(owners.get(action.owner) if action.owner else None) or default_owner,
+                due=action.due or default_due(period),
+                progress=action.progress,
+                note=action.note,
                 updated_at=now,
             )
         )
@@ -238,9 +387,11 @@ def listing(
     only_owned: bool = False,
     include_closed: bool = False,
     due_before: date | None = None,
+    periods: Iterable[str] | None = None,
 ) -> list[ActionView]:
     """Tracked actions: for a measure (`ref`), owned by `email` (`only_owned`), or that
-    `email` owns, collects, reviews or leads as Head of Service; open ones unless asked."""
+    `email` owns, collects, reviews or leads as Head of Service; set in one of `periods`'
+    exception reports; open ones unless asked."""
     from storage.engine import read_session
     from storage.models import ActionItem, Measure
 
@@ -251,6 +402,8 @@ def listing(
         filters.append(Measure.ref == ref.upper())
     if due_before is not None:
         filters.append(col(ActionItem.due) < due_before)
+    if periods is not None:
+        filters.append(col(ActionItem.period).in_(sorted(periods)))
     with read_session(engine) as session:
         found = _views(session, filters)
     if email is not None:

@@ -19,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from bot.actions import SEPARATOR, Planned, as_words, check
 from bot.errors import InputRejected, LocatedError
 from bot.measures import MeasureInfo, ValueProblem, check_value
 from bot.periods import Period, PeriodError, PeriodKind
@@ -47,6 +48,7 @@ class Actual:
     actions: str = ""
     evidence: str = ""
     on_behalf: bool = False  # imported by an admin for a measure that is not theirs
+    planned: tuple[Planned, ...] = ()  # the actions, one per line, to track (bot.actions)
 
 
 def read_rows(path: Path) -> tuple[str, list[list[Any]]]:
@@ -63,8 +65,20 @@ def read_rows(path: Path) -> tuple[str, list[list[Any]]]:
     raise InputRejected([LocatedError(path.name, None, None, "use a .csv or .xlsx file")], what)
 
 
-def parse_actuals(path: Path, measures: Mapping[str, MeasureInfo], today: date) -> list[Actual]:
-    """Read and check an actuals file; raise `InputRejected` listing every problem."""
+def parse_actuals(
+    path: Path,
+    measures: Mapping[str, MeasureInfo],
+    today: date,
+    people: Mapping[str, str] | None = None,
+    names: Mapping[str, str] | None = None,
+) -> list[Actual]:
+    """Read and check an actuals file; raise `InputRejected` listing every problem.
+
+    The `actions` column holds the exception report's actions, one per line, each tracked
+    (bot.actions): `what will be done | owner's e-mail | due date | progress`, the last three
+    optional. `people` maps register names and e-mails (lower case) to e-mails; every owner
+    must be one of them. The exception report keeps the actions in words, people by name
+    (`names`: e-mail to name): 'Chase consultees (owner: Sam Lee, due 30 Jun 2026)'."""
     prefix, rows = read_rows(path)
     file = path.name
     errors: list[LocatedError] = []
@@ -142,6 +156,14 @@ def parse_actuals(path: Path, measures: Mapping[str, MeasureInfo], today: date) 
         if evidence and not evidence.lower().startswith(("https://", "http://")):
             problem(where, "evidence", "must be a web address starting https://")
             text_problem = True
+        planned: list[Planned] = []
+        if cells.get("actions") and not text_problem:
+            planned, wrong = check(cells["actions"], people or {}, today)
+            for message in wrong:
+                problem(where, "actions", message)
+                text_problem = True
+            if SEPARATOR in cells["actions"]:
+                cells["actions"] = "\n".join(as_words(action, names or {}) for action in planned)
         if text_problem:
             continue
         seen[key] = where
@@ -154,6 +176,7 @@ def parse_actuals(path: Path, measures: Mapping[str, MeasureInfo], today: date) 
                 where,
                 actions=cells.get("actions", ""),
                 evidence=evidence,
+                planned=tuple(planned),
             )
         )
     if errors:

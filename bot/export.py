@@ -29,10 +29,14 @@ from typing import TYPE_CHECKING, Any
 
 from bot.chart import RAGG_COLOURS, ragg_chart, text_colour
 from bot.paper import (
+    ACTIONS_HEADING,
     CONFIDENCE_KEY,
     KEY,
     KEY_NOTE,
     Paper,
+    action_owner,
+    action_progress,
+    actions_intro,
     annual_target,
     annual_target_words,
     commentary_words,
@@ -206,6 +210,9 @@ def exception_sheet_name(ref: str, taken: Iterable[str] = ()) -> str:
 
 # ---------------------------------------------------------------------------- the workbook
 
+ACTIONS_SHEET = "Actions"
+ACTION_HEADERS = ("Ref", "Measure", "Period", "Action", "Owner", "Due", "Progress")
+ACTION_WIDTHS = (8, 34, 11, 60, 18, 13, 40)
 COVER_SHEET = "Cover"
 MEASURES_SHEET = "Measures"
 DATA_SHEET = "Data"
@@ -278,6 +285,7 @@ def board_workbook(paper: Paper, out: Path) -> None:
     _fill_cover(cover, paper)
     _fill_measures(workbook.create_sheet(MEASURES_SHEET), paper)
     _fill_data(workbook.create_sheet(DATA_SHEET), paper)
+    _fill_actions(workbook.create_sheet(ACTIONS_SHEET), paper)
     for row in summary.exceptions:
         name = exception_sheet_name(row.measure.ref, workbook.sheetnames)
         _fill_exception(workbook.create_sheet(name), row)
@@ -515,6 +523,41 @@ def _fill_measures(sheet: Worksheet, paper: Paper) -> None:
     _print_setup(sheet, title_rows="2:2")
 
 
+def _fill_actions(sheet: Worksheet, paper: Paper) -> None:
+    """The previous quarter's tracked actions: each with its owner by name, due date (a date
+    cell) and progress (and the reason when dropped)."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    wrapped = Alignment(wrap_text=True, vertical="top")
+    _put(sheet, 1, 1, f"{ACTIONS_HEADING} ({paper.actions_from})", font=Font(bold=True, size=14))
+    _put(sheet, 2, 1, actions_intro(paper))
+    header_fill = PatternFill(fill_type="solid", start_color="FFF3F2F1", end_color="FFF3F2F1")
+    for column, (header, width) in enumerate(zip(ACTION_HEADERS, ACTION_WIDTHS, strict=True), 1):
+        _put(sheet, 4, column, header, font=Font(bold=True), fill=header_fill, alignment=wrapped)
+        sheet.column_dimensions[_letter(column)].width = width
+    for number, action in enumerate(paper.actions, start=5):
+        values: list[Any] = [
+            action.ref,
+            action.title,
+            action.period,
+            action.text,
+            action_owner(action),
+            action.due,
+            action_progress(action, paper.produced),
+        ]
+        for column, value in enumerate(values, start=1):
+            if isinstance(value, date):
+                cell = sheet.cell(row=number, column=column, value=value)  # a date, not text
+                cell.number_format = "d mmm yyyy"
+                cell.alignment = wrapped
+            else:
+                _put(sheet, number, column, value, alignment=wrapped)
+    if paper.actions:
+        sheet.freeze_panes = "A5"
+        sheet.auto_filter.ref = f"A4:{_letter(len(ACTION_HEADERS))}{4 + len(paper.actions)}"
+    _print_setup(sheet, title_rows="4:4")
+
+
 def _fill_data(sheet: Worksheet, paper: Paper) -> None:
     """One row per measure and period for the last five quarters (periods not due left out)."""
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -694,6 +737,19 @@ figure { margin: 0 0 1rem; }
 figure img { max-width: 100%; height: auto; }
 .part { break-before: page; page-break-before: always; }
 .exception { break-before: page; page-break-before: always; }
+table.actions { table-layout: fixed; }
+table.actions col.ref { width: 5%; }
+table.actions col.title { width: 18%; }
+table.actions col.period { width: 8%; }
+table.actions col.text { width: 33%; }
+table.actions col.owner { width: 11%; }
+table.actions col.due { width: 9%; }
+table.actions col.progress { width: 16%; }
+td.due { white-space: nowrap; }
+td.progress { font-weight: bold; }
+td.progress-done { color: #00703c; }
+td.progress-at_risk, td.overdue { color: #d4351c; }
+td.progress-dropped { font-weight: normal; font-style: italic; }
 @media print {
   body { margin: 0; font-size: 8.5pt; }
   h1 { font-size: 18pt; }
@@ -1018,6 +1074,41 @@ def _exception_trend(paper: Paper, row: StatusRow) -> str:
     )
 
 
+def _actions_section(paper: Paper) -> str:
+    """The previous quarter's tracked actions, followed up: owner by name, due date and
+    progress (with the reason when dropped)."""
+    parts = [
+        '<section class="actions part" id="actions">',
+        f"<h2>{_e(ACTIONS_HEADING)} ({_e(paper.actions_from)})</h2>",
+        f'<p class="note">{_e(actions_intro(paper))}</p>',
+    ]
+    if paper.actions:
+        parts += [
+            '<table class="actions"><colgroup><col class="ref"><col class="title">'
+            '<col class="period"><col class="text"><col class="owner"><col class="due">'
+            '<col class="progress"></colgroup>',
+            _head(ACTION_HEADERS),
+            "<tbody>",
+        ]
+        for action in paper.actions:
+            progress = action_progress(action, paper.produced)
+            parts.append(
+                f'<tr><th scope="row">{_e(action.ref)}</th><td>{_e(action.title)}</td>'
+                f"<td>{_e(action.period)}</td>"
+                f'<td class="text">{_e(action.text)}</td><td>{_e(action_owner(action))}</td>'
+                f'<td class="due">{_e(_short_date(action.due))}</td>'
+                f'<td class="progress progress-{_e(action.progress)}'
+                f'{" overdue" if action.overdue(paper.produced) else ""}">{_e(progress)}</td></tr>'
+            )
+        parts.append("</tbody></table>")
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _short_date(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
 def board_html(paper: Paper, *, chart: bool = True) -> str:
     """The paper as one self-contained page: the cover with the key, every measure by
     priority and aim, and one exception report per Red (and Amber, where asked) measure, each
@@ -1049,6 +1140,7 @@ def board_html(paper: Paper, *, chart: bool = True) -> str:
             parts.append(_measures_table(paper, rows))
             parts.append("</section>")
         parts.append("</section>")
+    parts.append(_actions_section(paper))
     for row in summary.exceptions:
         section = _exception_section(row)
         closing = "</section>"

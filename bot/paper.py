@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from bot.errors import NotFound
 from bot.measures import MeasureInfo, singular, target_places
-from bot.periods import Period
+from bot.periods import Period, PeriodKind
 from bot.ragg import DEFAULT_TOLERANCE, Direction, Polarity, Ragg, Target, target_for
 from bot.register import Format
 from bot.status import StatusRow
@@ -34,6 +34,7 @@ from bot.workflow import State
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from bot.actions import ActionView
     from bot.status import CouncilInfo
 
 TREND_QUARTERS = 5
@@ -109,6 +110,14 @@ class Paper:
     quarters: tuple[Period, ...]  # the last five, oldest first
     history: Mapping[str, tuple[TrendPoint, ...]] = field(default_factory=dict)
     late: frozenset[str] = frozenset()  # refs whose figure was submitted after its deadline
+    # the tracked actions from the previous quarter's exception reports (issue 14), in
+    # register order, with their progress as it stands on `produced`
+    actions: tuple[ActionView, ...] = ()
+
+    @property
+    def actions_from(self) -> Period:
+        """The quarter whose exception reports the paper follows up."""
+        return self.summary.quarter.previous()
 
     @property
     def audience(self) -> str:
@@ -257,6 +266,67 @@ def on_target_words(summary: Summary, *, share: bool = True) -> str:
         f"{lead}: {overall.on_target} of {reported} reported "
         f"{'measure' if reported == 1 else 'measures'}{tail}."
     )
+
+
+ACTIONS_HEADING = "Actions from last quarter"
+
+
+def actions_intro(paper: Paper) -> str:
+    """What the actions table is, or that there is none to follow up."""
+    earlier = paper.actions_from
+    if not paper.actions:
+        return (
+            f"No actions to improve performance were recorded in the {earlier} exception "
+            "reports of these measures."
+        )
+    count = len(paper.actions)
+    return (
+        f"{count} {'action' if count == 1 else 'actions'} to improve performance from the "
+        f"{earlier} exception reports, with progress as at {paper.produced.day} "
+        f"{paper.produced:%B %Y}."
+    )
+
+
+def action_progress(action: ActionView, today: date) -> str:
+    """'Dropped: the reason', 'On track — overdue (due 31 Mar 2026)', 'Done'."""
+    words = action.words[:1].upper() + action.words[1:]
+    if action.note:
+        words += f": {action.note}"
+    if action.overdue(today):
+        words += " — overdue"
+    return words
+
+
+def action_owner(action: ActionView) -> str:
+    return action.owner_name or "Not named"
+
+
+def labels_ending_in(quarter: Period) -> set[str]:
+    """The labels of every period that ends in `quarter`: its months, itself, and the half or
+    year that ends with it."""
+    ends = {Period.containing(PeriodKind.MONTH, quarter.end).shifted(-n).end for n in range(3)}
+    return {
+        found.label
+        for kind in PeriodKind
+        for end in ends
+        if (found := Period.containing(kind, end)).end == end
+    }
+
+
+def follow_up(engine: Engine, summary: Summary) -> tuple[ActionView, ...]:
+    """The tracked actions of the summary's measures set in the previous quarter's exception
+    reports, open or closed, in the paper's order."""
+    from bot import actions
+
+    order = {row.measure.ref: number for number, row in enumerate(summary.rows)}
+    labels = labels_ending_in(summary.quarter.previous())
+    found = [
+        action
+        for action in actions.listing(engine, include_closed=True, periods=labels)
+        if action.ref in order
+    ]
+    found.sort(key=lambda a: (order[a.ref], Period.parse(a.period).end, a.due, a.id))
+    return tuple(found)
 
 
 # ---------------------------------------------------------------------------- figures as numbers
@@ -410,6 +480,7 @@ def load_paper(
         quarters=quarters,
         history=history,
         late=frozenset(ref for ref, _ in late),
+        actions=follow_up(engine, summary),
     )
 
 

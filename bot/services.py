@@ -13,9 +13,9 @@ from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from bot import outbox
+from bot import actions, outbox
 from bot.actuals import Actual, parse_actuals, sort_actuals
 from bot.errors import InputRejected, LocatedError
 from bot.measures import MeasureInfo
@@ -36,6 +36,7 @@ from bot.submissions import after_submit, card_recipients
 from bot.workflow import State
 from storage import outbox_store, queries, summary_store, workflow_store
 from storage.engine import read_session, write_session
+from storage.models import Person
 from storage.register_store import (
     ActualsReport,
     ImportReport,
@@ -145,12 +146,15 @@ def import_actuals(
         importer = queries.person(session, actor)
         admins = workflow_store.admins(session)
         away = workflow_store.absences(session, None, today)
+        everyone = list(session.exec(select(Person)))
+    people = actions.people_keys(everyone)
+    names = {person.email: person.name for person in everyone}
     if not measures:
         raise InputRejected(
             [LocatedError(file, None, None, "the register is empty: import the register first")],
             "actuals file",
         )
-    actuals = parse_actuals(path, measures, today)
+    actuals = parse_actuals(path, measures, today, people, names)
     if importer is None:
         raise InputRejected(
             [

@@ -737,9 +737,44 @@ def store_actuals(
     bulk.insert_rows(session, PeriodValue, inserts)
     if replaced:
         session.execute(update(PeriodValue), replaced)
+    _track_actions(session, submission_ids, keys, at)
     audit.record_many(session, actor=actor, at=at, events=events)
     _log_actuals(session, actor, at, source, report)
     return report
+
+
+def _track_actions(
+    session: Session,
+    submission_ids: list[int],
+    keys: list[tuple[int, str, Actual, Any]],
+    at: datetime,
+) -> None:
+    """Imported history's actions become tracked items (bot.actions), owned as the file says
+    or by the measure's collector, with the progress the file gives."""
+    from bot import actions
+
+    wanted = [(sid, key) for sid, key in zip(submission_ids, keys, strict=True) if key[2].planned]
+    if not wanted:
+        return
+    collectors = dict(
+        session.exec(
+            select(Measure.id, Measure.collector_id).where(
+                col(Measure.id).in_({key[0] for _, key in wanted})
+            )
+        ).all()
+    )
+    owners = {email: pid for pid, email in session.exec(select(Person.id, Person.email))}
+    for sid, (measure_id, _, row, _) in wanted:
+        actions.store(
+            session,
+            measure_id=measure_id,
+            period=row.period,
+            submission_id=sid,
+            planned=row.planned,
+            owners=owners,
+            default_owner=collectors[measure_id],
+            now=at,
+        )
 
 
 def _allocate_ids(session: Session, table: str, count: int) -> list[int]:

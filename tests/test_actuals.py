@@ -585,3 +585,124 @@ def test_cli_import_of_bad_actuals_exits_1_and_stores_nothing(cli: Cli, tmp_path
     result = cli("import", "actuals", str(good), "--today", TODAY.isoformat(), "--by", IMPORTER)
     assert result.code == 0, result.err
     assert "3 values stored, 0 replaced with a new version, 0 unchanged" in result.out
+
+
+# -- actions to improve, tracked from imported history (issue 14) ------------------------------
+
+
+ACTIONS_HEADER = [*HEADER, "actions"]
+
+
+def tracked(engine: Engine) -> list[tuple[str, str, str, str, str, str, str | None]]:
+    from storage.models import ActionItem, Person
+
+    with read_session(engine) as session:
+        rows = session.exec(
+            select(ActionItem, Measure.ref, Person.email)
+            .join(Measure, col(Measure.id) == col(ActionItem.measure_id))
+            .join(Person, col(Person.id) == col(ActionItem.owner_id))
+            .order_by(col(ActionItem.id))
+        ).all()
+        return [
+            (ref, item.period, item.text, email, item.due.isoformat(), item.progress, item.note)
+            for item, ref, email in rows
+        ]
+
+
+def test_imported_actions_are_tracked_with_owner_due_date_and_progress(
+    loaded: Engine, tmp_path: Path
+) -> None:
+    actions = (
+        "Chase statutory consultees at 14 days | chris.walker@example.gov.uk | 2026-07-31 "
+        "| on track\n"
+        "- Agree Section 106 templates | David Okafor | 30/09/2026\n"
+        "Pay for a temporary planner | | 2026-03-31 | dropped: a vacancy was filled instead\n"
+        "Review the validation checklist"
+    )
+    path = write_csv(
+        tmp_path / "actuals.csv",
+        [["DE2.3", "2025-26 Q4", "64", "Four late decisions", actions]],
+        ACTIONS_HEADER,
+    )
+    import_actuals(loaded, path)
+    assert tracked(loaded) == [
+        ("DE2.3", "2025-26 Q4", "Chase statutory consultees at 14 days",
+         "chris.walker@example.gov.uk", "2026-07-31", "on_track", None),
+        ("DE2.3", "2025-26 Q4", "Agree Section 106 templates",
+         "hos.planning@example.gov.uk", "2026-09-30", "not_started", None),
+        ("DE2.3", "2025-26 Q4", "Pay for a temporary planner",
+         "chris.walker@example.gov.uk", "2026-03-31", "dropped", "a vacancy was filled instead"),
+        # A line without "|" is read as the chat form reads it: the collector's, due at the
+        # end of the next quarter.
+        ("DE2.3", "2025-26 Q4", "Review the validation checklist",
+         "chris.walker@example.gov.uk", "2026-06-30", "not_started", None),
+    ]  # fmt: skip
+    # The exception report keeps the actions in words, people by name, never by e-mail.
+    [version] = versions(loaded, "DE2.3", "2025-26 Q4")
+    assert version.actions == (
+        "Chase statutory consultees at 14 days (owner: Chris Walker, due 31 Jul 2026; on track)\n"
+        "Agree Section 106 templates (owner: David Okafor, due 30 Sep 2026)\n"
+        "Pay for a temporary planner (due 31 Mar 2026; dropped: a vacancy was filled instead)\n"
+        "Review the validation checklist"
+    )
+    # Importing the same file again changes nothing: no second set of actions.
+    import_actuals(loaded, path)
+    assert len(tracked(loaded)) == 4
+
+
+def test_bad_actions_are_located_and_nothing_is_stored(loaded: Engine, tmp_path: Path) -> None:
+    before = counts(loaded)
+    path = write_csv(
+        tmp_path / "actuals.csv",
+        [
+            ["SE1.1", "2025-26 Q1", "45.5", "Ahead", "Fine | jane.doe@example.gov.uk"],
+            [
+                "DE2.3",
+                "2025-26 Q4",
+                "64",
+                "Late",
+                "Chase | nobody@example.gov.uk | 31 Jul | nearly\nDrop it | | | dropped",
+            ],
+            ["SE1.2", "2025-26 Q4", "47.5", "", "a | b | c | d | e"],
+        ],
+        ACTIONS_HEADER,
+    )
+    with pytest.raises(InputRejected) as caught:
+        import_actuals(loaded, path)
+    found = [(e.where, e.field, e.message) for e in caught.value.errors]
+    assert found == [
+        ("row 3", "actions", "action 1: the owner 'nobody@example.gov.uk' is not a person in "
+         "the register: give their e-mail as the register has it"),
+        ("row 3", "actions", "action 1: the due date '31 Jul' is not a full date: write it as "
+         "2026-03-31 (or 31/03/2026)"),
+        ("row 3", "actions", "action 1: the progress 'nearly' is not one the framework knows: "
+         "write not started, on track, at risk, done, or 'dropped: the reason'"),
+        ("row 3", "actions", "action 2: a dropped action needs its reason: write "
+         "'dropped: the reason'"),
+        ("row 4", "actions", "'a | b | c | d | e' has 5 parts; " + actions_hint()),
+    ]  # fmt: skip
+    assert counts(loaded) == before and tracked(loaded) == []
+
+
+def actions_hint() -> str:
+    from bot.actions import FORMAT_HINT
+
+    assert "what will be done | owner's e-mail | due date | progress" in FORMAT_HINT
+    return FORMAT_HINT
+
+
+def test_the_example_actuals_track_actions_on_their_reds(loaded: Engine) -> None:
+    import_actuals(loaded, EXAMPLES / "actuals.csv")
+    found = tracked(loaded)
+    assert {(ref, period) for ref, period, *_ in found} >= {
+        ("DE2.3", "2025-26 Q4"),
+        ("SC1.2", "2025-26 Q4"),
+        ("TC2.2", "2025-26 H2"),
+        ("SC1.1", "2025-12"),
+    }
+    assert {progress for *_, progress, _ in found} == {
+        "not_started", "on_track", "at_risk", "done", "dropped",
+    }  # fmt: skip
+    # None is overdue when the sandbox opens (1 July 2026): the first thing seen is a reminder.
+    assert all(due >= "2026-07-01" for *_, due, progress, _ in found if progress in
+               ("not_started", "on_track", "at_risk"))  # fmt: skip

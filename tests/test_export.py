@@ -100,7 +100,7 @@ def test_one_exception_sheet_per_red_measure_laid_out_like_appendix_1(
     out = tmp_path / "board.xlsx"
     board_workbook(with_row(paper, "DE2.3", actions=actions), out)
     workbook = load_workbook(out)
-    assert workbook.sheetnames[3:] == [f"Exception {ref}" for ref in REDS]
+    assert workbook.sheetnames[3:] == ["Actions", *(f"Exception {ref}" for ref in REDS)]
     sheet = workbook["Exception DE2.3"]
     assert isinstance(sheet, Worksheet)
     assert "DE2.3" in str(sheet["A1"].value)
@@ -135,14 +135,17 @@ def test_one_exception_sheet_per_red_measure_laid_out_like_appendix_1(
         assert sheet.cell(row=row, column=2).alignment.wrap_text
     assert (sheet.column_dimensions["B"].width or 0) >= 60
 
-    # Imported history carries no actions: the report says so rather than leaving a blank.
+    # Imported history's actions, in words (people by name).
     sc12 = workbook["Exception SC1.2"]
     assert isinstance(sc12, Worksheet)
     fields = _exception(sc12)
     assert str(fields["Performance Overview - Quarterly Update"]).startswith(
         "Above target and tolerance as 140 more tenants"
     )
-    assert fields["Actions to improve performance"] == "None recorded"
+    assert fields["Actions to improve performance"] == (
+        "Weekly arrears surgeries at the housing office (owner: Amy Robinson, due 30 Sep 2026; "
+        "on track)"
+    )
     tc22 = workbook["Exception TC2.2"]
     assert isinstance(tc22, Worksheet)
     assert _exception(tc22)["2025-26 Out turn"] == "1 incident (2025-26 H2)"
@@ -275,7 +278,7 @@ def test_empty_summary_still_exports(tmp_path: Path) -> None:
     out = tmp_path / "empty.xlsx"
     board_workbook(empty, out)
     workbook = load_workbook(out)
-    assert workbook.sheetnames == ["Cover", "Measures", "Data"]
+    assert workbook.sheetnames == ["Cover", "Measures", "Data", "Actions"]
     sheet = workbook["Measures"]
     assert isinstance(sheet, Worksheet)
     assert sheet.max_row == 2
@@ -381,7 +384,9 @@ def _formula_actuals(folder: Path) -> Path:
             row["commentary"] = "-1+1 minus first"
     path = folder / "actuals.csv"
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=["ref", "period", "value", "commentary"])
+        writer = csv.DictWriter(
+            handle, fieldnames=["ref", "period", "value", "commentary", "actions"]
+        )
         writer.writeheader()
         writer.writerows(rows)
     return path

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from openpyxl.cell.cell import Cell
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bot import services, summaries
+from bot import actions, services, summaries
 from bot.periods import Period
 from bot.submissions import decide, submit
 from storage.engine import make_engine
@@ -128,6 +128,18 @@ def papers(module_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Pape
             actor="housing.manager@example.gov.uk",
             now=LATER,
         )
+        # Amy Robinson reports one of last quarter's actions done, in chat.
+        [pre_allocate] = [
+            a for a in actions.listing(engine, ref="SC1.1") if a.text.startswith("Pre-allocate")
+        ]
+        actions.update(
+            engine,
+            action_id=pre_allocate.id,
+            email="amy.robinson@example.gov.uk",
+            progress=actions.DONE,
+            note=None,
+            now=LATER,
+        )
     finally:
         engine.dispose()
     out = {}
@@ -179,6 +191,7 @@ def test_workbook_cover_holds_the_key_and_the_on_target_share(papers: Papers) ->
         "Cover",
         "Measures",
         "Data",
+        "Actions",
         *(f"Exception {ref}" for ref in REDS),
     ]
     cover = _sheet(book, "Cover")
@@ -291,7 +304,12 @@ def test_workbook_exception_reports_hold_every_appendix_field(papers: Papers) ->
         if label.value
     }
     assert list(fields) == APPENDIX_1
-    assert fields["Actions to improve performance"] == "None recorded"
+    # Imported with the history, in words: people by name, never by e-mail.
+    assert fields["Actions to improve performance"] == (
+        "Agree standard Section 106 templates with legal services (owner: Laura Bennett, due 30 "
+        "Sep 2026)\nChase statutory consultees at 14 days (owner: Chris Walker, due 31 Jul 2026; "
+        "on track)"
+    )
 
 
 def test_workbook_has_no_addresses_no_formulas_and_no_words_for_developers(
@@ -311,7 +329,7 @@ def test_workbook_has_no_addresses_no_formulas_and_no_words_for_developers(
 
 def test_committee_workbook_holds_only_that_committee(papers: Papers) -> None:
     book = papers.book("eds")
-    assert book.sheetnames[3:] == ["Exception DE2.3"]
+    assert book.sheetnames[3:] == ["Actions", "Exception DE2.3"]
     cover = _sheet(book, "Cover")
     assert any(row[1].value == "E&DS Committee" for row in cover.iter_rows(max_col=2))
     rows = _table(_sheet(book, "Measures"), 2)
@@ -439,6 +457,91 @@ def test_committee_page_and_as_published_page(papers: Papers) -> None:
     assert "As published on 1 May 2026 09:00 UTC by Priya Shah" in published.text
     sc21 = _by_id(published, "tbody", "measure-SC2.1")
     assert "ragg-none" in sc21.find_all("td", class_="ragg")[0].attrs["class"].split()
+
+
+# ------------------------------------------------------------------ last quarter's actions
+
+Q3_ACTIONS = [
+    ("SE1.2", "2025-26 Q3", "Bin-tag contaminated recycling bins on the three worst rounds",
+     "Sam Lee", "31 Mar 2026", "Done"),
+    ("SE1.2", "2025-26 Q3", "Leaflet every household on what goes in the blue bin",
+     "Gareth Price", "30 Sep 2026", "On track"),
+    ("SC1.1", "2025-12", "Agree contractor cover for void repairs over the closure days",
+     "Sunita Patel", "31 Mar 2026", "Done"),
+    ("SC1.1", "2025-12", "Pre-allocate void properties before the Christmas closure",
+     "Amy Robinson", "30 Nov 2026", "Done"),
+    ("SC1.2", "2025-26 Q3", "Apply for managed payments for tenants over eight weeks in arrears",
+     "Sunita Patel", "28 Feb 2026", "Dropped: the DWP now pays the rent direct for these tenants"),
+    ("SC1.2", "2025-26 Q3",
+     "Call every tenant moving onto Universal Credit before their first payment",
+     "Amy Robinson", "30 Sep 2026", "At risk"),
+]  # fmt: skip
+
+
+def test_workbook_follows_up_last_quarters_actions(papers: Papers) -> None:
+    """Issue 14: each action set in 2025-26 Q3's exception reports (Q3 and its months), with
+    its owner by name, due date (a date cell) and progress as it stands — Amy's update in chat
+    included — and the reason it was dropped. Q4's own actions are in its exception reports."""
+    sheet = _sheet(papers.book("paper"), "Actions")
+    assert sheet["A1"].value == "Actions from last quarter (2025-26 Q3)"
+    assert sheet["A2"].value == (
+        "6 actions to improve performance from the 2025-26 Q3 exception reports, with progress "
+        "as at 6 May 2026."
+    )
+    assert [cell.value for cell in sheet[4]] == [
+        "Ref", "Measure", "Period", "Action", "Owner", "Due", "Progress",
+    ]  # fmt: skip
+    found = []
+    for ref, title, period, text, owner, due, progress in sheet.iter_rows(
+        min_row=5, values_only=True
+    ):
+        assert isinstance(due, datetime) and title
+        found.append((ref, period, text, owner, f"{due.day} {due:%b %Y}", progress))
+    assert found == Q3_ACTIONS
+    assert sheet["F5"].number_format == "d mmm yyyy"
+    assert sheet.freeze_panes == "A5" and sheet.auto_filter.ref == "A4:G10"
+    # A committee's paper follows up only its own measures' actions.
+    eds = _sheet(papers.book("eds"), "Actions")
+    assert [row[0] for row in eds.iter_rows(min_row=5, values_only=True)] == ["SE1.2", "SE1.2"]
+
+
+def test_page_follows_up_last_quarters_actions(papers: Papers) -> None:
+    root = parse(papers.page("paper"))
+    section = _by_id(root, "section", "actions")
+    assert "part" in section.attrs["class"].split()  # a new page when printed
+    [heading] = section.find_all("h2")
+    assert heading.text == "Actions from last quarter (2025-26 Q3)"
+    [table] = section.find_all("table", class_="actions")
+    assert [th.text for th in table.find_all("thead")[0].find_all("th")] == [
+        "Ref", "Measure", "Period", "Action", "Owner", "Due", "Progress",
+    ]  # fmt: skip
+    rows = table.find_all("tbody")[0].find_all("tr")
+    shown = []
+    for row in rows:
+        cells = [c.text for c in row.children if isinstance(c, Node)]
+        shown.append((cells[0], cells[2], cells[3], cells[4], cells[5], cells[6]))
+    assert shown == Q3_ACTIONS
+    progress = rows[-1].find_all("td", class_="progress")[0]
+    assert "progress-at_risk" in progress.attrs["class"].split()
+    # The section sits between the measures and the exception reports.
+    page = papers.page("paper")
+    assert page.index('id="measure-TC2.2"') < page.index('id="actions"')
+    assert page.index('id="actions"') < page.index('id="exception-DE2.3"')
+
+
+def test_an_action_past_its_due_date_says_overdue() -> None:
+    from bot.paper import action_progress
+
+    action = actions.ActionView(
+        id=1, ref="SC1.2", title="Rent arrears", period="2025-26 Q3", text="Call tenants",
+        owner="amy.robinson@example.gov.uk", owner_name="Amy Robinson",
+        due=datetime(2026, 3, 31).date(), progress=actions.AT_RISK, note=None,
+        updated_at=NOW, collector=None, reviewer=None, head_of_service=None,
+    )  # fmt: skip
+    assert action_progress(action, datetime(2026, 3, 31).date()) == "At risk"
+    assert action_progress(action, datetime(2026, 4, 1).date()) == "At risk — overdue"
+    done = replace(action, progress=actions.DONE)
+    assert action_progress(done, datetime(2026, 4, 1).date()) == "Done"
 
 
 def test_an_unknown_committee_is_a_plain_error(sqlite_url: str, tmp_path: Path) -> None:

@@ -111,6 +111,7 @@ def test_export_board_writes_a_workbook_and_a_page(pmf: Cli, tmp_path: Path) -> 
         "Cover",
         "Measures",
         "Data",
+        "Actions",
         "Exception DE2.3",
         "Exception SC1.2",
         "Exception TC2.2",

@@ -216,7 +216,10 @@ def test_the_admin_posts_counts_then_exceptions_in_the_thread_and_the_chart(bot:
     for ref in REDS:
         assert f"*{ref}*" in exceptions
     assert "Four of eleven decisions were late awaiting Section 106 agreements" in exceptions
-    assert "*Actions to improve:* none recorded" in exceptions
+    assert (
+        "*Actions to improve:* Weekly arrears surgeries at the housing office (owner: Amy "
+        "Robinson, due 30 Sep 2026; on track)"
+    ) in exceptions
     assert "*Not yet approved*" in missing and "`SC2.1`" in missing and "overdue" in missing
 
     [complete] = bot.slack.calls_to("files.completeUploadExternal")
