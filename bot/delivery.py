@@ -711,7 +711,10 @@ def _reminder_contents(
             for ref, label in pairs
             if ref in measures
         }
-    progress = _progress(engine, facts, [i for i in reminders if i.kind in COLLECTOR_KINDS])
+    collecting = [i for i in reminders if i.kind in COLLECTOR_KINDS]
+    progress = _progress(engine, facts, collecting)
+    # Open actions past their due date, read once for the batch (usually none).
+    late_actions = actions.listing(engine, due_before=today) if collecting else []
     found: dict[int, ReminderContent] = {}
     for item in reminders:
         assert item.recipient is not None
@@ -750,6 +753,13 @@ def _reminder_contents(
             else None,
             progress=progress.get(item.id),
             key=item.key,
+            late_actions=[
+                (a.ref, a.text, a.due, a.words)
+                for a in late_actions
+                if (item.on_behalf_of or item.recipient) in (a.owner, a.collector)
+            ]
+            if item.kind in COLLECTOR_KINDS
+            else [],
         )
     return found
 

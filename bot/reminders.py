@@ -146,6 +146,9 @@ class ReminderContent:
     undelivered: list[tuple[str, str, str]] = field(default_factory=list)  # key, to, error
     progress: tuple[int, int, str] | None = None  # (figures in, figures owed, quarter)
     key: str | None = None  # the outbox row's key: what "Remind me tomorrow" names
+    # the collector's open tracked actions past their due date (they own the action or
+    # collect its measure): ref, words, due date, progress word (issue 14)
+    late_actions: list[tuple[str, str, date, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -170,3 +170,23 @@ def test_actions_are_tracked_from_approval_to_done_or_dropped(bot: Bot) -> None:
 
     assert len(chased(SAM)) == 1 and len(chased(JANE)) == 1
     assert "was due Wed 31 Mar 2027" in text_of(chased(SAM)[0]["blocks"])
+
+    # The collector's next reminder (here for another of Jane's measures) lists the action
+    # still past its due date (issue 14).
+    bot.clock.now = datetime(2027, 4, 5, 9, 30, tzinfo=LONDON)
+    for _ in range(2):
+        run_tick(bot.engine, bot.deps.transport, LONDON, bot.clock)
+    settle(bot)
+    wait_until(
+        lambda: any("Reminder: SE2.3 2026-27 is due" in str(m.get("text")) for m in bot.dms(JANE)),
+        what="Jane's reminder",
+    )
+    [reminder] = [
+        m for m in bot.dms(JANE) if "Reminder: SE2.3 2026-27 is due" in str(m.get("text"))
+    ]
+    shown = text_of(reminder["blocks"])
+    assert "*1 action past its due date*" in shown
+    assert (
+        "`SE1.1` Replace the depot boilers by 31 Mar 2027 @Sam Lee — due Wed 31 Mar 2027, on track"
+    ) in shown
+    assert "HVO" not in shown  # dropped: closed, not chased

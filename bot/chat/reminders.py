@@ -14,6 +14,7 @@ from bot.chat.model import (
     Code,
     Facts,
     Icon,
+    Inline,
     Intent,
     Message,
     Note,
@@ -150,6 +151,7 @@ def reminder_message(content: ReminderContent, name_of: NameOf) -> Message:
         Para(opening),
         progress_note(content),
         facts,
+        late_actions_note(content),
         *covering,
         Actions(
             (
@@ -174,6 +176,30 @@ def reminder_message(content: ReminderContent, name_of: NameOf) -> Message:
             )
         ),
     )
+
+
+MAX_LATE_ACTIONS = 5
+
+
+def late_actions_note(content: ReminderContent) -> Para | None:
+    """The collector's tracked actions past their due date (issue 14), to update with
+    `/pmf actions mine` — the reminder is when they are already thinking about the measure."""
+    late = content.late_actions
+    if not late:
+        return None
+    parts: list[Inline] = [
+        Icon.OVERDUE,
+        " ",
+        Strong(
+            f"{plural(len(late), 'action')} past {'its' if len(late) == 1 else 'their'} due date"
+        ),
+    ]
+    for ref, words, due, progress in late[:MAX_LATE_ACTIONS]:
+        parts += ["\n• ", Code(ref), f" {clip(words, 200)} — due {day(due)}, {progress}"]
+    if len(late) > MAX_LATE_ACTIONS:
+        parts.append(f"\n• and {len(late) - MAX_LATE_ACTIONS} more")
+    parts += ["\nSay how they stand with ", Code("/pmf actions"), "."]
+    return Para(tuple(parts))
 
 
 def progress_note(content: ReminderContent) -> Note | None:
