@@ -428,7 +428,9 @@ def test_a_whole_quarter_in_every_role_in_the_browser() -> None:
             actions = say("/pmf actions", "Open actions, whole council")
             expect(actions).to_contain_text("Income officers to call every tenant")
             expect(actions).to_contain_text("Owner Amy Robinson")
-            expect(actions.get_by_role("button", name="On track")).to_be_visible()
+            # and the example history's tracked actions (issue 14), each with its buttons
+            expect(actions).to_contain_text("Chase statutory consultees at 14 days")
+            expect(actions.get_by_role("button", name="On track").first).to_be_visible()
 
             # -- the councillor reads ----------------------------------------------------------
             be("Cllr Pat Morgan")
