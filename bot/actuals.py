@@ -245,7 +245,8 @@ def sort_actuals(
                 )
             )
             continue
-        actual = replace(actual, on_behalf=verdict.on_behalf)
+        if verdict.on_behalf != actual.on_behalf:
+            actual = replace(actual, on_behalf=verdict.on_behalf)
         board = boards.get(actual.period.label)
         if board is None:
             board = boards[actual.period.label] = board_date(council, actual.period)
@@ -277,6 +278,8 @@ def _cell(row: list[Any], index: int) -> str:
     if index >= len(row) or row[index] is None:
         return ""
     value = row[index]
+    if type(value) is str:  # a CSV's every cell
+        return value.strip()
     if isinstance(value, float):
         value = repr(value) if not value.is_integer() else int(value)
     if isinstance(value, date):

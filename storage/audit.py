@@ -134,6 +134,8 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+# json.dumps(…, sort_keys=True, separators=(",", ":"), ensure_ascii=False), made once
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 _FIELDS = ("seq", "at", "actor", "action", "entity", "entity_key", "before", "after", "prev_hash")
 
 
@@ -147,7 +149,7 @@ def _digest(event: AuditEvent | Mapping[str, Any] | RowMapping, key: bytes | Non
     )
     body = [fields[name] for name in _FIELDS]
     body[1] = fields["at"].isoformat()
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    text = _CANONICAL.encode(body)
     if key is None:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
     return hmac.digest(key, text.encode("utf-8"), "sha256").hex()
