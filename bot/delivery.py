@@ -20,7 +20,7 @@ import threading
 import time as time_module
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -41,6 +41,7 @@ from bot.inbox import inbox
 from bot.outbox import DECIDED, IDENTITY_REFUSED, REOPENED, SUBMITTED, Ref
 from bot.people import SURFACE_NAMES
 from bot.periods import Period, PeriodKind
+from bot.permissions import Absence, away_today
 from bot.ragg import target_for
 from bot.reminders import (
     COLLECTOR_KINDS,
@@ -704,6 +705,12 @@ def _reminder_contents(
         measures = load_measures(session, refs=refs) if refs else {}
         undelivered = outbox_store.undelivered(session, now)
         pairs = {(item.ref, item.period.label) for item in reminders if item.ref and item.period}
+        escalated = {  # an escalation says when its collector is away, and who covers
+            measures[item.ref].collector
+            for item in reminders
+            if item.kind is Kind.ESCALATION and item.ref in measures
+        }
+        away = workflow_store.absences(session, escalated, today) if escalated else {}
         recent = {  # only the (measure, period) pairs asked for, not every ref × every period
             (ref, label): workflow_store.recent_values(
                 session, measures[ref], Period.parse(label), limit=1
@@ -760,8 +767,18 @@ def _reminder_contents(
             ]
             if item.kind in COLLECTOR_KINDS
             else [],
+            collector_away=_away(away, measure.collector, today)
+            if item.kind is Kind.ESCALATION
+            else None,
         )
     return found
+
+
+def _away(
+    absences: Mapping[str, list[Absence]], email: str | None, today: date
+) -> tuple[date, str | None] | None:
+    found = away_today(absences, email, today)
+    return (found.ends, found.cover) if found else None
 
 
 IN = (State.SUBMITTED, State.APPROVED)

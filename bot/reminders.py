@@ -149,6 +149,8 @@ class ReminderContent:
     # the collector's open tracked actions past their due date (they own the action or
     # collect its measure): ref, words, due date, progress word (issue 14)
     late_actions: list[tuple[str, str, date, str]] = field(default_factory=list)
+    # an escalation's collector on leave today: (until, cover's e-mail or None)
+    collector_away: tuple[date, str | None] | None = None
 
 
 @dataclass(frozen=True)

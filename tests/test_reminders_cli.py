@@ -85,7 +85,8 @@ def test_preview_json_has_exactly_the_specified_keys(cli: Cli) -> None:
         "2026-04-15T09:00",  # Wed 15 Apr: the first working day after SC2.1's deadline
         "2026-04-07T08:00:00+00:00",  # Tue 7 Apr, 09:00 in London, after Easter
     )
-    assert rows_of(escalation_day) == [
+    on_escalation_day = rows_of(escalation_day)
+    assert on_escalation_day[:2] == [
         {
             "kind": "digest",
             "ref": None,
@@ -101,6 +102,16 @@ def test_preview_json_has_exactly_the_specified_keys(cli: Cli) -> None:
             "deadline": "2026-04-14",
         },
     ]
+    # And SC2.1's first overdue nudge: nudge days count back from 2025-26 Q4's Board date,
+    # Tue 21 Apr, every 2 working days (21, 17, 15 Apr).
+    [nudge] = on_escalation_day[2:]
+    assert {key: nudge[key] for key in KEYS} == {
+        "kind": "overdue",
+        "ref": "SC2.1",
+        "period": "2025-26 Q4",
+        "recipient": AMY,
+        "deadline": "2026-04-14",
+    }
     rows = rows_of(before_day)
     assert rows == [
         {

@@ -468,6 +468,22 @@ def test_while_away_reminders_go_to_the_cover_who_may_submit_and_no_cover_means_
     assert recorded.submitted_by == SAM
 
 
+def test_an_escalation_says_the_collector_is_away_and_who_covers(bot: Bot) -> None:
+    """Seen walking the sandbox: Helen Carter was escalated to about Jane Doe's SE1.1 while
+    Jane was on leave, with no word of it or of who was covering."""
+    bot.clock.now = at("2026-10-06", 16)
+    command(bot, JANE, f"away 2026-10-07 2026-10-16 <@{bot.uid(SAM)}>")
+    run_tick(bot, at("2026-10-15"))  # SE1.1 2026-27 Q2 was due Wed 14 Oct
+    [escalation] = [m for m in bot.dms(HOS) if key_of(m).startswith("escalation|SE1.1|")]
+    assert (
+        "Data collector: Jane Doe. Jane Doe is away until Fri 16 Oct 2026; Sam Lee is covering."
+        in text_of(escalation["blocks"])
+    )
+    # A collector who is not away: nothing more is said.
+    [sams] = [m for m in bot.dms(HOS) if key_of(m).startswith("escalation|SE1.2|")]
+    assert 'Data collector: Sam Lee."' in text_of(sams["blocks"])
+
+
 def test_back_sends_reminders_to_the_person_again_and_ends_the_covers_rights(bot: Bot) -> None:
     bot.clock.now = at("2026-10-06", 16)
     command(bot, JANE, f"away 2026-10-07 2026-10-16 <@{bot.uid(SAM)}>")

@@ -465,6 +465,11 @@ def test_a_whole_quarter_in_every_role_in_the_browser() -> None:
                 _wait(partial(_signed_off, box, head), f"{head}'s sign-off", timeout=60)
 
             be("Helen Carter")
+            # Her escalation about Jane's SE1.1 (Wed 15 Jul) said Jane was away, and who covered.
+            expect(pane).to_contain_text(
+                "Data collector: Jane Doe. Jane Doe is away until Fri 17 Jul 2026; Sam Lee is "
+                "covering."
+            )
             signed = say(f"/pmf signoff {QUARTER}", "Signed off")
             # SE2.3 is annual: reported at Q4, not counted as approved now.
             expect(signed).to_contain_text(

@@ -42,6 +42,18 @@ def reply_example(measure: MeasureInfo) -> str:
 NameOf = Callable[[str], str]
 
 
+def _away_words(
+    collector: str, away: tuple[date, str | None] | None, name_of: Callable[[str], str]
+) -> str:
+    """Seen walking the sandbox: a Head of Service was escalated to about Jane Doe's figure
+    while she was on leave, with no word of it or of who was covering."""
+    if away is None:
+        return ""
+    until, cover = away
+    covering = f"{name_of(cover)} is covering" if cover else "nobody is covering"
+    return f" {collector} is away until {day(until)}; {covering}."
+
+
 def reminder_message(content: ReminderContent, name_of: NameOf) -> Message:
     """One reminder, escalation, review reminder or digest."""
     if content.kind is Kind.DIGEST:
@@ -93,6 +105,7 @@ def reminder_message(content: ReminderContent, name_of: NameOf) -> Message:
                     " was due ",
                     Strong(content.deadline_words or ""),
                     f" and has not been submitted. Data collector: {collector}.",
+                    _away_words(collector, content.collector_away, name_of),
                 )
             ),
             facts,
