@@ -398,3 +398,29 @@ def test_a_reminder_reaches_teams_proactively_exactly_once_across_two_workers(
             if (a.get("summary") or "").startswith("Reminder: SE1.1")
         ]
         assert len(again) == 1
+
+
+def test_approve_on_the_due_list_redraws_the_list(db_url: str) -> None:
+    """A click on a list's button (`due`) answers with the list as it now stands, not with one
+    figure's card in place of the whole list (seen in the Agents Playground)."""
+    with installed(db_url) as bot:
+        bot.say(JANE, "submit SE1.1")
+        submit(bot, JANE, last_card(bot, JANE), "36.5")
+        [saved] = submissions(bot, "SE1.1")
+
+        bot.say(HOS, "due")
+        listing = last_card(bot, HOS)
+        approve = verbs(listing)["approve"]
+        assert approve["data"]["pmf_from"] == "due"
+        assert "SE1.1" in words(listing)
+
+        answer = click(bot, HOS, approve)
+        bot.settle()
+        assert reviews(bot) == [(saved.id, "approved")]
+        assert answer["type"] == CARD
+        redrawn = answer["value"]
+        assert_adaptive_15(redrawn)
+        assert f"SE1.1 {Q2}: 36.5% from Jane Doe — approved" in words(redrawn)
+        assert "approve" not in verbs(redrawn)  # the figure is no longer waiting
+        executes = [a for a in actions(redrawn) if a["type"] == "Action.Execute"]
+        assert all(a["data"].get("pmf_from") == "due" for a in executes)

@@ -32,6 +32,7 @@ from handlers.teams.app import TeamsDeps
 log = logging.getLogger(__name__)
 
 OK = "200 OK"
+DUE, HOME = "due", "home"  # the lists whose buttons redraw them when clicked
 AT = re.compile(r"<at>(.*?)</at>", re.DOTALL)
 
 
@@ -83,7 +84,14 @@ def _message(deps: TeamsDeps, activity: dict[str, Any]) -> None:
     except Exception:
         log.exception("a Teams command could not be answered")
         outcome = Reply(Message.plain(conversation.SORRY))
-    _say(deps, activity, _as_message(outcome))
+    _say(deps, activity, _as_message(outcome), origin=DUE if _asks_due(words) else None)
+
+
+def _asks_due(words: str) -> bool:
+    parts = words.split()
+    if parts and parts[0].lower() == "/pmf":
+        parts = parts[1:]
+    return bool(parts) and parts[0].lower() == "due"
 
 
 def _as_message(outcome: Outcome) -> Message | None:
@@ -119,13 +127,22 @@ def _opener(outcome: OpenForm) -> tuple[str, str] | None:
     return None
 
 
-def _say(deps: TeamsDeps, activity: dict[str, Any], message: Message | None) -> None:
+def _say(
+    deps: TeamsDeps,
+    activity: dict[str, Any],
+    message: Message | None,
+    *,
+    origin: str | None = None,
+) -> None:
     if message is None:
         return
     service_url = str(activity.get("serviceUrl") or "")
     where = str((activity.get("conversation") or {}).get("id") or "")
+    shown = render.activity(message)
+    if origin is not None:
+        render.listed(shown, origin)
     try:
-        deps.connector.send(service_url, where, render.activity(message), patient=True)
+        deps.connector.send(service_url, where, shown, patient=True)
     except DeliveryError as error:
         log.warning("could not answer in Teams: %s", error)
 
@@ -209,8 +226,16 @@ def _execute(
         )
     if isinstance(outcome, Reply):
         return render.text_answer(plain_of(_first_text(outcome.message)))
-    if verb == intents.REFRESH_HOME:
-        return render.card_answer(_home(deps, someone))
+    origin = data.get(render.DATA_FROM)
+    if verb == intents.REFRESH_HOME or origin == HOME:
+        return render.listed(render.card_answer(_home(deps, someone)), HOME)
+    if origin == DUE:
+        listing = _due(deps, someone)
+        sid = conversation.row_id(value)
+        if sid is not None:  # what the click did, above the list as it now stands
+            done = Para(text(Icon.DONE, " ", Strong(_card(deps, sid).summary)))
+            listing = Message(listing.summary, (done, *listing.blocks))
+        return render.listed(render.card_answer(listing), DUE)
     sid = conversation.row_id(value)
     if verb == intents.APPROVE and sid is not None:
         return render.card_answer(_card(deps, sid))
@@ -228,6 +253,12 @@ def _first_text(message: Message) -> tuple[Any, ...]:
 def _card(deps: TeamsDeps, submission_id: int) -> Message:
     core = deps.core
     return review_card_now(core.engine, core.council(), submission_id, core.zone)
+
+
+def _due(deps: TeamsDeps, someone: conversation.Someone) -> Message:
+    """The `due` list as it now stands (after a click on one of its buttons)."""
+    outcome = conversation.command(deps.core, someone, "due")
+    return _as_message(outcome) or Message.plain("Nothing is waiting for you.")
 
 
 def _home(deps: TeamsDeps, someone: conversation.Someone) -> Message:

@@ -51,6 +51,7 @@ MAX_BODY = 80  # elements in a card (Teams allows ~100 KB a message)
 FORM_VERB = "pmf_form"  # an inline form's submit (`data.form` names which)
 DATA_ACTION = "pmf_action"
 DATA_VALUE = "pmf_value"
+DATA_FROM = "pmf_from"  # a list's buttons say which list they are on, so a click redraws it
 DATA_FORM = "pmf_form"
 DATA_META = "pmf_meta"
 DATA_OPEN = "pmf_open"  # [action, value] of what opened the form, to show it again
@@ -234,6 +235,21 @@ def card(shown: Message) -> Json:
         "version": VERSION,
         "body": body(shown.blocks) or [_text(("",))],
     }
+
+
+def listed(found: Json, origin: str) -> Json:
+    """The card (or activity, or invoke answer) with every `Action.Execute` marked as being on
+    the list `origin` (`due`, `home`): the click's answer then redraws that list, rather than
+    putting one figure's card in the place of the whole list."""
+    if isinstance(found, dict):
+        if found.get("type") == "Action.Execute" and isinstance(found.get("data"), dict):
+            found["data"][DATA_FROM] = origin
+        for inner in found.values():
+            listed(inner, origin)
+    elif isinstance(found, list):
+        for inner in found:
+            listed(inner, origin)
+    return found
 
 
 def activity(shown: Message) -> Json:
