@@ -81,7 +81,7 @@ def _amount(measure: MeasureInfo, change: Decimal) -> str:
     if not change:
         return "nothing"
     if measure.format is Format.PERCENTAGE:
-        return f"{measure.format_value(change).removesuffix('%')} points"
+        return f"{measure.format_value(change).removesuffix('%')} percentage points"
     return measure.format_value(change)
 
 

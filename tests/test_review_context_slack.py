@@ -69,7 +69,7 @@ def test_the_card_shows_context_flags_an_unusual_change_and_says_status_once_app
     )
     [card] = cards(bot, HOS)
     shown = text_of(card["blocks"])
-    assert f":warning: *{UNUSUAL}*: 31.2% → 100.0%, a move of 68.8 points." in shown
+    assert f":warning: *{UNUSUAL}*: 31.2% → 100.0%, a move of 68.8 percentage points." in shown
     assert f"*Recent figures*\\n{HISTORY} → *100.0%* (this figure, Green) — rising, better" in shown
     assert "*Target*\\n35.0%" in shown and "*Annual target 2026-27*\\n35.0%" in shown
     assert "*Status if approved*\\n:large_green_circle: *Green*" in shown

@@ -107,4 +107,4 @@ def test_with_little_history_only_a_doubling_or_a_change_of_sign_is_flagged() ->
 
 def test_a_percentage_jump_of_fifty_points_is_always_flagged() -> None:
     said = unusual("100", "31.2", "20", "60", format=Format.PERCENTAGE)
-    assert said == "31.2% → 100.0%, a move of 68.8 points"
+    assert said == "31.2% → 100.0%, a move of 68.8 percentage points"
