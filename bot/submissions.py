@@ -269,8 +269,10 @@ def submit(
     actor: str,
     now: datetime,
     request_key: str | None = None,
+    source: str = "slack",
 ) -> SubmitResult:
     """Record a new version for (measure, period): validated exactly as PRODUCT §5 says.
+    `source`: the chat surface it came from (`slack`, `teams`), kept on the version.
 
     The value is a number with no more than the measure's decimals, 0–100 for a percentage;
     the performance overview is required; actions to improve are required when the value would
@@ -343,6 +345,7 @@ def submit(
                 late=today > deadline,
                 now=now,
                 request_key=request_key,
+                source=source,
             )
         except IntegrityError:
             # The same request raced itself in another thread: the first one recorded it.

@@ -206,7 +206,7 @@ class Submission(SQLModel, table=True):
     submitted_by_id: int | None = Field(default=None, foreign_key="person.id")
     submitted_by: str = Field(max_length=254)  # e-mail or CLI user, for the audit trail
     on_behalf_of: bool = False
-    source: str = Field(default="slack", max_length=10)  # slack | import
+    source: str = Field(default="slack", max_length=10)  # slack | teams | import
     late: bool = False
     submitted_at: datetime = _when()
     request_key: str | None = Field(default=None, max_length=120, unique=True)

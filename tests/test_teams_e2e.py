@@ -225,6 +225,7 @@ def test_status_submit_review_and_approve(db_url: str) -> None:
         bot.settle()
         [saved] = submissions(bot, "SE1.1")
         assert saved.version == 1 and reviews(bot) == []
+        assert saved.source == "teams"  # where it came from, kept on the version
         assert "has gone to Helen Carter for review" in words(last_card(bot, JANE))
 
         # The reviewer's card: Adaptive Card 1.5, Approve / Reject as Action.Execute.

@@ -912,6 +912,7 @@ def _reply_confirm(core: Core, who: Someone, value: str, channel: str | None) ->
             actor=who.email,
             now=core.now(),
             request_key=f"reply:{data['k']}",
+            source=who.surface,
         )
     except Invalid as error:
         return Reply(
@@ -1098,7 +1099,7 @@ def form(
     if who.email is None:
         return FormErrors({first: "You are not in the council's register."})
     if kind == intents.SUBMIT_FORM:
-        return _submitted(core, who.email, meta, values, request_key)
+        return _submitted(core, who.email, meta, values, request_key, who.surface)
     if kind in (intents.REJECT_FORM, intents.REOPEN_FORM):
         sid = row_id(meta.get("submission"))
         if sid is None:
@@ -1200,6 +1201,7 @@ def _submitted(
     meta: Mapping[str, Any],
     values: Mapping[str, str | None],
     request_key: str | None,
+    source: str,
 ) -> Outcome:
     ref, period = meta.get("ref"), meta.get("period")
     if not isinstance(ref, str) or not ref or not isinstance(period, str):
@@ -1223,6 +1225,7 @@ def _submitted(
             actor=email,
             now=core.now(),
             request_key=request_key,
+            source=source,
         )
     except Invalid as error:
         return FormErrors(
