@@ -19,12 +19,13 @@ import logging
 import threading
 import time as time_module
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from bot import actions, chain, leave, trend
@@ -298,6 +299,8 @@ class _Run:
     worker: str
     claimed_at: datetime
     report: TickReport
+    # each recipient's chosen surface, read once for the batch (was one query per message)
+    surfaces_of: dict[str, str | None] = field(default_factory=dict)
 
     def still_mine(self, item: outbox_store.Claimed) -> bool:
         """No other process takes over a row while its claim is fresh; in a batch slow enough
@@ -308,6 +311,16 @@ class _Run:
             return outbox_store.still_mine(session, item.id, worker=self.worker, now=self.clock())
 
     def deliver(self, claimed: list[outbox_store.Claimed], planned: Plan | None) -> None:
+        recipients = sorted({item.recipient for item in claimed if item.recipient})
+        if recipients:
+            with read_session(self.engine) as session:
+                self.surfaces_of.update(
+                    session.execute(
+                        sa_select(col(Person.email), col(Person.surface)).where(
+                            col(Person.email).in_(recipients)
+                        )
+                    ).all()
+                )
         facts = self._facts(claimed)
         contents = _reminder_contents(self.engine, facts, claimed, planned)
         for item in claimed:
@@ -444,17 +457,20 @@ def _names(engine: Engine) -> Callable[[str], str]:
     return name_of
 
 
-def _preferred(engine: Engine, email: str) -> str | None:
-    with read_session(engine) as session:
-        person = session.exec(select(Person).where(Person.email == email)).first()
-    return getattr(person, "surface", None) if person else None
+def _preferred(run: _Run, email: str) -> str | None:
+    """The chat the person last used, as read for the batch (or now, if not in it)."""
+    if email in run.surfaces_of:
+        return run.surfaces_of[email]
+    with read_session(run.engine) as session:
+        surface = session.exec(select(Person.surface).where(Person.email == email)).first()
+    return surface
 
 
 def _post_once(run: _Run, item: outbox_store.Claimed, message: Message) -> Done:
     """Post a direct message for `item`, unless a crash or an unclear failure may already
     have delivered it: then look first."""
     assert item.recipient is not None
-    transport = run.surfaces.for_person(item.recipient, _preferred(run.engine, item.recipient))
+    transport = run.surfaces.for_person(item.recipient, _preferred(run, item.recipient))
     if item.look_first:
         found = transport.find(item.recipient, item.key)
         if found is not None:
@@ -489,7 +505,7 @@ def _send(
     if item.kind is Kind.HOME:
         assert item.recipient is not None
         box = inbox(run.engine, run.council, email=item.recipient, today=facts.now.date())
-        transport = run.surfaces.for_person(item.recipient, _preferred(run.engine, item.recipient))
+        transport = run.surfaces.for_person(item.recipient, _preferred(run, item.recipient))
         transport.publish_home(item.recipient, inbox_view.home_page(box, zone))
         return None
     if item.kind is Kind.CLOSE:
