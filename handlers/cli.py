@@ -555,7 +555,12 @@ def summary(
         ),
     ] = None,
     post: Annotated[
-        str | None, typer.Option("--post", help="Post it to this Slack channel (#name or id).")
+        str | None,
+        typer.Option(
+            "--post",
+            help="Post it to this channel: Slack (#name or id) or Teams (the channel's link or "
+            "its 19:…@thread.tacv2 id).",
+        ),
     ] = None,
     by: Annotated[
         str | None,
@@ -565,8 +570,8 @@ def summary(
     ] = None,
     today: TodayOption = None,
 ) -> None:
-    """Print the quarter's RAGG summary, or post it to a Slack channel (which records the
-    quarter's figures as published)."""
+    """Print the quarter's RAGG summary, or post it to a Slack or Teams channel (which records
+    the quarter's figures as published)."""
     from bot.text import render_summary
 
     settings = _settings()
@@ -575,25 +580,51 @@ def summary(
     if post is None:
         typer.echo(render_summary(built), nl=False)
         return
-    from bot.delivery import DeliveryError
+    from bot.chat import channels
+    from bot.delivery import DeliveryError, Transport
     from bot.summaries import post_summary
-    from handlers.slack.app import NotConfigured, make_client
-    from handlers.slack.context import Directory
-    from handlers.slack.transport import SlackTransport
     from storage import summary_store
     from storage.engine import write_session
 
     try:
-        client = make_client(settings)
-        transport = SlackTransport(
-            engine, client, Directory(engine, client, lambda: _now(settings))
-        )
+        post = channels.address(post)
+    except ValueError as error:
+        fail(f"--post {error}.")
+    teams = bool(channels.TEAMS_CHANNEL.match(post))
+    try:
+        transport: Transport
+        if teams:
+            from handlers.teams.app import NotConfigured as TeamsNotConfigured
+            from handlers.teams.app import build
+
+            try:
+                transport = build(settings, engine, deliver=False).transport
+            except TeamsNotConfigured as error:
+                fail(str(error))
+        else:
+            from handlers.slack.app import NotConfigured, make_client
+            from handlers.slack.context import Directory
+            from handlers.slack.transport import SlackTransport
+
+            try:
+                client = make_client(settings)
+            except NotConfigured as error:
+                fail(str(error))
+            transport = SlackTransport(
+                engine, client, Directory(engine, client, lambda: _now(settings))
+            )
         key = f"manual|{built.quarter}|{post}|{_now(settings):%Y%m%dT%H%M%S}"
         posted = post_summary(transport, built, key=key, channel=post)
-    except NotConfigured as error:
-        fail(str(error))
     except DeliveryError as error:
-        fail(f"Slack would not post to {post}: {error}. Is the bot in that channel?")
+        where, what = (
+            ("Teams", "Is the app added to that channel's team?")
+            if teams
+            else (
+                "Slack",
+                "Is the bot in that channel?",
+            )
+        )
+        fail(f"{where} would not post to {post}: {error}. {what}")
     with write_session(engine) as session:
         summary_store.record_manual_post(
             session,

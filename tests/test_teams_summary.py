@@ -175,3 +175,29 @@ def test_someone_teams_cannot_reach_is_named_in_the_admins_digest(db_url: str) -
         assert "Reminders not yet delivered" in shown
         assert SAM in shown and "SE1.2" in shown
         assert f"{SAM} is not found on Teams: the bot has no account or chat for them" in shown
+
+
+def test_an_admin_posts_a_summary_to_a_teams_channel_from_the_command_line(
+    db_url: str, tmp_path: Path
+) -> None:
+    from tests.conftest import Cli
+
+    with running_teams_bot(db_url, deliver=False) as bot:
+        admin = bot.people[POLICY]
+        assert bot.client.add_to_team(admin, team=TEAM, general=TEAM).status_code == 200
+        cli = Cli(db_url, tmp_path)
+        env = bot.teams.settings()
+        result = cli("summary", "--period", Q2, "--post", LINK, "--by", POLICY, env=env)
+        assert result.code == 0, result.err
+        assert f"Posted the {Q2} summary to {TEAM}" in result.out
+        [post] = bot.teams.sent_to(TEAM)
+        assert Q2 in post["summary"]
+        thread = bot.teams.sent_to(f"{TEAM};messageid={post['id']}")
+        assert [png for reply in thread for png in images(reply)]  # the chart
+        # Without the bot's Teams settings, or to something that is not a channel: plainly.
+        missing = cli("summary", "--period", Q2, "--post", TEAM)
+        assert missing.code == 1 and "TEAMS_APP_ID is not set" in missing.err
+        wrong = cli("summary", "--period", Q2, "--post", "performance team", env=env)
+        assert wrong.code == 1 and "is not a channel" in wrong.err
+        assert "Traceback" not in missing.err + wrong.err
+        assert len(bot.teams.sent_to(TEAM)) == 1
