@@ -189,10 +189,30 @@ class Facts:
     latest: Mapping[tuple[str, str], tuple[int, int]]  # (ref, period) → (version, id)
 
 
+def escalated_figures(item: outbox_store.Claimed) -> list[tuple[str, Period, date]]:
+    """An escalation's figures, as its outbox row keeps them: (ref, period, deadline)."""
+    found = []
+    for entry in (item.payload or {}).get("figures") or []:
+        try:
+            ref, label, due = entry
+            found.append((str(ref), Period.parse(str(label)), date.fromisoformat(str(due))))
+        except (TypeError, ValueError):
+            continue
+    return found
+
+
+def _owed(facts: Facts, ref: str, period: Period) -> bool:
+    return facts.states.get((ref, period.label)) in (None, State.REJECTED, State.REOPENED)
+
+
 def _still_useful(item: outbox_store.Claimed, facts: Facts) -> str | None:
     """Why the row should not go now, or None when it should."""
     if item.expires_at is not None and facts.now >= item.expires_at:
         return "its moment has passed"
+    if item.kind is Kind.ESCALATION and item.ref is None:
+        if not any(_owed(facts, ref, period) for ref, period, _ in escalated_figures(item)):
+            return "every figure was submitted"
+        return None
     if item.kind not in (*COLLECTOR_KINDS, Kind.REVIEW, Kind.CARD):
         return None
     if item.ref is None or item.period is None:
@@ -337,6 +357,11 @@ class _Run:
     def _facts(self, claimed: list[outbox_store.Claimed]) -> Facts:
         refs = {item.ref for item in claimed if item.ref}
         labels = {item.period.label for item in claimed if item.period}
+        for item in claimed:
+            if item.kind is Kind.ESCALATION:
+                for ref, period, _ in escalated_figures(item):
+                    refs.add(ref)
+                    labels.add(period.label)
         with read_session(self.engine) as session:
             raw = workflow_store.recorded_states(session, refs, labels)
             latest = workflow_store.latest_submissions(session, refs, labels)
@@ -714,6 +739,8 @@ def _reminder_contents(
     council, now = facts.council, facts.now
     today = now.astimezone(facts.zone).date()
     refs = {item.ref for item in reminders if item.ref}
+    escalated = {item.id: escalated_figures(item) for item in reminders}
+    refs |= {ref for figures in escalated.values() for ref, _, _ in figures}
     calendar = council.calendar
     if planned is None and any(item.kind is Kind.DIGEST for item in reminders):
         planned = situation_plan(engine, council, now, facts.zone)
@@ -721,12 +748,14 @@ def _reminder_contents(
         measures = load_measures(session, refs=refs) if refs else {}
         undelivered = outbox_store.undelivered(session, now)
         pairs = {(item.ref, item.period.label) for item in reminders if item.ref and item.period}
-        escalated = {  # an escalation says when its collector is away, and who covers
-            measures[item.ref].collector
+        collectors = {  # an escalation says when its collector is away, and who covers
+            measures[ref].collector
             for item in reminders
-            if item.kind is Kind.ESCALATION and item.ref in measures
+            if item.kind is Kind.ESCALATION
+            for ref in [item.ref, *(ref for ref, _, _ in escalated[item.id])]
+            if ref in measures
         }
-        away = workflow_store.absences(session, escalated, today) if escalated else {}
+        away = workflow_store.absences(session, collectors, today) if collectors else {}
         recent = {  # only the (measure, period) pairs asked for, not every ref × every period
             (ref, label): workflow_store.recent_values(
                 session, measures[ref], Period.parse(label), limit=1
@@ -753,6 +782,27 @@ def _reminder_contents(
                 uncovered=[(who, ref, str(p)) for who, ref, p in planned.uncovered],
                 undelivered=[u for u in undelivered if not u[0].startswith("digest|")],
             )
+            continue
+        if item.kind is Kind.ESCALATION and item.ref is None:
+            figures = [
+                (
+                    measures[ref],
+                    period,
+                    due,
+                    deadline_words(due, today, calendar),
+                    _away(away, measures[ref].collector, today),
+                )
+                for ref, period, due in escalated[item.id]
+                if ref in measures and _owed(facts, ref, period)
+            ]
+            if figures:
+                found[item.id] = ReminderContent(
+                    Kind.ESCALATION,
+                    item.recipient,
+                    on_behalf_of=item.on_behalf_of,
+                    escalated=figures,
+                    key=item.key,
+                )
             continue
         measure = measures.get(item.ref or "")
         if measure is None or item.period is None:

@@ -93,6 +93,16 @@ class Reminder:
     version: int | None = None  # review reminders: the version waiting
     # BEFORE: working days before the deadline; OVERDUE: working days after it
     snoozed: bool = False  # sent again the next working day at the collector's asking
+    # ESCALATION: every figure escalated to this Head of Service that day, oldest first:
+    # (ref, period label, deadline) — one message per Head of Service per day, not per measure
+    figures: tuple[tuple[str, str, date], ...] = ()
+
+    @property
+    def payload(self) -> dict[str, object] | None:
+        """What the outbox row keeps beside its key (an escalation's figures)."""
+        if not self.figures:
+            return None
+        return {"figures": [[ref, period, due.isoformat()] for ref, period, due in self.figures]}
 
     @property
     def key(self) -> str:
@@ -107,6 +117,9 @@ class Reminder:
             kind = f"{self.kind.value}-v{self.version}"
         elif self.kind is Kind.DIGEST:
             return f"digest|{self.due_at.date().isoformat()}|{self.recipient}"
+        elif self.kind is Kind.ESCALATION and self.ref is None:
+            behalf = f"|{self.on_behalf_of}" if self.on_behalf_of else ""
+            return f"escalation|{self.due_at.date().isoformat()}|{self.recipient}{behalf}"
         return f"{kind}|{self.ref}|{self.period}|{self.recipient}"
 
     def as_json(self) -> dict[str, object]:
@@ -121,6 +134,11 @@ class Reminder:
             data["working_days_before"] = self.working_days_before
         if self.kind is Kind.OVERDUE:
             data["working_days_after"] = self.working_days_before
+        if self.figures:
+            data["figures"] = [
+                {"ref": ref, "period": period, "deadline": due.isoformat()}
+                for ref, period, due in self.figures
+            ]
         return data
 
 
@@ -151,6 +169,11 @@ class ReminderContent:
     late_actions: list[tuple[str, str, date, str]] = field(default_factory=list)
     # an escalation's collector on leave today: (until, cover's e-mail or None)
     collector_away: tuple[date, str | None] | None = None
+    # ESCALATION: the Head of Service's overdue figures, oldest first:
+    # (measure, period, deadline, deadline in words, collector away: (until, cover) or None)
+    escalated: list[tuple[MeasureInfo, Period, date, str, tuple[date, str | None] | None]] = field(
+        default_factory=list
+    )
 
 
 @dataclass(frozen=True)
@@ -248,6 +271,8 @@ def plan(situation: Situation, now: datetime) -> Plan:
     uncovered: list[tuple[str, str, Period]] = []
     overdue: list[tuple[MeasureInfo, Period, date]] = []
     digest_days: set[date] = set()  # days whose escalations or unsent reminders need a digest
+    # (Head of Service or their cover, on behalf of, escalation day) → figures escalated
+    escalations: dict[tuple[str, str | None, date], list[tuple[str, str, date]]] = {}
     if not calendar.is_working_day(today):
         return Plan([], [], [])
 
@@ -338,18 +363,10 @@ def plan(situation: Situation, now: datetime) -> Plan:
                     if current(due, expires):
                         uncovered.append((measure.head_of_service, measure.ref, period))
                     continue
-                offer(
-                    Reminder(
-                        Kind.ESCALATION,
-                        measure.ref,
-                        period,
-                        who,
-                        due,
-                        expires,
-                        deadline,
-                        on_behalf_of=behalf,
+                if current(due, expires):
+                    escalations.setdefault((who, behalf, escalation_day), []).append(
+                        (measure.ref, period.label, deadline)
                     )
-                )
     by_ref = {measure.ref: measure for measure in situation.measures}
     for waiting in situation.pending:
         reviewed = by_ref.get(waiting.ref)
@@ -379,6 +396,22 @@ def plan(situation: Situation, now: datetime) -> Plan:
                 deadline,
                 on_behalf_of=behalf,
                 version=waiting.version,
+            )
+        )
+    for (who, behalf, day), figures in escalations.items():
+        # One message per Head of Service per escalation day, listing every figure that fell
+        # overdue for it (seed 002 §10.3); its key names the day, so it goes once.
+        figures.sort(key=lambda figure: (figure[2], figure[0], figure[1]))
+        found.append(
+            Reminder(
+                Kind.ESCALATION,
+                None,
+                None,
+                who,
+                _at(day, policy.at, zone),
+                _end_of(calendar.next_working_day(day), zone),
+                on_behalf_of=behalf,
+                figures=tuple(figures),
             )
         )
     if digest_days:

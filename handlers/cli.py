@@ -943,8 +943,11 @@ def reminders_preview(
         what = reminder.kind.value.replace("_", " ")
         if reminder.working_days_before:
             n = reminder.working_days_before
-            what = f"{n} working day{'s' if n != 1 else ''} before"
+            after = "after" if reminder.kind.value == "overdue" else "before"
+            what = f"{n} working day{'s' if n != 1 else ''} {after}"
         subject = f"{reminder.ref} {reminder.period}" if reminder.ref else "missing-data digest"
+        if reminder.figures:  # an escalation: every figure of the Head of Service's that day
+            subject = ", ".join(f"{ref} {period}" for ref, period, _ in reminder.figures)
         due = f", deadline {reminder.deadline:%a %d %b}" if reminder.deadline else ""
         covering = f" (covering for {reminder.on_behalf_of})" if reminder.on_behalf_of else ""
         typer.echo(f"  {what:<24} {subject:<20} to {reminder.recipient}{covering}{due}")

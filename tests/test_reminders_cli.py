@@ -94,12 +94,13 @@ def test_preview_json_has_exactly_the_specified_keys(cli: Cli) -> None:
             "recipient": "policy.officer@example.gov.uk",
             "deadline": None,
         },
-        {
+        {  # one per Head of Service and day, listing their figures (issue 13)
             "kind": "escalation",
-            "ref": "SC2.1",
-            "period": "2025-26 Q4",
+            "ref": None,
+            "period": None,
             "recipient": "hos.communities@example.gov.uk",
-            "deadline": "2026-04-14",
+            "deadline": None,
+            "figures": [{"ref": "SC2.1", "period": "2025-26 Q4", "deadline": "2026-04-14"}],
         },
     ]
     # And SC2.1's first overdue nudge: nudge days count back from 2025-26 Q4's Board date,

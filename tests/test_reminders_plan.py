@@ -115,14 +115,25 @@ def days(start: date, end: date) -> Iterator[date]:
 
 
 Row = tuple[str, str, str | None, str | None, str]  # day, kind, ref, period, recipient
+HOURLY = [time(hour, 30) for hour in range(24)]
 
 
-def row(reminder: Reminder, day: date) -> Row:
+def figures(reminder: Reminder) -> list[tuple[str | None, str | None]]:
+    """(ref, period) of what a reminder is about: an escalation lists the Head of Service's
+    figures (one message for them all), any other reminder is about one figure or none."""
+    if reminder.figures:
+        return [(ref, period) for ref, period, _ in reminder.figures]
+    return [(reminder.ref, reminder.period.label if reminder.period else None)]
+
+
+def rows(reminder: Reminder, day: date) -> list[Row]:
     kind = reminder.kind.value
     if reminder.kind is Kind.BEFORE:
         kind = f"before-{reminder.working_days_before}"
-    period = reminder.period.label if reminder.period else None
-    return (day.isoformat(), kind, reminder.ref, period, reminder.recipient)
+    return [
+        (day.isoformat(), kind, ref, period, reminder.recipient)
+        for ref, period in figures(reminder)
+    ]
 
 
 def timeline(
@@ -137,12 +148,12 @@ def timeline(
             for reminder in plan(facts, datetime.combine(day, moment, tzinfo=LONDON)).reminders:
                 if reminder.key not in seen:
                     seen.add(reminder.key)
-                    found.append(row(reminder, day))
+                    found += rows(reminder, day)
     return found
 
 
 def kinds(found: Plan) -> list[tuple[str, str | None, str]]:
-    return [(r.kind.value, r.ref, r.recipient) for r in found.reminders]
+    return [(r.kind.value, ref, r.recipient) for r in found.reminders for ref, _ in figures(r)]
 
 
 # -- the collector's reminders, on exact dates -------------------------------------------------
@@ -310,7 +321,7 @@ def test_an_escalation_missed_on_its_day_is_caught_up_the_next_working_day_only(
     next_day = plan(facts, at(d("2026-04-16"), 9, 5)).reminders
     assert [r.key for r in next_day] == [
         "digest|2026-04-15|" + ADMIN,
-        "escalation|Q8|2025-26 Q4|" + HOS,
+        "escalation|2026-04-15|" + HOS,  # the day it was due, so it goes once
     ]
     assert plan(facts, at(d("2026-04-17"), 9, 5)).reminders == []
 
@@ -578,9 +589,13 @@ def test_keys_are_unique_per_measure_period_kind_and_recipient() -> None:
         [
             "digest|2026-04-15|" + ADMIN,
             "digest|2026-04-15|" + ADMIN_2,
-            "escalation|M8|2026-03|" + HOS,
-            "escalation|Q8|2025-26 Q4|" + HOS,
+            "escalation|2026-04-15|" + HOS,  # one for both of the Head of Service's figures
         ]
+    )
+    [escalation] = [r for r in found if r.kind is Kind.ESCALATION]
+    assert escalation.figures == (
+        ("M8", "2026-03", d("2026-04-14")),
+        ("Q8", "2025-26 Q4", d("2026-04-14")),
     )
     assert distinct(found + found) == found
 
@@ -604,8 +619,55 @@ def test_as_json_has_the_preview_keys() -> None:
         "recipient": ADMIN,
         "deadline": None,
     }
-    assert escalation.as_json()["kind"] == "escalation"
-    assert set(escalation.as_json()) == {"kind", "ref", "period", "recipient", "deadline"}
+    assert escalation.as_json() == {
+        "kind": "escalation",
+        "ref": None,
+        "period": None,
+        "recipient": HOS,
+        "deadline": None,
+        "figures": [{"ref": "Q8", "period": "2025-26 Q4", "deadline": "2026-04-14"}],
+    }
+    assert escalation.payload == {"figures": [["Q8", "2025-26 Q4", "2026-04-14"]]}
+
+
+def test_one_escalation_per_head_of_service_per_day_listing_their_figures() -> None:
+    """Issue 13: a Head of Service hears once a day about every figure of theirs that fell
+    overdue, not once per measure; another Head of Service gets their own message."""
+    other = "hos.other@example.gov.uk"
+    facts = situation(
+        measure("Q8"),
+        measure("M8", Interval.MONTHLY),
+        measure("Q9", lag=9),
+        measure("X8", hos=other),
+    )
+    found = [
+        (day, ref, to)
+        for day, kind, ref, _, to in timeline(facts, "2026-04-14", "2026-04-24", HOURLY)
+        if kind == "escalation"
+    ]
+    assert found == [  # by recipient within a moment
+        ("2026-04-15", "X8", other),
+        ("2026-04-15", "M8", HOS),
+        ("2026-04-15", "Q8", HOS),
+        ("2026-04-16", "Q9", HOS),
+    ]
+    messages = [
+        r for r in plan(facts, at(d("2026-04-15"), 12)).reminders if r.kind is Kind.ESCALATION
+    ]
+    assert [(r.recipient, len(r.figures)) for r in messages] == [(other, 1), (HOS, 2)]
+    # Ticking every hour of two weeks gives each Head of Service one key per escalation day.
+    keys = {
+        r.key
+        for day in days(d("2026-04-14"), d("2026-04-24"))
+        for moment in HOURLY
+        for r in plan(facts, datetime.combine(day, moment, tzinfo=LONDON)).reminders
+        if r.kind is Kind.ESCALATION
+    }
+    assert keys == {
+        f"escalation|2026-04-15|{HOS}",
+        f"escalation|2026-04-15|{other}",
+        f"escalation|2026-04-16|{HOS}",
+    }
 
 
 # -- the deadline in words ---------------------------------------------------------------------

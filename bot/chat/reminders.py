@@ -58,6 +58,8 @@ def reminder_message(content: ReminderContent, name_of: NameOf) -> Message:
     """One reminder, escalation, review reminder or digest."""
     if content.kind is Kind.DIGEST:
         return digest(content, name_of)
+    if content.kind is Kind.ESCALATION and content.escalated:
+        return escalation(content, name_of)
     measure = content.measure
     assert measure is not None and content.period is not None
     name = text(Strong(measure.ref), f" {clip(measure.title, 150)}")
@@ -213,6 +215,73 @@ def late_actions_note(content: ReminderContent) -> Para | None:
         parts.append(f"\n• and {len(late) - MAX_LATE_ACTIONS} more")
     parts += ["\nSay how they stand with ", Code("/pmf actions"), "."]
     return Para(tuple(parts))
+
+
+MAX_ESCALATED = 30  # a message keeps well inside the chat platforms' limits
+
+
+def escalation(content: ReminderContent, name_of: NameOf) -> Message:
+    """To a Head of Service, once a day at most: every figure in their service that fell
+    overdue for escalation that day, with its collector (seed 002 §10.3, §10.7)."""
+    figures = content.escalated
+    count = len(figures)
+    lines = []
+    for measure, period, _, words, away in figures[:MAX_ESCALATED]:
+        collector = name_of(measure.collector or "")
+        lines.append(
+            text(
+                "• ",
+                Code(measure.ref),
+                f" {clip(measure.title, 100)} — ",
+                Strong(str(period)),
+                f", due {words}. Data collector: {collector}.",
+                _away_words(collector, away, name_of),
+            )
+        )
+    if count > MAX_ESCALATED:
+        lines.append(text(f"• and {count - MAX_ESCALATED} more: see ", Code("/pmf due"), "."))
+    covering: list[Block] = (
+        [
+            Note(
+                text(
+                    Icon.COVER,
+                    f" You are covering for {name_of(content.on_behalf_of)} while they are away.",
+                )
+            )
+        ]
+        if content.on_behalf_of
+        else []
+    )
+    first = figures[0]
+    summary = (
+        f"{first[0].ref} {first[1]} is overdue"
+        if count == 1
+        else f"{count} figures in your service are overdue"
+    )
+    return Message.of(
+        summary,
+        Para(
+            text(
+                Icon.OVERDUE,
+                " ",
+                Strong(
+                    f"{plural(count, 'figure')} in your service "
+                    f"{'is' if count == 1 else 'are'} overdue"
+                ),
+                " and not yet submitted:",
+            )
+        ),
+        *paragraphs(lines, 40),
+        Note(
+            text(
+                "You are receiving this as Head of Service (framework §10.3: accountable for "
+                "performance deadlines). Their collectors are nudged until the figures are in; ",
+                Code("/pmf due"),
+                " lists what is overdue in your service.",
+            )
+        ),
+        *covering,
+    )
 
 
 def progress_note(content: ReminderContent) -> Note | None:
