@@ -197,3 +197,29 @@ def test_confidence_shows_on_teams_status(db_url: str) -> None:
         card = bot.cards(AMY)[-1]
         assert_adaptive_15(card)
         assert "Data confidence" in words(card)
+
+
+def test_an_escalation_renders_as_one_card_listing_the_heads_figures() -> None:
+    """Issue 13's one-message-per-Head-of-Service escalation, as Teams shows it."""
+    from bot.chat.reminders import reminder_message
+    from bot.reminders import Kind, ReminderContent
+    from tests.test_reminders_plan import measure
+
+    names = {"collector@example.gov.uk": "Ben Clarke", "cover@example.gov.uk": "Sam Lee"}
+    content = ReminderContent(
+        Kind.ESCALATION,
+        "hos@example.gov.uk",
+        escalated=[
+            (measure("TC1.1"), Period.parse("2026-27 Q2"), date(2026, 10, 7), "1 working day "
+             "ago — Wed 07 Oct", None),
+            (measure("TC1.2"), Period.parse("2026-09"), date(2026, 10, 7), "1 working day ago — "
+             "Wed 07 Oct", (date(2026, 10, 16), "cover@example.gov.uk")),
+        ],
+    )  # fmt: skip
+    card = render.card(reminder_message(content, lambda email: names.get(email, email)))
+    assert_adaptive_15(card)
+    said = words(card)
+    assert "🚨 2 figures in your service are overdue and not yet submitted:" in said
+    assert "TC1.1 Measure TC1.1 — 2026-27 Q2, due 1 working day ago — Wed 07 Oct." in said
+    assert "Ben Clarke is away until Fri 16 Oct 2026; Sam Lee is covering." in said
+    assert verbs(card) == {}  # nothing to click: the figures are the collectors' to submit
