@@ -1,6 +1,8 @@
 """Historical and bulk values ("actuals") from CSV or XLSX (PRODUCT §3, §4).
 
-Columns `ref, period, value, commentary`, and optionally `actions` and `evidence`. Every row is
+Columns `ref, period, value, commentary`, and optionally `actions` and `evidence`. For a project
+(issue 14) `value` holds each milestone's state in register order, separated by semicolons
+("done; on track; at risk; not started"); its figure is the number done. Every row is
 checked against its measure exactly as a submission would be; any problem rejects the whole
 file, with every problem located.
 
@@ -24,6 +26,7 @@ from bot.errors import InputRejected, LocatedError
 from bot.measures import MeasureInfo, ValueProblem, check_value
 from bot.periods import Period, PeriodError, PeriodKind
 from bot.permissions import Absence, may_submit
+from bot.projects import MilestoneReport, MilestoneState, project_ragg
 from bot.ragg import ragg_status, target_for
 from bot.register import check_file, read_csv_rows, read_xlsx_rows
 from bot.status import CouncilInfo
@@ -49,6 +52,34 @@ class Actual:
     evidence: str = ""
     on_behalf: bool = False  # imported by an admin for a measure that is not theirs
     planned: tuple[Planned, ...] = ()  # the actions, one per line, to track (bot.actions)
+    milestones: tuple[MilestoneReport, ...] | None = None  # a project's report
+
+
+_STATE_WORDS = {state.words.lower(): state for state in MilestoneState} | {
+    state.value: state for state in MilestoneState
+}
+
+
+def milestone_states(text: str, measure: MeasureInfo) -> tuple[MilestoneReport, ...]:
+    """A project's milestone states from 'done; on track; at risk; not started' (register
+    order); ValueProblem, in words for the officer, when they do not fit."""
+    words = [part.strip().lower() for part in text.split(";")]
+    if len(words) != len(measure.milestones):
+        raise ValueProblem(
+            f"{measure.ref} has {len(measure.milestones)} milestones, so give "
+            f"{len(measure.milestones)} states separated by semicolons, in register order "
+            f"(found {len(words) if text.strip() else 0})"
+        )
+    reports = []
+    for milestone, word in zip(measure.milestones, words, strict=True):
+        state = _STATE_WORDS.get(word.replace("_", " ")) or _STATE_WORDS.get(word)
+        if state is None:
+            raise ValueProblem(
+                f"'{word}' for '{milestone.title}' is not a milestone state; use not started, "
+                "on track, at risk or done"
+            )
+        reports.append(MilestoneReport(milestone.title, milestone.due, state))
+    return tuple(reports)
 
 
 def read_rows(path: Path) -> tuple[str, list[list[Any]]]:
@@ -138,8 +169,15 @@ def parse_actuals(
                 f"{period.end:%d %b %Y}); only finished periods can have actuals",
             )
             continue
+        milestones = None
         try:
-            value = check_value(cells["value"], format=measure.format, decimals=measure.decimals)
+            if measure.is_project:
+                milestones = milestone_states(cells["value"], measure)
+                value = Decimal(sum(1 for m in milestones if m.state is MilestoneState.DONE))
+            else:
+                value = check_value(
+                    cells["value"], format=measure.format, decimals=measure.decimals
+                )
         except ValueProblem as error:
             problem(where, "value", str(error))
             continue
@@ -177,6 +215,7 @@ def parse_actuals(
                 actions=cells.get("actions", ""),
                 evidence=evidence,
                 planned=tuple(planned),
+                milestones=milestones,
             )
         )
     if errors:
@@ -252,6 +291,29 @@ def sort_actuals(
             board = boards[actual.period.label] = board_date(council, actual.period)
         if today > board:
             history.append(actual)
+            continue
+        if measure.is_project:
+            judged = project_ragg(
+                actual.milestones or (),
+                as_at=actual.period.end,
+                calendar=council.calendar,
+                amber_days=council.project_amber_days,
+            )
+            if judged.status in council.exception_reports and not actual.actions.strip():
+                errors.append(
+                    LocatedError(
+                        file,
+                        actual.where,
+                        "actions",
+                        f"{actual.ref} {actual.period} is {judged.status.word} by its "
+                        f"milestones ({judged.reason}) and still open for review (its "
+                        f"Performance Board is on {board:%a %d %b %Y}), so the exception "
+                        "report needs actions to improve performance: fill in the 'actions' "
+                        "column",
+                    )
+                )
+                continue
+            for_review.append(actual)
             continue
         target = target_for(measure.targets, actual.period, cumulative=measure.rule.cumulative)
         status = ragg_status(actual.value, target, measure.rule)

@@ -27,7 +27,7 @@ from bot.paper import annual_target_words
 from bot.periods import Period, PeriodKind
 from bot.ragg import Direction, Ragg
 from bot.status import StatusRow
-from bot.summary import ORDER, Summary, Tally
+from bot.summary import ORDER, Summary, Tally, measures_only
 
 _DIRECTION = {
     Direction.IMPROVING: "Improved",
@@ -109,7 +109,8 @@ def annual_report(engine: Engine, year: Period, *, today: date) -> AnnualReport:
 
     council = services.council_info(engine)
     last_quarter = Period(PeriodKind.QUARTER, year.fy, 4)
-    whole = summaries.summary(engine, council, last_quarter, today=today)
+    # Projects have milestones, not an outturn against an annual target: not in this report.
+    whole = measures_only(summaries.summary(engine, council, last_quarter, today=today))
     return AnnualReport(council=council.name, year=year, summary=whole, produced=today)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from bot.periods import Interval, Period
+from bot.projects import KIND_PROJECT, Milestone
 from bot.ragg import Polarity, Ragg, Rule, Target
 from bot.register import Format
 
@@ -57,6 +58,12 @@ class MeasureInfo:
     worked_example: str | None = None
     quality_assurance: str | None = None
     strategic_lead_name: str | None = None
+    kind: str = "measure"  # or "project" (issue 14): reported by milestones, not a figure
+    milestones: tuple[Milestone, ...] = ()
+
+    @property
+    def is_project(self) -> bool:
+        return self.kind == KIND_PROJECT
 
     @property
     def confidence_words(self) -> str | None:
@@ -68,6 +75,9 @@ class MeasureInfo:
         return self.rule.polarity
 
     def format_value(self, value: Decimal | None) -> str:
+        if self.is_project and value is not None:
+            # A project's figure is the number of its milestones done.
+            return f"{value:f} of {len(self.milestones)} milestones done"
         return format_value(value, self.format, self.decimals, self.units, self.units_one)
 
     def format_target(
@@ -82,6 +92,8 @@ class MeasureInfo:
         shown while the status says the target was missed (8 against a pro-rata 8.33 is
         Amber), the target is shown to the precision that explains the status.
         """
+        if self.is_project:
+            return "milestones on time"
         if target is None:
             return "no target"
         places = target_places(target, value, status, self.decimals)

@@ -121,7 +121,9 @@ def statement(measure: MeasureInfo) -> Statement:
 
 
 def statements(measures: Mapping[str, MeasureInfo], ref: str | None = None) -> list[Statement]:
-    """Every statement in register order, or the one for `ref` (any case); KeyError if unknown."""
+    """Every statement in register order, or the one for `ref` (any case); KeyError if unknown.
+    Projects have milestones, not a methodology statement, and are left out."""
+    measures = {key: item for key, item in measures.items() if not item.is_project}
     if ref is None:
         return [statement(measure) for measure in measures.values()]
     wanted = ref.strip().upper()

@@ -187,7 +187,12 @@ def annual_target(row: StatusRow) -> Target | None:
     )
 
 
+PROJECT_TARGET = "milestones on time"  # a project's "target" (issue 14)
+
+
 def annual_target_words(row: StatusRow, *, units: bool = True) -> str:
+    if row.measure.is_project:
+        return PROJECT_TARGET
     target = annual_target(row)
     if target is None:
         return "monitoring only" if row.measure.rule.monitoring_only else "no target set"
@@ -196,6 +201,8 @@ def annual_target_words(row: StatusRow, *, units: bool = True) -> str:
 
 
 def target_words(row: StatusRow, *, units: bool = True) -> str:
+    if row.measure.is_project:
+        return PROJECT_TARGET
     if row.target is None:
         return "monitoring only" if row.measure.rule.monitoring_only else "no target set"
     if units:
@@ -212,6 +219,8 @@ def direction_words(row: StatusRow) -> str:
     """'Improving on 2025-26 Q3; declining on 2024-25 Q4', or why there is none."""
     if row.state is State.NOT_DUE:
         return "—"
+    if row.measure.is_project:
+        return "See its milestones" if row.milestones else "—"
     parts = []
     if row.direction is not None:
         parts.append(f"{_DIRECTION[row.direction]} on {row.compared_with}")

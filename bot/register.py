@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Context, Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
@@ -32,6 +32,7 @@ from bot.calendar import DEFAULT_PERFORMANCE_BOARD_WEEKS, DEFAULT_REPORTING_LAG,
 from bot.chat import channels
 from bot.errors import InputRejected, LocatedError
 from bot.periods import Interval, Period, PeriodError
+from bot.projects import DEFAULT_AMBER_DAYS, KIND_PROJECT, MAX_MILESTONES
 from bot.ragg import DEFAULT_TOLERANCE, Polarity, Target
 
 EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
@@ -240,6 +241,13 @@ def _units(value: Any) -> Any:
     return text
 
 
+class MilestoneSpec(Spec):
+    """A project's milestone: what is to be delivered, and by when (seed 004 §5–6)."""
+
+    title: Annotated[Text, _at_most(300)]
+    due: Day
+
+
 class MeasureSpec(Spec):
     """One methodology statement (seed 002 Appendix 2)."""
 
@@ -275,6 +283,10 @@ class MeasureSpec(Spec):
     worked_example: OptionalText = None  # "Summary of measurement": a worked example
     quality_assurance: OptionalText = None  # how the data is checked for accuracy
     strategic_lead: OptionalEmail = None
+    # Set only for a project written under an aim's `projects:` (ProjectSpec.as_measure): a
+    # project is stored and reported beside the measures, with milestones instead of targets.
+    kind: Literal["measure", "project"] = "measure"
+    milestones: tuple[MilestoneSpec, ...] = ()
 
     @property
     def units_other(self) -> str | None:
@@ -288,10 +300,49 @@ class MeasureSpec(Spec):
         return {Period.parse(key): _as_target(value) for key, value in self.targets.items()}
 
 
+class ProjectSpec(Spec):
+    """A project beside the measures under an aim (issue 14; seed 002 §6.1.6 "measures or
+    projects"): reported quarterly by milestones, with a RAGG from the register's rule."""
+
+    ref: Code
+    title: Text
+    description: OptionalText = None
+    owner: Email  # the Head of Service who owns the project: escalations and sign-off
+    collector: Email
+    cover: OptionalEmail = None
+    reviewer: Email
+    reporting_lag: int = Field(DEFAULT_REPORTING_LAG, ge=0, le=60)
+    committee: Annotated[OptionalText, _at_most(50)] = None
+    milestones: list[MilestoneSpec] = Field(default_factory=list)
+
+    def as_measure(self) -> MeasureSpec:
+        """The project as the register's other rows hold it: quarterly, its figure the number
+        of milestones done, its RAGG from milestones (bot.projects), never from a target."""
+        return MeasureSpec(
+            ref=self.ref,
+            title=self.title,
+            definition=self.description or self.title,
+            interval=Interval.QUARTERLY,
+            reporting_lag=self.reporting_lag,
+            format=Format.NUMBER,
+            decimals=0,
+            polarity=Polarity.HIGHER,
+            committee=self.committee,
+            collector=self.collector,
+            cover=self.cover,
+            reviewer=self.reviewer,
+            head_of_service=self.owner,
+            units=UnitsSpec(one="milestone done", other="milestones done"),
+            kind="project",
+            milestones=tuple(self.milestones),
+        )
+
+
 class AimSpec(Spec):
     code: Code
     title: Text
     measures: list[MeasureSpec] = Field(default_factory=list)
+    projects: list[ProjectSpec] = Field(default_factory=list)
 
 
 class PrioritySpec(Spec):
@@ -359,6 +410,9 @@ class CalendarSpec(Spec):
     # The report must be approved this many working days before each committee meeting
     # (the committee's agenda deadline; seed 002 §9, Figure 1).
     agenda_deadline: int = Field(10, ge=0, le=60)
+    # A project's RAGG rule (issue 14): a milestone up to this many working days late is
+    # Amber, later than that Red.
+    project_amber_days: int = Field(DEFAULT_AMBER_DAYS, ge=0, le=60)
 
 
 class DirectorateSpec(Spec):
@@ -408,6 +462,8 @@ class RegisterSpec(Spec):
             for aim in priority.aims:
                 for measure in aim.measures:
                     yield priority, aim, measure
+                for project in aim.projects:
+                    yield priority, aim, project.as_measure()
 
     def emails(self) -> set[str]:
         """Everyone the register names."""
@@ -466,6 +522,8 @@ _RECORDS = {
     "priorities": ("priority", "code"),
     "aims": ("aim", "code"),
     "measures": ("measure", "ref"),
+    "projects": ("project", "ref"),
+    "milestones": ("milestone", "title"),
     "people": ("person", "email"),
 }
 
@@ -484,7 +542,9 @@ def describe(path: Sequence[str | int], data: Any) -> str:
             item = items[following] if isinstance(items, list) and following < len(items) else None
             noun, key = _RECORDS[step]
             label = item.get(key) if isinstance(item, Mapping) else None
-            record = f"{noun} {label if label else following + 1}"
+            named = f"{noun} {label if label else following + 1}"
+            # A milestone is named within its project: "project SE1.P1, milestone Design".
+            record = f"{record}, {named}" if step == "milestones" and record else named
             rest = []
             node = item
             i += 2
@@ -1192,6 +1252,7 @@ def _range_message(error: Mapping[str, Any]) -> str:
         "decimals": "0 to 6",
         "reporting_lag": "0 to 60 working days",
         "agenda_deadline": "0 to 60 working days",
+        "project_amber_days": "0 to 60 working days",
         "tolerance": "0 to 100 (per cent)",
         "performance_board_weeks": "0 to 26",
     }
@@ -1232,6 +1293,7 @@ def _clean_path(loc: Sequence[Any]) -> Path_:
 def _rule_errors(
     shell: RegisterSpec | None,
     measures: Sequence[tuple[Path_, MeasureSpec]],
+    projects: Sequence[tuple[Path_, ProjectSpec]],
     document: Document,
 ) -> list[LocatedError]:
     """Rules across fields and records: PRODUCT §3's validation list."""
@@ -1245,10 +1307,17 @@ def _rule_errors(
             )
         )
 
+    for path, project in projects:
+        _project_rules(project, path, add)
     for path, measure in measures:
         _measure_rules(measure, path, add)
+        if measure.kind == KIND_PROJECT or measure.milestones:
+            add(
+                (*path, "kind" if measure.kind == KIND_PROJECT else "milestones"),
+                "a project goes in the aim's projects: list, not in measures",
+            )
     first_seen: dict[str, Path_] = {}
-    for path, raw in _raw_measures(document.data):
+    for path, raw in [*_raw_measures(document.data), *_raw_projects(document.data)]:
         try:
             ref = _code(raw.get("ref")) if isinstance(raw, Mapping) else None
         except ValueError:
@@ -1259,7 +1328,8 @@ def _rule_errors(
             other = locate(first_seen[ref]) or "earlier"
             add(
                 (*path, "ref"),
-                f"ref {ref} is used twice (also at {other}); each measure needs its own ref",
+                f"ref {ref} is used twice (also at {other}); each measure and project needs "
+                "its own ref",
             )
         first_seen.setdefault(ref, path)
     if shell is None:
@@ -1281,7 +1351,7 @@ def _rule_errors(
         if person.email in people:
             add(("people", index, "email"), f"{person.email} is listed twice in people")
         people.add(person.email)
-    _chain_rules(shell, measures, add)
+    _chain_rules(shell, [*measures, *((path, p.as_measure()) for path, p in projects)], add)
     if shell.channels:
         for code in shell.channels.priorities:
             if code not in {priority.code for priority in shell.priorities}:
@@ -1336,6 +1406,34 @@ def _chain_rules(
         )
 
 
+def _project_rules(project: ProjectSpec, path: Path_, add: Any) -> None:
+    """A project's own rules: segregation of duties as for a measure, and milestones to report
+    on, each named once."""
+    if project.reviewer == project.collector:
+        add((*path, "reviewer"), SEGREGATION)
+    if project.cover and project.cover == project.collector:
+        add((*path, "cover"), "the cover must be a second officer, not the collector")
+    if not project.milestones:
+        add(
+            (*path, "milestones"),
+            "a project needs at least one milestone: list them as {title: ..., due: YYYY-MM-DD}",
+        )
+    if len(project.milestones) > MAX_MILESTONES:
+        add(
+            (*path, "milestones"),
+            f"a project may have at most {MAX_MILESTONES} milestones (found "
+            f"{len(project.milestones)}); group the smaller steps into larger ones",
+        )
+    seen: set[str] = set()
+    for index, milestone in enumerate(project.milestones):
+        if milestone.title.lower() in seen:
+            add(
+                (*path, "milestones", index, "title"),
+                f"milestone '{milestone.title}' is listed twice in this project",
+            )
+        seen.add(milestone.title.lower())
+
+
 def _measure_rules(measure: MeasureSpec, path: Path_, add: Any) -> None:
     if measure.reviewer == measure.collector:
         add((*path, "reviewer"), SEGREGATION)
@@ -1386,10 +1484,17 @@ def validate(document: Document) -> RegisterSpec:
     """
     errors: list[LocatedError] = list(document.errors)
     measures: list[tuple[Path_, MeasureSpec]] = []
+    projects: list[tuple[Path_, ProjectSpec]] = []
     shell = _without_measures(document.data)
     for path, raw in _raw_measures(document.data):
         try:
             measures.append((path, MeasureSpec.model_validate(raw)))
+        except ValidationError as exc:
+            errors += _validation_errors(exc, document, path)
+            errors += _raw_rule_errors(path, raw, document)
+    for path, raw in _raw_projects(document.data):
+        try:
+            projects.append((path, ProjectSpec.model_validate(raw)))
         except ValidationError as exc:
             errors += _validation_errors(exc, document, path)
             errors += _raw_rule_errors(path, raw, document)
@@ -1398,12 +1503,15 @@ def validate(document: Document) -> RegisterSpec:
         shell_spec = RegisterSpec.model_validate(shell)
     except ValidationError as exc:
         errors += _validation_errors(exc, document)
-    errors += _rule_errors(shell_spec, measures, document)
+    errors += _rule_errors(shell_spec, measures, projects, document)
     if errors:
         raise InputRejected(sorted(errors, key=_position), "register")
     for path, measure in measures:
         _, p_index, _, a_index, _, _ = path
         shell["priorities"][p_index]["aims"][a_index]["measures"].append(measure)
+    for path, project in projects:
+        _, p_index, _, a_index, _, _ = path
+        shell["priorities"][p_index]["aims"][a_index]["projects"].append(project)
     return RegisterSpec.model_validate(shell)
 
 
@@ -1442,13 +1550,21 @@ def _raw_measures(data: Any) -> Iterator[tuple[Path_, Any]]:
                 yield ("priorities", p_index, "aims", a_index, "measures", m_index), measure
 
 
+def _raw_projects(data: Any) -> Iterator[tuple[Path_, Any]]:
+    for p_index, priority in enumerate(_items(data, "priorities")):
+        for a_index, aim in enumerate(_items(priority, "aims")):
+            for index, project in enumerate(_items(aim, "projects")):
+                yield ("priorities", p_index, "aims", a_index, "projects", index), project
+
+
 def _items(node: Any, key: str) -> list[Any]:
     value = node.get(key) if isinstance(node, Mapping) else None
     return value if isinstance(value, list) else []
 
 
 def _without_measures(data: Any) -> Any:
-    """A copy of the document with every aim's measure list emptied (validated separately)."""
+    """A copy of the document with every aim's measures and projects emptied (validated
+    separately)."""
     if not isinstance(data, Mapping) or not isinstance(data.get("priorities"), list):
         return data
     shell = dict(data)
@@ -1457,11 +1573,19 @@ def _without_measures(data: Any) -> Any:
         if isinstance(priority, Mapping) and isinstance(priority.get("aims"), list):
             priority = dict(priority)
             priority["aims"] = [
-                {**aim, "measures": []} if isinstance(aim, Mapping) else aim
+                {**aim, "measures": [], **_emptied(aim, "projects")}
+                if isinstance(aim, Mapping)
+                else aim
                 for aim in priority["aims"]
             ]
         shell["priorities"].append(priority)
     return shell
+
+
+def _emptied(node: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """`key` emptied when it holds a list (its items are validated one by one); anything else
+    is left for the shell's validation to report."""
+    return {key: []} if isinstance(node.get(key, []), list) else {}
 
 
 def load_register(path: Path | str) -> RegisterSpec:
@@ -1506,8 +1630,10 @@ __all__ = [
     "ExceptionStatus",
     "Format",
     "MeasureSpec",
+    "MilestoneSpec",
     "PersonSpec",
     "PrioritySpec",
+    "ProjectSpec",
     "RegisterSpec",
     "UnitsSpec",
     "load_register",

@@ -91,7 +91,9 @@ def import_register(
         with write_session(engine) as session:
             if not retire_missing:
                 listed = {measure.ref for _, _, measure in spec.measures()}
-                left_out = sorted(active_refs(session) - listed)
+                # A CSV or XLSX register holds measures only; its projects are left alone.
+                found = active_refs(session, projects=spec.council is not None)
+                left_out = sorted(found - listed)
                 if left_out:
                     raise InputRejected([_would_retire(path.name, left_out, listed)], "register")
             report = apply_register(
@@ -228,7 +230,10 @@ def _submit_for_review(
         pending = None
         if locked.state == State.SUBMITTED.value and locked.latest_submission_id is not None:
             pending = workflow_store.view(session, locked.latest_submission_id, council)
-            if (pending.value, pending.overview) == (row.value, row.commentary):
+            if (pending.value, pending.overview) == (row.value, row.commentary) and (
+                row.milestones is None
+                or [item.report for item in pending.milestones or ()] == list(row.milestones)
+            ):
                 report.pending_unchanged += 1
                 continue
         deadline = council.calendar.deadline(row.period, measure.reporting_lag)
@@ -247,6 +252,9 @@ def _submit_for_review(
             now=now,
             request_key=None,
             source="import",
+            milestones=[item.as_json() for item in row.milestones]
+            if row.milestones is not None
+            else None,
         )
         view = workflow_store.view(session, submission_id, council)
         recipients = card_recipients(view)

@@ -18,6 +18,7 @@ from bot.calendar import DEFAULT_PERFORMANCE_BOARD_WEEKS, Region, WorkingCalenda
 from bot.errors import NotFound
 from bot.measures import MeasureInfo
 from bot.periods import Interval, Period, PeriodKind, latest_ended
+from bot.projects import DEFAULT_AMBER_DAYS, MilestoneReport, MilestoneStanding, project_ragg
 from bot.ragg import (
     Committee,
     Direction,
@@ -67,6 +68,8 @@ class CouncilInfo:
     exception_reports: frozenset[Ragg] = DEFAULT_EXCEPTIONS
     # After the Heads of Service: Executive Directors, then the Leadership Team (None: none).
     chain: ApprovalChain | None = None
+    # A project's RAGG rule (issue 14): a milestone up to this many working days late is Amber.
+    project_amber_days: int = DEFAULT_AMBER_DAYS
 
     @property
     def calendar(self) -> WorkingCalendar:
@@ -81,6 +84,7 @@ class Recorded:
     approved_value: Decimal | None = None
     commentary: str | None = None
     actions: str | None = None
+    milestones: tuple[MilestoneReport, ...] | None = None  # a project's approved report
 
     @property
     def approved(self) -> Decimal | None:
@@ -126,6 +130,8 @@ class StatusRow:
     actions: str | None = None
     reason: str | None = None  # why Grey or missing data: not due, monitoring only, no target
     restated: Restatement | None = None
+    # A project's milestones as at the period's end, with how late each is (issue 14).
+    milestones: tuple[MilestoneStanding, ...] | None = None
 
     @property
     def shown_value(self) -> str:
@@ -215,6 +221,7 @@ def measure_status(
     today: date,
     calendar: WorkingCalendar,
     not_due: str | None = None,
+    amber_days: int = DEFAULT_AMBER_DAYS,
 ) -> StatusRow:
     """One measure's status for `period` (PRODUCT §4–5).
 
@@ -245,6 +252,8 @@ def measure_status(
         here.state if here else None, period_end=period.end, deadline=deadline, today=today
     )
     value = here.approved if here else None
+    if measure.is_project:
+        return _project_status(measure, period, deadline, here, state, value, calendar, amber_days)
     status = ragg_status(value, target, measure.rule, outturn_due=today > deadline)
     target_set = target is not None or measure.rule.monitoring_only
     reason = None
@@ -276,6 +285,42 @@ def measure_status(
         commentary=here.commentary if here and value is not None else None,
         actions=here.actions if here and value is not None else None,
         reason=reason,
+    )
+
+
+def _project_status(
+    measure: MeasureInfo,
+    period: Period,
+    deadline: date,
+    here: Recorded | None,
+    state: State,
+    value: Decimal | None,
+    calendar: WorkingCalendar,
+    amber_days: int,
+) -> StatusRow:
+    """A project's row: its RAGG from the approved milestone report, as at the period's end
+    (issue 14); no approved report is no data, as for a measure. Direction of travel is not
+    given: milestones, not a figure, say how a project is going."""
+    reports = here.milestones if here is not None and value is not None else None
+    status, reason, standings = Ragg.NONE, None, None
+    if reports is not None:
+        found = project_ragg(reports, as_at=period.end, calendar=calendar, amber_days=amber_days)
+        status, reason, standings = found.status, found.reason, found.standings
+    return StatusRow(
+        measure=measure,
+        period=period,
+        deadline=deadline,
+        value=value,
+        target=None,
+        status=status,
+        committee=committee_view(status),
+        state=state,
+        direction=None,
+        direction_year=None,
+        commentary=here.commentary if here and value is not None else None,
+        actions=here.actions if here and value is not None else None,
+        reason=reason,
+        milestones=standings,
     )
 
 
@@ -355,7 +400,13 @@ def build_report(
         period, not_due = report_period(measure, requested, today)
         rows.append(
             measure_status(
-                measure, period, recorded, today=today, calendar=calendar, not_due=not_due
+                measure,
+                period,
+                recorded,
+                today=today,
+                calendar=calendar,
+                not_due=not_due,
+                amber_days=council.project_amber_days,
             )
         )
     return StatusReport(council.name, scope, requested, rows)

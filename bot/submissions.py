@@ -7,6 +7,7 @@ said), writes its audit event, and returns what the surface needs to tell people
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -21,6 +22,13 @@ from bot.errors import NotFound
 from bot.measures import MeasureInfo, ValueProblem, check_value
 from bot.periods import Period, PeriodError
 from bot.permissions import Verdict, may_decide, may_reopen, may_submit
+from bot.projects import (
+    DEFAULT_AMBER_DAYS,
+    MilestoneReport,
+    MilestoneStanding,
+    MilestoneState,
+    project_ragg,
+)
 from bot.ragg import Ragg, Target, ragg_status, target_for
 from bot.safe_text import link_problem
 from bot.status import CouncilInfo
@@ -89,6 +97,10 @@ class SubmissionView:
     decided_at: datetime | None = None
     reason: str | None = None
     deciders: tuple[str, ...] = ()  # who reviews it now, card first (permissions.reviewers_now)
+    # A project's report (issue 14): each milestone as at the period's end, and why the
+    # proposed RAGG is what it is; None for a measure.
+    milestones: tuple[MilestoneStanding, ...] | None = None
+    ragg_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +145,9 @@ class SubmissionForm:
     redo: Redo | None = None
     open_actions: tuple[actions.ActionView, ...] = ()  # from earlier exception reports
     today: date | None = None
+    amber_days: int = DEFAULT_AMBER_DAYS  # a project's RAGG rule (issue 14)
+    # A project's last approved report before this period: the form starts from its states.
+    previous: tuple[Period, tuple[MilestoneReport, ...]] | None = None
 
     @property
     def last(self) -> SubmissionView | None:
@@ -163,6 +178,35 @@ def needs_actions(
     §6.1.8 and Appendix 1): Red, and Amber where the council's register asks for it."""
     _, status = would_be(measure, period, value)
     return status if status in council.exception_reports else None
+
+
+def milestone_field(index: int) -> str:
+    """The problem key (and form field) of a project's milestone, by its register order."""
+    return f"milestone_{index}"
+
+
+def project_reports(
+    measure: MeasureInfo, states: Sequence[str | None] | None
+) -> tuple[tuple[MilestoneReport, ...] | None, dict[str, str]]:
+    """A project's milestone report from the states chosen for each milestone, or the
+    problems by field: every milestone needs a state."""
+    given = list(states or [])
+    problems: dict[str, str] = {}
+    reports: list[MilestoneReport] = []
+    for index, milestone in enumerate(measure.milestones):
+        chosen = _clean(given[index]) if index < len(given) else ""
+        try:
+            state = MilestoneState(chosen)
+        except ValueError:
+            problems[milestone_field(index)] = (
+                f"Please say where '{milestone.title}' stands: not started, on track, at risk "
+                "or done."
+            )
+            continue
+        reports.append(MilestoneReport(milestone.title, milestone.due, state))
+    if problems:
+        return None, problems
+    return tuple(reports), {}
 
 
 def exception_words(council: CouncilInfo) -> str:
@@ -224,6 +268,7 @@ def submission_form(
         if facts.state is State.APPROVED:
             raise Refused(_already_approved(measure, period))
         recent = store.recent_values(session, measure, period, limit=4)
+        previous = store.last_milestones(session, measure, period) if measure.is_project else None
         pending = store.latest_pending(session, measure, period, council)
         found = store.to_redo(session, measure, period, council) if pending is None else None
     redo = None
@@ -253,6 +298,8 @@ def submission_form(
         redo,
         tuple(actions.listing(engine, ref=measure.ref)),
         today,
+        council.project_amber_days,
+        previous,
     )
 
 
@@ -270,6 +317,7 @@ def submit(
     now: datetime,
     request_key: str | None = None,
     source: str = "slack",
+    milestones: Sequence[str | None] | None = None,
 ) -> SubmitResult:
     """Record a new version for (measure, period): validated exactly as PRODUCT §5 says.
     `source`: the chat surface it came from (`slack`, `teams`), kept on the version.
@@ -279,6 +327,10 @@ def submit(
     be Red (the exception report, seed 002 Appendix 1). A pending version is superseded by the
     new one; an approved one must be reopened first. The same `request_key` twice (a retried
     request) records nothing new.
+
+    A project (issue 14) is reported by `milestones`: a state for each of its milestones, in
+    register order, instead of a value; its figure is the number done, and actions to improve
+    are required when the milestones make it Red (or Amber, where the register asks).
     """
     today = now.date()
     with write_session(engine) as session:
@@ -294,10 +346,17 @@ def submit(
         _, verdict = _may_submit_now(session, measure, period, actor, today)
         problems: dict[str, str] = {}
         value: Decimal | None = None
-        try:
-            value = check_value(value_text, format=measure.format, decimals=measure.decimals)
-        except ValueProblem as error:
-            problems["value"] = str(error)
+        reports: tuple[MilestoneReport, ...] | None = None
+        if measure.is_project:
+            reports, found_problems = project_reports(measure, milestones)
+            problems |= found_problems
+            if reports is not None:
+                value = Decimal(sum(1 for m in reports if m.state is MilestoneState.DONE))
+        else:
+            try:
+                value = check_value(value_text, format=measure.format, decimals=measure.decimals)
+            except ValueProblem as error:
+                problems["value"] = str(error)
         overview_text, actions_text = _clean(overview), _clean(actions)
         if not overview_text:
             problems["overview"] = (
@@ -307,7 +366,19 @@ def submit(
             problems["overview"] = f"Please keep the overview under {MAX_TEXT} characters."
         if len(actions_text) > MAX_TEXT:
             problems["actions"] = f"Please keep the actions under {MAX_TEXT} characters."
-        if value is not None and not actions_text:
+        if reports is not None and not actions_text:
+            judged = project_ragg(
+                reports,
+                as_at=period.end,
+                calendar=council.calendar,
+                amber_days=council.project_amber_days,
+            )
+            if judged.status in council.exception_reports:
+                problems["actions"] = (
+                    f"These milestones make the project {judged.status.word} "
+                    f"({judged.reason}), so the exception report needs actions to improve."
+                )
+        elif value is not None and not actions_text and not measure.is_project:
             status = needs_actions(council, measure, period, value)
             if status is not None:
                 problems["actions"] = (
@@ -346,6 +417,7 @@ def submit(
                 now=now,
                 request_key=request_key,
                 source=source,
+                milestones=[item.as_json() for item in reports] if reports is not None else None,
             )
         except IntegrityError:
             # The same request raced itself in another thread: the first one recorded it.

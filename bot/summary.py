@@ -12,7 +12,7 @@ Service have signed off. Built from one status report, so it costs the same few 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -185,6 +185,22 @@ def for_priority(summary: Summary, code: str) -> Summary:
         signoffs=[s for s in summary.signoffs if s.head_of_service in emails],
         exception_statuses=summary.exception_statuses,
         published=summary.published,
+    )
+
+
+def measures_only(summary: Summary) -> Summary:
+    """The same summary without projects (issue 14): for reports about figures against their
+    targets, such as the annual outturn report."""
+    rows = [row for row in summary.rows if not row.measure.is_project]
+    names = {row.measure.priority: row.measure.priority_name for row in rows}
+    by_priority: dict[str, list[StatusRow]] = {}
+    for row in rows:
+        by_priority.setdefault(row.measure.priority, []).append(row)
+    return replace(
+        summary,
+        rows=rows,
+        overall=tally(summary.overall.code, summary.overall.name, rows),
+        priorities=[tally(code, names[code], found) for code, found in by_priority.items()],
     )
 
 

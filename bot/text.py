@@ -128,7 +128,9 @@ def _cells(row: StatusRow) -> tuple[str, str, str, str]:
     return (
         row.period.label,
         figure,
-        f"target {row.shown_target}" if row.target is not None else "no target",
+        f"target {row.shown_target}"
+        if row.target is not None
+        else ("milestones" if measure.is_project else "no target"),
         row.status.word.upper(),
     )
 
@@ -145,16 +147,33 @@ def render_measure(row: StatusRow) -> str:
         f"Value: {figure}   Target: {row.shown_target}",
         f"Status: {row.status.word.upper()} — {row.reason or row.status.meaning}",
         f"Committee view: {row.committee.value.replace('_', ' ')}",
-        f"Direction of travel: {direction_words(row)}",
+        "" if measure.is_project else f"Direction of travel: {direction_words(row)}",
         f"Workflow: {row.state.words}",
         f"Data confidence: {measure.confidence_words}" if measure.confidence_words else "",
         restated_words(row),
     ]
+    if measure.is_project:
+        lines += milestone_lines(row)
     if row.commentary:
         lines.append(f"Performance overview: {row.commentary}")
     if row.actions:
         lines.append(f"Actions to improve: {row.actions}")
     return "\n".join(line for line in lines if line) + "\n"
+
+
+def milestone_lines(row: StatusRow) -> list[str]:
+    """A project's milestones: as reported and approved for the period, else as planned."""
+    if row.milestones is not None:
+        lines = [f"Milestones as at {row.period.end:%d %b %Y}:"]
+        width = max((len(item.words) for item in row.milestones), default=0)
+        lines += [
+            f"  {item.words:<{width}}  due {item.report.due:%d %b %Y}  {item.report.title}"
+            for item in row.milestones
+        ]
+        return lines
+    return ["Milestones:"] + [
+        f"  due {milestone.due:%d %b %Y}  {milestone.title}" for milestone in row.measure.milestones
+    ]
 
 
 def _clip(text: str, width: int) -> str:

@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError
 from bot import services
 from bot.errors import InputRejected, NotFound
 from bot.periods import Period, PeriodError, fy_label, fy_of
+from bot.projects import rule_words as project_rule_words
 from bot.settings import Settings, load_settings
 from bot.text import render_report
 from storage import audit, migrate
@@ -799,15 +800,18 @@ app.add_typer(register_app, name="register")
 
 
 @register_app.command("check")
-def register_check() -> None:
-    """List the methodology statement fields each measure still lacks."""
+def register_check(today: TodayOption = None) -> None:
+    """List the methodology statement fields each measure still lacks, and each project with
+    its milestones."""
     from bot import methodology
 
     settings = _settings()
     engine = _engine(settings)
-    measures = services.measures(engine)
-    if not measures:
+    everything = services.measures(engine)
+    if not everything:
         fail("The register is empty: import it first with 'pmf-bot import register FILE'.")
+    measures = {ref: item for ref, item in everything.items() if not item.is_project}
+    projects = [item for item in everything.values() if item.is_project]
     incomplete = 0
     for ref, measure in measures.items():
         missing = methodology.gaps(measure)
@@ -819,8 +823,28 @@ def register_check() -> None:
             f"{incomplete} of {_plural(len(measures), 'methodology statement')} "
             "still have gaps; add the fields to the register and import it again."
         )
-    else:
+    elif measures:
         typer.echo(f"All {_plural(len(measures), 'methodology statement')} are complete.")
+    if projects:
+        council = services.council_info(engine)
+        on = _today(settings, today)
+        typer.echo("")
+        typer.echo(
+            f"{_plural(len(projects), 'project')}, RAGG by milestones. "
+            + project_rule_words(council.project_amber_days)
+        )
+        for project in projects:
+            typer.echo(
+                f"{project.ref} {project.title} — owner {project.head_of_service_name}, "
+                f"collector {project.collector_name}, reviewer {project.reviewer_name}"
+            )
+            for milestone in project.milestones:
+                typer.echo(f"    {milestone.due:%d %b %Y}  {milestone.title}")
+            if all(milestone.due < on for milestone in project.milestones):
+                typer.echo(
+                    "    Every milestone is past its due date: add the next milestones, or "
+                    "take the project out of the register once it is closed."
+                )
 
 
 # -- Microsoft Teams ---------------------------------------------------------------------------

@@ -45,6 +45,8 @@ class Council(SQLModel, table=True):
     # The report's approval chain after the Heads of Service: directorates with their Executive
     # Directors, the Leadership Team's approvers, the agenda deadline (working days).
     chain: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # A project's RAGG rule (issue 14): up to this many working days late is Amber, then Red.
+    project_amber_days: int = 10
     updated_at: datetime = _when()
 
 
@@ -153,6 +155,12 @@ class Measure(SQLModel, table=True):
     reviewer_id: int = Field(foreign_key="person.id", index=True)
     head_of_service_id: int = Field(foreign_key="person.id", index=True)
     active: bool = True
+    # "measure", or "project" (issue 14): a project is reported by its milestones, each
+    # {"title", "due"}; its head_of_service is the project's owner.
+    kind: str = Field(default="measure", max_length=10)
+    milestones: list[dict[str, str]] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )
 
 
 class Target(SQLModel, table=True):
@@ -203,6 +211,11 @@ class Submission(SQLModel, table=True):
     overview: str = Field(sa_column=Column(Text, nullable=False))
     actions: str | None = Field(default=None, sa_column=Column(Text))
     evidence_url: str | None = Field(default=None, sa_column=Column(Text))
+    # A project's report: each milestone as the register gave it then, with its reported state
+    # ({"title", "due", "state"}); None for a measure. `value` is the number done.
+    milestones: list[dict[str, str]] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )
     submitted_by_id: int | None = Field(default=None, foreign_key="person.id")
     submitted_by: str = Field(max_length=254)  # e-mail or CLI user, for the audit trail
     on_behalf_of: bool = False

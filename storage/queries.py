@@ -16,6 +16,7 @@ from bot.calendar import Region
 from bot.chain import ApprovalChain
 from bot.measures import MeasureInfo
 from bot.periods import Interval, Period
+from bot.projects import milestones_from_json, reports_from_json
 from bot.ragg import Polarity, Ragg, Rule
 from bot.ragg import Target as TargetValue
 from bot.register import Format
@@ -52,6 +53,7 @@ def load_council(session: Session) -> CouncilInfo | None:
         if council.exception_reports
         else DEFAULT_EXCEPTIONS,
         chain=ApprovalChain.from_stored(council.chain) if council.chain else None,
+        project_amber_days=council.project_amber_days,
     )
 
 
@@ -189,6 +191,8 @@ def _load_measures(
             strategic_lead_name=(
                 names.get(row.strategic_lead_id) if row.strategic_lead_id else None
             ),
+            kind=row.kind,
+            milestones=milestones_from_json(row.milestones),
         )
     return found
 
@@ -217,6 +221,7 @@ def load_recorded(
             col(PeriodValue.approved_value),
             col(Submission.overview),
             col(Submission.actions),
+            col(Submission.milestones),
         )
         .join(Measure, col(Measure.id) == col(PeriodValue.measure_id))
         .outerjoin(Submission, col(Submission.id) == col(PeriodValue.approved_submission_id))
@@ -227,9 +232,11 @@ def load_recorded(
     elif len(wanted) <= REFS_IN_QUERY:  # an aim or a priority: only its measures' rows
         query = query.where(col(Measure.ref).in_(sorted(wanted)))
     found: dict[tuple[str, Period], Recorded] = {}
-    for ref, label, state, value, overview, actions in session.execute(query):
+    for ref, label, state, value, overview, actions, milestones in session.execute(query):
         if (ref, label) in pairs:
-            found[(ref, Period.parse(label))] = Recorded(state, value, overview, actions)
+            found[(ref, Period.parse(label))] = Recorded(
+                state, value, overview, actions, reports_from_json(milestones)
+            )
     return found
 
 

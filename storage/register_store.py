@@ -71,6 +71,13 @@ def _measure_fields(spec: MeasureSpec) -> dict[str, Any]:
         "purpose": spec.purpose,
         "worked_example": spec.worked_example,
         "quality_assurance": spec.quality_assurance,
+        "kind": spec.kind,
+        "milestones": [
+            {"title": milestone.title, "due": milestone.due.isoformat()}
+            for milestone in spec.milestones
+        ]
+        if spec.kind == "project"
+        else None,
     }
 
 
@@ -79,9 +86,13 @@ def _name_from_email(email: str) -> str:
     return " ".join(part.capitalize() for part in local.replace("_", ".").split(".") if part)
 
 
-def active_refs(session: Session) -> set[str]:
-    """The refs of every measure still reported (not retired)."""
-    return set(session.exec(select(Measure.ref).where(col(Measure.active))))
+def active_refs(session: Session, *, projects: bool = True) -> set[str]:
+    """The refs of every measure still reported (not retired); without projects when a file
+    that cannot hold them (a CSV or XLSX register) is compared with the database."""
+    query = select(Measure.ref).where(col(Measure.active))
+    if not projects:
+        query = query.where(Measure.kind != "project")
+    return set(session.exec(query))
 
 
 def apply_register(
@@ -229,13 +240,18 @@ def apply_register(
                 aim.title, aim.priority_id, aim.position = aim_spec.title, priority.id, a_position
                 session.add(aim)
             session.flush()
-            for measure_spec in aim_spec.measures:
+            for measure_spec in [
+                *aim_spec.measures,
+                *(project.as_measure() for project in aim_spec.projects),
+            ]:
                 position += 1
                 listed.add(measure_spec.ref)
                 _apply_measure(
                     measure_spec, aim, position, people, measures, targets, writes, report, log
                 )
     for ref, measure in sorted(measures.items()):
+        if spec.council is None and measure.kind == "project":
+            continue  # a CSV or XLSX register holds measures only: its projects stay
         if ref not in listed and measure.active:
             writes.retired.append(measure.id)
             report.retired.append(ref)
@@ -337,6 +353,7 @@ def _apply_council(session: Session, spec: RegisterSpec, at: datetime, log: Any)
         if calendar
         else None,
         "chain": _chain(spec),
+        "project_amber_days": calendar.project_amber_days if calendar else 10,
     }
     if council is None:
         session.add(Council(**values, updated_at=at))
@@ -603,16 +620,15 @@ def store_actuals(
         pv.approved_submission_id for pv in current.values() if pv.approved_submission_id
     ]
     overviews: dict[int, str] = {}
+    reported: dict[int, Any] = {}  # a project's approved milestone states
     for chunk in _chunks(approved_ids, 500):
-        overviews.update(
-            session.execute(
-                sa_select(submissions.c.id, submissions.c.overview).where(
-                    submissions.c.id.in_(chunk)
-                )
+        for sid, overview, milestones in session.execute(
+            sa_select(submissions.c.id, submissions.c.overview, submissions.c.milestones).where(
+                submissions.c.id.in_(chunk)
             )
-            .tuples()
-            .all()
-        )
+        ):
+            overviews[sid] = overview
+            reported[sid] = milestones
     new_submissions: list[dict[str, Any]] = []
     keys: list[tuple[int, str, Actual, Any]] = []
     for row in rows:
@@ -626,6 +642,8 @@ def store_actuals(
             and existing.state == State.APPROVED
             and existing.approved_value == row.value
             and overviews.get(existing.approved_submission_id or -1) == row.commentary
+            and reported.get(existing.approved_submission_id or -1)
+            == ([item.as_json() for item in row.milestones] if row.milestones else None)
         ):
             report.unchanged += 1
             continue
@@ -646,6 +664,9 @@ def store_actuals(
                 "late": False,  # history, not a submission against a deadline
                 "submitted_at": at,
                 "request_key": None,
+                "milestones": [item.as_json() for item in row.milestones]
+                if row.milestones is not None
+                else None,
             }
         )
         keys.append((measure_id, row.period.label, row, existing))
@@ -686,6 +707,8 @@ def store_actuals(
             after["evidence_url"] = row.evidence
         if row.on_behalf:
             after["on_behalf_of"] = True
+        if row.milestones is not None:
+            after["milestones"] = [item.as_json() for item in row.milestones]
         if existing is None:
             inserts.append(
                 {

@@ -19,10 +19,12 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from bot.calendar import WorkingCalendar
 from bot.errors import NotFound
 from bot.measures import MeasureInfo
 from bot.periods import Period
 from bot.permissions import Absence, reviewers_now
+from bot.projects import DEFAULT_AMBER_DAYS, MilestoneReport, project_ragg, reports_from_json
 from bot.ragg import ragg_status, target_for
 from bot.status import CouncilInfo
 from bot.workflow import State
@@ -137,6 +139,27 @@ def recent_values(
     return [(Period.parse(label), value) for label, value in rows if value is not None]
 
 
+def last_milestones(
+    session: Session, measure_info: MeasureInfo, period: Period
+) -> tuple[Period, tuple[MilestoneReport, ...]] | None:
+    """A project's latest approved milestone report before `period`, with its period."""
+    row = session.exec(
+        select(col(PeriodValue.period), col(Submission.milestones))
+        .join(Measure, col(Measure.id) == col(PeriodValue.measure_id))
+        .join(Submission, col(Submission.id) == col(PeriodValue.approved_submission_id))
+        .where(
+            Measure.ref == measure_info.ref,
+            PeriodValue.state == State.APPROVED.value,
+            col(PeriodValue.period) < period.label,
+        )
+        .order_by(col(PeriodValue.period).desc())
+        .limit(1)
+    ).first()
+    if row is None or row[1] is None:
+        return None
+    return Period.parse(row[0]), reports_from_json(row[1]) or ()
+
+
 def recent_values_of(
     session: Session, wanted: Iterable[tuple[MeasureInfo, Period]], *, limit: int
 ) -> dict[tuple[str, str], list[tuple[Period, Decimal]]]:
@@ -227,6 +250,7 @@ def add_submission(
     now: datetime,
     request_key: str | None,
     source: str = "slack",
+    milestones: list[dict[str, str]] | None = None,
 ) -> int:
     versions = session.exec(
         select(Submission.version).where(
@@ -254,6 +278,7 @@ def add_submission(
         late=late,
         submitted_at=now,
         request_key=request_key,
+        milestones=milestones,
     )
     session.add(submission)
     session.flush()
@@ -280,6 +305,7 @@ def add_submission(
             "late": late,
             "on_behalf_of": on_behalf,
             **({"source": source} if source != "slack" else {}),
+            **({"milestones": milestones} if milestones is not None else {}),
         },
     )
     session.flush()
@@ -507,6 +533,15 @@ def views(
         deciders = reviewers_now(
             info, submission.submitted_by, absences=away.get(today, {}), today=today
         )
+        ragg, standings, why = ragg_status(submission.value, target, info.rule), None, None
+        if info.is_project:
+            judged = project_ragg(
+                reports_from_json(submission.milestones) or (),
+                as_at=period.end,
+                calendar=calendar or WorkingCalendar(),
+                amber_days=council.project_amber_days if council else DEFAULT_AMBER_DAYS,
+            )
+            ragg, standings, why = judged.status, judged.standings, judged.reason
         found.append(
             SubmissionView(
                 id=submission_id,
@@ -524,7 +559,7 @@ def views(
                 submitted_at=submission.submitted_at,
                 deadline=deadline,
                 target=target,
-                ragg=ragg_status(submission.value, target, info.rule),
+                ragg=ragg,
                 decision=review.decision if review else None,
                 decided_by=review.decided_by if review else None,
                 decided_by_name=(
@@ -533,6 +568,8 @@ def views(
                 decided_at=review.decided_at if review else None,
                 reason=review.reason if review else None,
                 deciders=deciders,
+                milestones=standings,
+                ragg_reason=why,
             )
         )
     return found

@@ -34,7 +34,7 @@ def loaded(cli: Cli) -> Cli:
         TODAY,
     )
     assert result.code == 0, result.err
-    assert "182 values stored" in result.out
+    assert "190 values stored" in result.out  # 182 figures, 8 project reports
     return cli
 
 
@@ -42,7 +42,7 @@ def test_readme_flow_prints_the_councils_status(loaded: Cli) -> None:
     result = loaded("status", "--period", "2025-26 Q4", "--today", TODAY)
     assert result.code == 0, result.err
     assert result.out.startswith("Example District Council — status for 2025-26 Q4")
-    assert "Red 3 · Amber 3 · Green 13 · Grey 2 · No data 1" in result.out
+    assert "Red 4 · Amber 3 · Green 14 · Grey 2 · No data 1" in result.out
     assert "Committee view: 18 of 21 on target (86%), 1 missing" in result.out
 
 

@@ -118,7 +118,7 @@ def test_the_example_register_loads() -> None:
     assert spec.council == "Example District Council"
     assert [p.code for p in spec.priorities] == ["SE", "DE", "SC", "TC"]
     refs = [m.ref for _, _, m in spec.measures()]
-    assert len(refs) == len(set(refs)) == 22
+    assert len(refs) == len(set(refs)) == 24  # 22 measures and 2 projects
     assert targets_of(spec, "SE1.1") == {
         Period.parse("2025-26"): Target(Decimal(30)),
         Period.parse("2026-27"): Target(Decimal(35)),

@@ -312,10 +312,13 @@ def test_cli_refuses_a_header_only_register_unless_told_to_retire(cli: Cli, tmp_
     assert "would retire all 22 measures" in result.err and "--retire-missing" in result.err
     assert "Traceback" not in result.err
     status = cli("status", "--json", "--today", "2026-05-01")
-    assert status.code == 0 and len(json.loads(status.out)) == 22  # nothing was retired
+    assert status.code == 0 and len(json.loads(status.out)) == 24  # nothing was retired
     result = cli("import", "register", str(header_only), "--retire-missing")
     assert result.code == 0, result.err
     assert "22 retired" in result.out
+    # A CSV register holds measures only: the YAML register's projects are not retired.
+    left = cli("status", "--json", "--today", "2026-05-01")
+    assert [row["ref"] for row in json.loads(left.out)] == ["SE1.P1", "SC1.P1"]
 
 
 def test_cli_refuses_a_utf16_register_without_a_traceback(cli: Cli, tmp_path: Path) -> None:

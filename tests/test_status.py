@@ -45,12 +45,12 @@ def _rows(report: StatusReport) -> dict[str, dict[str, object]]:
 
 def test_whole_council_at_q4_counts_every_colour(loaded: Engine) -> None:
     report = services.status(loaded, None, Q4, today=TODAY)
-    assert len(report.rows) == 22
+    assert len(report.rows) == 24  # 22 measures and 2 projects (SE1.P1 Red, SC1.P1 Green)
     assert report.counts() == Counter(
-        {Ragg.GREEN: 13, Ragg.AMBER: 3, Ragg.RED: 3, Ragg.GREY: 2, Ragg.NONE: 1}
+        {Ragg.GREEN: 14, Ragg.AMBER: 3, Ragg.RED: 4, Ragg.GREY: 2, Ragg.NONE: 1}
     )
     assert report.committee_counts() == Counter(
-        {Committee.ON_TARGET: 18, Committee.OFF_TARGET: 3, Committee.MISSING: 1}
+        {Committee.ON_TARGET: 19, Committee.OFF_TARGET: 4, Committee.MISSING: 1}
     )
 
 
@@ -181,7 +181,7 @@ def test_an_aim_or_a_priority_lists_its_measures(loaded: Engine) -> None:
     aim = services.status(loaded, "se1", Q4, today=TODAY)
     assert (aim.scope.kind, [row.measure.ref for row in aim.rows]) == (
         "aim",
-        ["SE1.1", "SE1.2", "SE1.3"],
+        ["SE1.1", "SE1.2", "SE1.3", "SE1.P1"],  # the aim's project after its measures
     )
     priority = services.status(loaded, "SE", Q4, today=TODAY)
     assert priority.scope.kind == "priority"
@@ -189,6 +189,7 @@ def test_an_aim_or_a_priority_lists_its_measures(loaded: Engine) -> None:
         "SE1.1",
         "SE1.2",
         "SE1.3",
+        "SE1.P1",
         "SE2.1",
         "SE2.2",
         "SE2.3",

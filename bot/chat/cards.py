@@ -33,8 +33,9 @@ from bot.chat.model import (
     plain_of,
     text,
 )
-from bot.chat.words import badge, day, when
+from bot.chat.words import badge, day, milestone_lines, when
 from bot.measures import example_figure, value_hint
+from bot.projects import MilestoneState, rule_words
 from bot.submissions import SubmissionForm, SubmissionView
 from bot.trend import Context
 
@@ -65,6 +66,8 @@ def submission_form(
     form: SubmissionForm, channel: str | None = None, prefill: tuple[str, str] | None = None
 ) -> Form:
     """The form; `prefill` is (value, overview) already given, e.g. in a reply to a reminder."""
+    if form.measure.is_project:
+        return project_form(form, channel, prefill)
     measure = form.measure
     recent = (
         ", ".join(f"{period}: {measure.format_value(value)}" for period, value in form.recent)
@@ -158,6 +161,119 @@ def submission_form(
             ),
         ),
         meta={"ref": measure.ref, "period": form.period.label, "channel": channel},
+    )
+
+
+def project_form(
+    form: SubmissionForm, channel: str | None = None, prefill: tuple[str, str] | None = None
+) -> Form:
+    """A project's form (issue 14): each milestone with its state to choose — not started, on
+    track, at risk or done; late follows from the due date — and a commentary."""
+    measure, last = form.measure, form.last
+    # Start from the version being redone, else from the last approved report (a collector
+    # updates last quarter's states rather than choosing them all again).
+    if last is not None:
+        before = {item.report.title: item.report.state.value for item in last.milestones or ()}
+    elif form.previous is not None:
+        before = {item.title: item.state.value for item in form.previous[1]}
+    else:
+        before = {}
+    blocks: list[Heading | Note | Facts | Para] = []
+    if form.redo is not None:
+        redo = form.redo
+        by = f" by {redo.by}" if redo.by else ""
+        at = f" on {day(redo.at.date())}" if redo.at else ""
+        blocks.append(
+            Para(
+                text(
+                    Icon.REJECTED if redo.decision == "rejected" else Icon.REOPENED,
+                    " ",
+                    Strong(f"Version {redo.last.version} was {redo.decision}{by}{at}"),
+                    ": ",
+                    clip(redo.reason or "no reason was recorded.", LONG),
+                    "\nThe form starts from that version; change what the reason asks for.",
+                )
+            )
+        )
+    blocks += [
+        Heading(f"{measure.ref} {measure.title}"),
+        Note(text(clip(measure.definition or "No description recorded.", LONG))),
+        Facts(
+            (
+                ("Period", text(f"{form.period} (as at {day(form.period.end)})")),
+                ("Deadline", text(day(form.deadline))),
+                ("RAGG rule", text(rule_words(form.amber_days))),
+            )
+        ),
+    ]
+    blocks += [Note(text(Icon.INFO, " ", note)) for note in form.notes]
+    if last is None and form.previous is not None:
+        blocks.append(
+            Note(text(Icon.INFO, f" The milestones start as approved for {form.previous[0]}."))
+        )
+    if form.pending is not None:
+        blocks.append(
+            Note(
+                text(
+                    Icon.EDIT,
+                    f" Version {form.pending.version} is waiting for review; "
+                    "submitting again replaces it.",
+                )
+            )
+        )
+    choices = tuple((state.value, state.words) for state in MilestoneState)
+    fields = [
+        Field(
+            intents.MILESTONES[index],
+            clip(f"{milestone.title} — due {day(milestone.due)}", 150),
+            initial=before.get(milestone.title),
+            choices=choices,
+            placeholder="Where it stands",
+            hint=(
+                "Past its due date at the period's end: late unless done."
+                if milestone.due < form.period.end
+                else None
+            ),
+        )
+        for index, milestone in enumerate(measure.milestones[: len(intents.MILESTONES)])
+    ]
+    fields += [
+        Field(
+            intents.OVERVIEW,
+            "Commentary",
+            multiline=True,
+            initial=prefill[1] if prefill else (last.overview if last else None),
+            placeholder="Progress this quarter, and what is next",
+        ),
+        Field(
+            intents.ACTIONS,
+            "Actions to get back on track",
+            multiline=True,
+            optional=True,
+            initial=last.actions if last else None,
+            hint=f"Required when the milestones make the project {form.actions_needed_for}.",
+        ),
+        Field(
+            intents.EVIDENCE,
+            "Evidence link",
+            optional=True,
+            initial=last.evidence_url if last else None,
+            placeholder="https://…",
+            max_length=1000,
+        ),
+    ]
+    return Form(
+        kind=intents.SUBMIT_FORM,
+        title="Report on a project",
+        submit="Submit",
+        blocks=tuple(blocks),
+        fields=tuple(fields),
+        meta={
+            "ref": measure.ref,
+            "period": form.period.label,
+            "channel": channel,
+            "project": True,
+        },
     )
 
 
@@ -271,26 +387,45 @@ def _summary(
         else ()
     )
     behalf = " (on behalf of the collector)" if view.on_behalf else ""
+    if measure.is_project:
+        found = None  # a project's milestones say how it is going, not a trend of figures
     facts: list[tuple[str, Text]] = [
         ("Period", text(f"{view.period} · version {view.version}")),
-        ("Value", text(measure.format_value(view.value))),
-        ("Target", text(measure.format_target(view.target, view.value, view.ragg))),
+        ("Milestones" if measure.is_project else "Value", text(measure.format_value(view.value))),
     ]
+    if not measure.is_project:
+        facts.append(("Target", text(measure.format_target(view.target, view.value, view.ragg))))
     if found is not None and found.annual_label is not None:
         annual = text(measure.format_target(found.annual_target))
         facts.append((f"Annual target {found.annual_label}", annual))
+    status = badge(view.ragg)
+    if view.ragg_reason:
+        status = text(status, f" — {clip(view.ragg_reason, 500)}")
     facts += [
-        (STATUS_LABELS.get(view.decision or "", "Status if approved"), badge(view.ragg)),
+        (STATUS_LABELS.get(view.decision or "", "Status if approved"), status),
         ("Submitted by", text(f"{view.submitted_by_name}{behalf}")),
         ("Submitted", text(when(view.submitted_at, zone), late)),
     ]
     parts: list[Heading | Facts | Para | Note] = [Heading(f"{measure.ref} {measure.title}")]
     parts.append(Facts(tuple(facts)))
     parts += _context_parts(view, found)
-    parts.append(Para(text(Strong("Performance overview"), "\n", clip(view.overview, LONG))))
+    if view.milestones is not None:
+        parts.append(Para(milestone_lines(view.milestones, view.period.end)))
+    overview = "Commentary" if measure.is_project else "Performance overview"
+    parts.append(Para(text(Strong(overview), "\n", clip(view.overview, LONG))))
     if view.actions:
         parts.append(
-            Para(text(Strong("Actions to improve performance"), "\n", clip(view.actions, LONG)))
+            Para(
+                text(
+                    Strong(
+                        "Actions to get back on track"
+                        if measure.is_project
+                        else "Actions to improve performance"
+                    ),
+                    "\n",
+                    clip(view.actions, LONG),
+                )
+            )
         )
     if view.evidence_url:
         parts.append(Para(text(Strong("Evidence"), "\n", evidence(view.evidence_url))))

@@ -1073,7 +1073,13 @@ CLICKS: dict[str, Callable[[Core, Someone, str, str | None], Outcome]] = {
 # -- forms --------------------------------------------------------------------------------------
 
 FIELDS = {
-    intents.SUBMIT_FORM: (intents.VALUE, intents.OVERVIEW, intents.ACTIONS, intents.EVIDENCE),
+    intents.SUBMIT_FORM: (
+        intents.VALUE,
+        intents.OVERVIEW,
+        intents.ACTIONS,
+        intents.EVIDENCE,
+        *intents.MILESTONES,  # a project's form only
+    ),
     intents.REJECT_FORM: (intents.REASON,),
     intents.REOPEN_FORM: (intents.REASON,),
     intents.REPORT_REFUSE_FORM: (intents.REASON,),
@@ -1092,6 +1098,8 @@ def form(
 ) -> Outcome:
     """A submitted form: committed when valid; otherwise the problems, on their fields."""
     first = FIELDS.get(kind, (intents.VALUE,))[0]
+    if kind == intents.SUBMIT_FORM and meta.get("project"):
+        first = intents.MILESTONES[0]  # a project's form has no value field
     if who.refused_as is not None:
         return FormErrors(
             {first: people_view.not_linked(who.refused_as, who.surface).summary.strip()}
@@ -1204,11 +1212,14 @@ def _submitted(
     source: str,
 ) -> Outcome:
     ref, period = meta.get("ref"), meta.get("period")
+    # Problems that belong to no field go on the form's first field: a project's form has
+    # milestones, not a value.
+    first = intents.MILESTONES[0] if meta.get("project") else intents.VALUE
     if not isinstance(ref, str) or not ref or not isinstance(period, str):
         log.warning("a submission form came back damaged")
         return FormErrors(
             {
-                intents.VALUE: "This form reached me damaged, so nothing was saved. Please close "
+                first: "This form reached me damaged, so nothing was saved. Please close "
                 "it and open it again with /pmf submit."
             }
         )
@@ -1226,16 +1237,17 @@ def _submitted(
             now=core.now(),
             request_key=request_key,
             source=source,
+            milestones=[values.get(name) for name in intents.MILESTONES],
         )
     except Invalid as error:
         return FormErrors(
             {
-                (name if name in FIELDS[intents.SUBMIT_FORM] else intents.VALUE): problem
+                (name if name in FIELDS[intents.SUBMIT_FORM] else first): problem
                 for name, problem in error.problems.items()
             }
         )
     except (WorkflowError, NotFound, PeriodError) as error:
-        return FormErrors({intents.VALUE: str(error)})
+        return FormErrors({first: str(error)})
     return Accepted()
 
 

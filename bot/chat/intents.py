@@ -4,6 +4,8 @@ A surface turns these into its own ids (Slack: `pmf_<name>` action and callback 
 `verb` of an `Action.Execute`) and back; nothing else about a click is trusted.
 """
 
+from bot.projects import MAX_MILESTONES
+
 # Buttons
 OPEN_SUBMIT = "open_submit"  # value: "REF|PERIOD"
 RESUBMIT = "resubmit"  # value: "REF|PERIOD"
@@ -49,3 +51,5 @@ FORMS = (SUBMIT_FORM, REJECT_FORM, REOPEN_FORM, REPORT_REFUSE_FORM, ACTION_DROP_
 
 # Form fields, named as the use cases name their problems
 VALUE, OVERVIEW, ACTIONS, EVIDENCE, REASON = "value", "overview", "actions", "evidence", "reason"
+# A project's milestones on the submission form, by register order (at most MAX_MILESTONES).
+MILESTONES = tuple(f"milestone_{index}" for index in range(MAX_MILESTONES))

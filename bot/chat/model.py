@@ -241,6 +241,9 @@ class Field:
     placeholder: str | None = None
     hint: str | None = None
     max_length: int = 2900
+    # A choice of these (value, label) pairs instead of typing: a menu in Slack, a choice
+    # set in Teams. `initial` then names the chosen value.
+    choices: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -83,12 +83,16 @@ def reminder_message(content: ReminderContent, name_of: NameOf) -> Message:
     facts = Facts(
         (
             (
-                f"Last value{ytd}",
+                "Last report" if measure.is_project else f"Last value{ytd}",
                 text(f"{last[0]}: {measure.format_value(last[1])}" if last else "none yet"),
             ),
-            (f"Target{ytd}", text(measure.format_target(content.target))),
+            ("Next milestone", text(next_milestone(measure, content.period)))
+            if measure.is_project
+            else (f"Target{ytd}", text(measure.format_target(content.target))),
         )
     )
+    # A project is reported by its milestones (issue 14), a measure by its figure.
+    thing = "milestone report" if measure.is_project else "figure"
     if content.kind is Kind.ESCALATION:
         collector = name_of(measure.collector or "")
         summary = (
@@ -102,7 +106,7 @@ def reminder_message(content: ReminderContent, name_of: NameOf) -> Message:
                     Icon.OVERDUE,
                     " ",
                     name,
-                    " — the figure for ",
+                    f" — the {thing} for ",
                     Strong(str(content.period)),
                     " was due ",
                     Strong(content.deadline_words or ""),
@@ -143,7 +147,7 @@ def reminder_message(content: ReminderContent, name_of: NameOf) -> Message:
             Icon.OVERDUE,
             " ",
             name,
-            " — the figure for ",
+            f" — the {thing} for ",
             Strong(str(content.period)),
             " was due ",
             Strong(due),
@@ -155,7 +159,7 @@ def reminder_message(content: ReminderContent, name_of: NameOf) -> Message:
             Icon.ALARM,
             " ",
             name,
-            " — the figure for ",
+            f" — the {thing} for ",
             Strong(str(content.period)),
             " is due ",
             Strong(due),
@@ -183,7 +187,9 @@ def reminder_message(content: ReminderContent, name_of: NameOf) -> Message:
                 ),
             )
         ),
-        Note(
+        Note(text("Use Submit to say where each milestone stands."))
+        if measure.is_project
+        else Note(
             text(
                 "Or reply in this thread with the figure and a sentence, for example ",
                 Code(reply_example(measure)),
@@ -282,6 +288,15 @@ def escalation(content: ReminderContent, name_of: NameOf) -> Message:
         ),
         *covering,
     )
+
+
+def next_milestone(measure: MeasureInfo, period: Period) -> str:
+    """A project's first milestone due from the period's start: 'Roof solar array connected,
+    due Wed 30 Sep 2026', or that all are past due."""
+    for milestone in measure.milestones:
+        if milestone.due >= period.start:
+            return f"{clip(milestone.title, 200)}, due {day(milestone.due)}"
+    return "every milestone is past its due date"
 
 
 def progress_note(content: ReminderContent) -> Note | None:

@@ -22,7 +22,15 @@ from bot.chat.model import (
     plain_of,
     text,
 )
-from bot.chat.words import COMMITTEE_WORDS, arrow, badge, day, figure
+from bot.chat.words import (
+    COMMITTEE_WORDS,
+    arrow,
+    badge,
+    day,
+    figure,
+    milestone_lines,
+    planned_milestones,
+)
 from bot.periods import Period, PeriodKind
 from bot.status import StatusReport, StatusRow
 from bot.text import counts_line, restated_words, state_words
@@ -273,9 +281,15 @@ def measure_status(row: StatusRow) -> Message:
             (
                 ("Period", text(f"{row.period} (deadline {day(row.deadline)})")),
                 ("Status", text(badge(row.status), f" — {row.reason or row.status.meaning}")),
-                ("Value", text(figure(measure, row.value))),
-                ("Target", text(row.shown_target)),
-                ("Direction of travel", travel(row)),
+                ("Milestones" if measure.is_project else "Value", text(figure(measure, row.value))),
+                *(
+                    ()
+                    if measure.is_project
+                    else (
+                        ("Target", text(row.shown_target)),
+                        ("Direction of travel", travel(row)),
+                    )
+                ),
                 ("Workflow", text(row.state.words)),
                 *(
                     (("Data confidence", text(measure.confidence_words)),)
@@ -287,12 +301,18 @@ def measure_status(row: StatusRow) -> Message:
     ]
     if row.restated is not None:
         parts.append(Para(text(Icon.EDIT, " ", clip(restated_words(row), 2800))))
+    if row.milestones is not None:
+        parts.append(Para(milestone_lines(row.milestones, row.period.end)))
+    elif measure.is_project:
+        parts.append(Para(planned_milestones(measure)))
     if row.commentary:
-        parts.append(Para(text(Strong("Performance overview"), "\n", clip(row.commentary, 2800))))
+        label = "Commentary" if measure.is_project else "Performance overview"
+        parts.append(Para(text(Strong(label), "\n", clip(row.commentary, 2800))))
     if row.actions:
-        parts.append(
-            Para(text(Strong("Actions to improve performance"), "\n", clip(row.actions, 2800)))
-        )
+        label = "Actions to improve performance"
+        if measure.is_project:
+            label = "Actions to get back on track"
+        parts.append(Para(text(Strong(label), "\n", clip(row.actions, 2800))))
     parts.append(
         Note(
             text(

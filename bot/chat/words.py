@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from bot.chat.model import Icon, Strong, Text, text
+from bot.chat.model import Icon, Inline, Strong, Text, clip, text
 from bot.measures import MeasureInfo
+from bot.projects import MilestoneStanding, MilestoneState
 from bot.ragg import Committee, Direction, Ragg
 
 RAGG_ICONS = {
@@ -59,3 +61,36 @@ def figure(measure: MeasureInfo, value: Decimal | None) -> str:
 def plural(count: int, one: str, many: str | None = None) -> str:
     """'1 reminder', '2 reminders'."""
     return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+STATE_ICONS = {
+    MilestoneState.DONE: Icon.DONE,
+    MilestoneState.ON_TRACK: Icon.GREEN,
+    MilestoneState.AT_RISK: Icon.AMBER,
+    MilestoneState.NOT_STARTED: Icon.GREY,
+}
+
+
+def milestone_lines(standings: Sequence[MilestoneStanding], as_at: date) -> Text:
+    """'Milestones as at 31 Mar 2026' and a line per milestone: its state (late, counted in
+    working days, when past its due date), its due date and its title."""
+    lines: list[Inline] = [Strong(f"Milestones as at {day(as_at)}")]
+    for item in standings:
+        icon = Icon.LATE if item.late else STATE_ICONS[item.report.state]
+        lines += [
+            "\n",
+            icon,
+            " ",
+            Strong(item.words),
+            f" · due {day(item.report.due)} · ",
+            clip(item.report.title, 300),
+        ]
+    return text(*lines)
+
+
+def planned_milestones(measure: MeasureInfo) -> Text:
+    """A project's milestones as planned, before any report is approved."""
+    lines: list[Inline] = [Strong("Milestones")]
+    for milestone in measure.milestones:
+        lines += ["\n", f"Due {day(milestone.due)} · ", clip(milestone.title, 300)]
+    return text(*lines)

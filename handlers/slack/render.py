@@ -259,15 +259,31 @@ def home(shown: Message) -> Json:
 # -- forms --------------------------------------------------------------------------------------
 
 
+def _choice(value: str, label: str) -> Json:
+    return {"text": _plain(label, 75), "value": value[:150]}
+
+
 def _input(item: Field) -> Json:
-    element: Json = {
-        "type": "plain_text_input",
-        "action_id": input_action_id(item.name),
-        "multiline": item.multiline,
-        "max_length": item.max_length,
-    }
-    if item.initial:
-        element["initial_value"] = item.initial[: item.max_length]
+    element: Json
+    if item.choices:
+        # A menu of the choices (Slack allows 100 options of 75 characters).
+        element = {
+            "type": "static_select",
+            "action_id": input_action_id(item.name),
+            "options": [_choice(value, label) for value, label in item.choices[:100]],
+        }
+        chosen = dict(item.choices)
+        if item.initial in chosen:
+            element["initial_option"] = _choice(item.initial, chosen[item.initial])
+    else:
+        element = {
+            "type": "plain_text_input",
+            "action_id": input_action_id(item.name),
+            "multiline": item.multiline,
+            "max_length": item.max_length,
+        }
+        if item.initial:
+            element["initial_value"] = item.initial[: item.max_length]
     if item.placeholder:
         element["placeholder"] = _plain(item.placeholder, 150)
     found: Json = {
@@ -307,6 +323,9 @@ def form_values(view: Json, fields: Sequence[str]) -> dict[str, str | None]:
     for name in fields:
         entry = (values.get(name) or {}).get(input_action_id(name)) or {}
         value = entry.get("value") if isinstance(entry, dict) else None
+        chosen = entry.get("selected_option") if isinstance(entry, dict) else None
+        if value is None and isinstance(chosen, dict):  # a menu: the option's value
+            value = chosen.get("value")
         found[name] = str(value) if value is not None else None
     return found
 

@@ -265,21 +265,36 @@ def activity(shown: Message) -> Json:
 
 
 def _input(item: Field, typed: str | None, error: str | None) -> list[Json]:
-    found: Json = {
-        "type": "Input.Text",
-        "id": item.name,
-        "label": clip(item.label, 200),
-        "isMultiline": item.multiline,
-        "maxLength": item.max_length,
-        "isRequired": not item.optional,
-    }
     value = typed if typed is not None else item.initial
-    if value:
-        found["value"] = value[: item.max_length]
+    found: Json
+    if item.choices:
+        found = {
+            "type": "Input.ChoiceSet",
+            "id": item.name,
+            "label": clip(item.label, 200),
+            "style": "compact",
+            "isRequired": not item.optional,
+            "choices": [{"title": clip(label, 100), "value": key} for key, label in item.choices],
+        }
+        if value in dict(item.choices):
+            found["value"] = value
+        if not item.optional:
+            found["errorMessage"] = "Please choose one."
+    else:
+        found = {
+            "type": "Input.Text",
+            "id": item.name,
+            "label": clip(item.label, 200),
+            "isMultiline": item.multiline,
+            "maxLength": item.max_length,
+            "isRequired": not item.optional,
+        }
+        if value:
+            found["value"] = value[: item.max_length]
+        if not item.optional:
+            found["errorMessage"] = "Please fill this in."
     if item.placeholder:
         found["placeholder"] = clip(item.placeholder, 150)
-    if not item.optional:
-        found["errorMessage"] = "Please fill this in."
     shown = [found]
     if item.hint:
         shown.append(_text((item.hint,), isSubtle=True, size="Small", spacing="None"))
