@@ -45,6 +45,7 @@ from bot.paper import (
     excel_format,
     excel_number,
     flags,
+    milestones_words,
     on_target_words,
     owner,
     polarity_words,
@@ -138,8 +139,17 @@ def exception_fields(row: StatusRow) -> list[tuple[str, str]]:
         ("Definition", measure.definition or NONE_RECORDED),
         ("Baseline Data", baseline),
         ("Benchmarking Information", measure.benchmarking or NONE_RECORDED),
-        (f"{year} Out turn{cumulative}", f"{row.shown_value}{when}"),
-        (f"{year} Target", f"{row.shown_target}{when}"),
+        *(
+            (
+                (f"Milestones as at {row.period.end:%d %b %Y}", milestones_words(row)),
+                ("RAGG", f"{row.status.word}: {row.reason}" if row.reason else row.status.word),
+            )
+            if measure.is_project
+            else (
+                (f"{year} Out turn{cumulative}", f"{row.shown_value}{when}"),
+                (f"{year} Target", f"{row.shown_target}{when}"),
+            )
+        ),
         ("Performance Overview - Quarterly Update", row.commentary or NONE_RECORDED),
         ("Actions to improve performance", row.actions or NONE_RECORDED),
     ]

@@ -166,10 +166,14 @@ def unitless(measure: MeasureInfo) -> MeasureInfo:
 
 def unit_words(measure: MeasureInfo) -> str | None:
     """'Figures in kg per household', or None when figures carry their own sign (%, £)."""
+    if measure.is_project:
+        return None
     return f"Figures in {measure.units}" if measure.units else None
 
 
 def polarity_words(measure: MeasureInfo) -> str:
+    if measure.is_project:
+        return "Project: RAGG by its milestones"
     return _POLARITY[measure.polarity]
 
 
@@ -233,7 +237,22 @@ def direction_words(row: StatusRow) -> str:
 
 
 def confidence_words(measure: MeasureInfo) -> str:
+    if measure.is_project and not measure.confidence_words:
+        return "—"
     return measure.confidence_words or "Not stated"
+
+
+def milestones_words(row: StatusRow) -> str:
+    """A project's milestones as at the period's end, one per line: 'Done — due 30 Jun 2025 —
+    Heat pump design approved'; as planned when no report is approved yet."""
+    if row.milestones is not None:
+        return "\n".join(
+            f"{item.words} — due {item.report.due:%d %b %Y} — {item.report.title}"
+            for item in row.milestones
+        )
+    return "\n".join(
+        f"Due {milestone.due:%d %b %Y} — {milestone.title}" for milestone in row.measure.milestones
+    )
 
 
 def flags(row: StatusRow, late: bool) -> list[str]:

@@ -143,6 +143,14 @@ class StatusRow:
         return self.measure.format_target(self.target, self.value, self.status)
 
     @property
+    def against_words(self) -> str:
+        """'2.48% against 2.00%'; for a project, its milestones and why its RAGG is what it
+        is: '2 of 5 milestones done; Heat pumps installed … is at risk at its due date'."""
+        if self.measure.is_project:
+            return f"{self.shown_value}; {self.reason}" if self.reason else self.shown_value
+        return f"{self.shown_value} against {self.shown_target}"
+
+    @property
     def compared_with(self) -> Period:
         """The period `direction` compares with: the previous one, or for a cumulative
         (year-to-date) measure the same period a year earlier (PRODUCT §4)."""

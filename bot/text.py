@@ -216,8 +216,8 @@ def render_summary(summary: Summary) -> str:
         for row in summary.exceptions:
             measure = row.measure
             lines.append(
-                f"  {measure.ref}  {measure.title} — {row.status.word}, {row.shown_value} "
-                f"against {row.shown_target} ({row.period})"
+                f"  {measure.ref}  {measure.title} — {row.status.word}, {row.against_words} "
+                f"({row.period})"
             )
             lines.append(f"      Performance overview: {row.commentary or 'none recorded'}")
             lines.append(f"      Actions to improve: {row.actions or 'none recorded'}")

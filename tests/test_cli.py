@@ -43,14 +43,15 @@ def test_readme_flow_prints_the_councils_status(loaded: Cli) -> None:
     assert result.code == 0, result.err
     assert result.out.startswith("Example District Council — status for 2025-26 Q4")
     assert "Red 4 · Amber 3 · Green 14 · Grey 2 · No data 1" in result.out
-    assert "Committee view: 18 of 21 on target (86%), 1 missing" in result.out
+    assert "Committee view: 19 of 23 on target (83%), 1 missing" in result.out
 
 
 def test_status_json_has_the_product_keys(loaded: Cli) -> None:
     result = loaded("status", "SE1", "--period", "2025-26 Q4", "--json", "--today", TODAY)
     assert result.code == 0, result.err
     rows = json.loads(result.out)
-    assert [row["ref"] for row in rows] == ["SE1.1", "SE1.2", "SE1.3"]
+    assert [row["ref"] for row in rows] == ["SE1.1", "SE1.2", "SE1.3", "SE1.P1"]
+    assert rows[3]["status"] == "red" and rows[3]["value"] == 2  # the project: milestones done
     assert rows[1] == {
         "ref": "SE1.2",
         "title": "Household waste sent for reuse, recycling and composting",

@@ -38,7 +38,7 @@ NOW = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
 TODAY = NOW.date()
 Q4 = Period.parse("2025-26 Q4")
 BOARD_DATE = date(2026, 4, 21)
-REDS = ["DE2.3", "SC1.2", "TC2.2"]
+REDS = ["SE1.P1", "DE2.3", "SC1.2", "TC2.2"]  # the project SE1.P1 first, in register order
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -180,10 +180,10 @@ def test_cover_counts_and_sign_off(paper: Paper, tmp_path: Path) -> None:
     )
     by_code = {row[0]: row for row in rows[header + 1 :] if row[0]}
     overall = by_code["All"]
-    assert overall[2:8] == [3, 3, 13, 2, 1, 22]
-    assert overall[8] == pytest.approx(0.86)  # 18 of 21 reported measures on target
-    assert [by_code[code][7] for code in ("SE", "DE", "SC", "TC")] == [6, 5, 5, 6]
-    assert by_code["SE"][2:7] == [0, 1, 4, 1, 0]
+    assert overall[2:8] == [4, 3, 14, 2, 1, 24]  # with the projects SE1.P1 (Red), SC1.P1
+    assert overall[8] == pytest.approx(0.83)  # 19 of 23 reported on target
+    assert [by_code[code][7] for code in ("SE", "DE", "SC", "TC")] == [7, 5, 6, 6]
+    assert by_code["SE"][2:7] == [1, 1, 4, 1, 0]
     heads = rows.index(["Head of Service", "Measures", "Sign-off", *[None] * 9])
     signoffs = {row[0]: row for row in rows[heads + 1 :] if row[0]}
     # People by name, never by e-mail (the register's names, also for those not signed off).
@@ -384,9 +384,7 @@ def _formula_actuals(folder: Path) -> Path:
             row["commentary"] = "-1+1 minus first"
     path = folder / "actuals.csv"
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(
-            handle, fieldnames=["ref", "period", "value", "commentary", "actions"]
-        )
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
     return path
@@ -445,5 +443,5 @@ def test_export_board_writes_every_text_as_text_never_a_formula(cli: Cli, tmp_pa
     summary_sheet = _sheet(book, "Cover")
     overall = next(row for row in summary_sheet.iter_rows(min_row=5) if row[0].value == "All")
     counts = [cell.value for cell in overall[2:8]]
-    assert counts == [3, 3, 13, 2, 1, 22]
+    assert counts == [4, 3, 14, 2, 1, 24]
     assert all(cell.data_type == "n" for cell in overall[2:8])

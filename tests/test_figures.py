@@ -133,7 +133,7 @@ def test_status_json_and_text_at_q1_say_why(cli: Cli) -> None:
     summary = cli("summary", "--period", "2025-26 Q1", "--today", "2025-07-21")
     assert summary.code == 0, summary.err
     lines = summary.out.splitlines()
-    assert lines[2] == "Committee view: 21 of 22 on target (95%)"  # no "3 missing"
+    assert lines[2] == "Committee view: 23 of 24 on target (96%)"  # no "3 missing"
     assert "missing" not in lines[2]
     assert "Not due this quarter (5):" in summary.out
     assert f"  DE2.2, SC2.2, TC2.2 — {NOT_DUE_HALF}" in summary.out
@@ -451,7 +451,7 @@ def test_sign_off_records_the_figures_as_published(loaded: Engine) -> None:
         [published] = session.exec(select(PublishedFigures)).all()
     assert (published.quarter, published.published_by) == ("2025-26 Q4", HOS_ENV)
     assert published.occasion == "signed off by Helen Carter"
-    assert len(published.rows) == 22
+    assert len(published.rows) == 24  # 22 measures and 2 projects
     sc21 = next(row for row in published.rows if row["ref"] == "SC2.1")
     assert (sc21["status"], sc21["value"], sc21["state"]) == ("none", None, "overdue")
 

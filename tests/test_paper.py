@@ -49,11 +49,12 @@ APPENDIX_1 = [
     "Performance Overview - Quarterly Update",
     "Actions to improve performance",
 ]
-REDS = ["DE2.3", "SC1.2", "TC2.2"]
+REDS = ["SE1.P1", "DE2.3", "SC1.2", "TC2.2"]  # the project SE1.P1 first, in register order
 EDS = [
     "SE1.1",
     "SE1.2",
     "SE1.3",
+    "SE1.P1",
     "SE2.1",
     "SE2.2",
     "SE2.3",
@@ -178,10 +179,10 @@ def _sheet(book: Workbook, name: str) -> Worksheet:
 
 def test_the_command_says_what_it_wrote(papers: Papers) -> None:
     assert papers.out["paper.xlsx"].startswith(
-        "Wrote the 2025-26 Q4 Performance Board for all committees (22 measures, "
-        "3 exception reports) to "
+        "Wrote the 2025-26 Q4 Performance Board for all committees (24 measures, "
+        "4 exception reports) to "
     )
-    assert "for E&DS Committee (11 measures, 1 exception report) to " in papers.out["eds.html"]
+    assert "for E&DS Committee (12 measures, 2 exception reports) to " in papers.out["eds.html"]
     assert ", as published) to " in papers.out["published.html"]
 
 
@@ -202,14 +203,14 @@ def test_workbook_cover_holds_the_key_and_the_on_target_share(papers: Papers) ->
     assert facts["Period"] == "2025-26 Q4 (1 January 2026 to 31 March 2026)"
     assert facts["Date produced"] == "6 May 2026"
     assert facts["Performance Board date"] == "21 April 2026"
-    # SC2.1, approved late, is now Green: 19 of 22 reported measures on target.
+    # SC2.1, approved late, is now Green: 20 of 24 reported measures and projects on target.
     share = next(row for row in cover.iter_rows() if row[0].value == "On target")
     assert (share[1].value, share[1].data_type, share[1].number_format) == (
-        pytest.approx(0.86),
+        pytest.approx(0.83),
         "n",
         "0%",
     )
-    assert str(share[2].value).startswith("on target: 19 of 22 reported measures")
+    assert str(share[2].value).startswith("on target: 20 of 24 reported measures")
     key: dict[object, Cell] = {}
     for row in cover.iter_rows(max_col=2):  # the key comes before the confidence levels
         if row[0].value in ("Red", "Amber", "Green", "Grey", "No data"):
@@ -232,9 +233,9 @@ def test_workbook_measures_are_numbers_in_their_own_formats(papers: Papers) -> N
         "Actions to improve performance",
     ]  # fmt: skip
     assert sheet.freeze_panes == "C3"
-    assert sheet.auto_filter.ref == "A2:W24"
+    assert sheet.auto_filter.ref == "A2:W26"
     rows = _table(sheet, 2)
-    assert list(rows)[:3] == ["SE1.1", "SE1.2", "SE1.3"] and len(rows) == 22
+    assert list(rows)[:4] == ["SE1.1", "SE1.2", "SE1.3", "SE1.P1"] and len(rows) == 24
 
     se12 = rows["SE1.2"]
     for name, number in (("Value", 0.475), ("Target", 0.5), ("Annual target", 0.5)):
@@ -329,7 +330,7 @@ def test_workbook_has_no_addresses_no_formulas_and_no_words_for_developers(
 
 def test_committee_workbook_holds_only_that_committee(papers: Papers) -> None:
     book = papers.book("eds")
-    assert book.sheetnames[3:] == ["Actions", "Exception DE2.3"]
+    assert book.sheetnames[3:] == ["Actions", "Exception SE1.P1", "Exception DE2.3"]
     cover = _sheet(book, "Cover")
     assert any(row[1].value == "E&DS Committee" for row in cover.iter_rows(max_col=2))
     rows = _table(_sheet(book, "Measures"), 2)
@@ -383,13 +384,13 @@ def test_page_cover_has_the_key_and_the_share(papers: Papers) -> None:
     assert meanings[0].startswith("More than 5% below target")
     assert meanings[3].startswith("Monitoring only, or not yet reported")
     share = _by_id(root, "p", "on-target")
-    assert share.text == "86% on target: 19 of 22 reported measures."
+    assert share.text == "83% on target: 20 of 24 reported measures."
 
 
 def test_page_shows_every_measure_with_trend_sparkline_and_commentary(papers: Papers) -> None:
     root = parse(papers.page("paper"))
     bodies = root.find_all("tbody", class_="measure")
-    assert len(bodies) == 22
+    assert len(bodies) == 24
     priorities = [h.text for h in root.find_all("section", class_="priority")[0].find_all("h2")]
     assert priorities == ["SE Shape our Environment"]
     se12 = _by_id(root, "tbody", "measure-SE1.2")
@@ -441,9 +442,16 @@ def test_page_exception_reports_start_new_pages_with_every_appendix_field(
     root = parse(papers.page("paper"))
     sections = root.find_all("section", class_="exception")
     assert [s.attrs["id"] for s in sections] == [f"exception-{ref}" for ref in REDS]
-    labels = [th.text for th in sections[0].find_all("table", class_="appendix")[0].find_all("th")]
+    labels = [th.text for th in sections[1].find_all("table", class_="appendix")[0].find_all("th")]
     assert labels == APPENDIX_1
-    history = sections[0].find_all("table", class_="history")[0]
+    # A project's report has its milestones and its RAGG's reason instead of out turn and target.
+    project = [th.text for th in sections[0].find_all("table", class_="appendix")[0].find_all("th")]
+    assert project[7:9] == ["Milestones as at 31 Mar 2026", "RAGG"]
+    milestones = sections[0].find_all("table", class_="appendix")[0].find_all("td")[7].text
+    assert milestones.splitlines()[2] == (
+        "At risk — due 31 Mar 2026 — Heat pumps installed and commissioned"
+    )
+    history = sections[1].find_all("table", class_="history")[0]
     assert [th.text for th in history.find_all("th")] == QUARTERS
 
 

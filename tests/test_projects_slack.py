@@ -187,3 +187,13 @@ def test_the_collector_is_reminded_of_a_project_like_a_measure(bot: Bot) -> None
     assert "Use Submit to say where each milestone stands." in shown
     assert "reply in this thread" not in shown
     assert buttons(reminder)[ids.OPEN_SUBMIT] == f"SE1.P1|{LATEST}"
+    # A reply in the reminder's thread cannot say where each milestone stands: it points to
+    # the form, and nothing is recorded.
+    from tests.test_reminders_slack import reply
+
+    answer = reply(bot, JANE, reminder, "2 Heat pumps running", ts="1800000001.1")
+    assert answer["text"] == (
+        ":information_source: SE1.P1 is a project: press Submit on the reminder (or type "
+        "`/pmf submit SE1.P1`) to say where each milestone stands."
+    )
+    assert submissions(bot, "SE1.P1") == []

@@ -68,19 +68,23 @@ def test_summary_prints_counts_priorities_reds_unapproved_and_sign_off(pmf: Cli)
     assert lines[0] == (
         "Example District Council — 2025-26 Q4 summary (Performance Board Tue 21 Apr 2026)"
     )
-    assert lines[1] == "Red 3 · Amber 3 · Green 13 · Grey 2 · No data 1"
-    assert lines[2].startswith("Committee view: 18 of 21 on target (")
+    assert lines[1] == "Red 4 · Amber 3 · Green 14 · Grey 2 · No data 1"
+    assert lines[2].startswith("Committee view: 19 of 23 on target (")
     assert lines[2].endswith("), 1 missing")
     out = result.out
     by_priority = {
         line.split()[0]: line for line in lines if line.startswith("  ") and "Red " in line
     }
     assert set(by_priority) == {"SE", "DE", "SC", "TC"}
-    assert "Red 0 Amber 1 Green 4 Grey 1 No data 0" in by_priority["SE"]
-    assert "Red 1 Amber 0 Green 3 Grey 0 No data 1" in by_priority["SC"]
-    assert by_priority["SC"].endswith("on target 75%")
+    assert "Red 1 Amber 1 Green 4 Grey 1 No data 0" in by_priority["SE"]  # SE1.P1 is Red
+    assert "Red 1 Amber 0 Green 4 Grey 0 No data 1" in by_priority["SC"]  # SC1.P1 is Green
+    assert by_priority["SC"].endswith("on target 80%")
     assert "Direction of travel (on the previous period; year-to-date measures on the same" in out
-    assert "Red measures (3):" in out
+    assert "Red measures (4):" in out
+    assert (
+        "\n  SE1.P1  Decarbonise the civic offices — Red, 2 of 5 milestones done; Heat pumps "
+        "installed and commissioned is at risk at its due date (2025-26 Q4)"
+    ) in out
     for ref in ("DE2.3", "SC1.2", "TC2.2"):
         assert f"\n  {ref}  " in out
     assert "Four of eleven decisions were late" in out
@@ -103,8 +107,8 @@ def test_export_board_writes_a_workbook_and_a_page(pmf: Cli, tmp_path: Path) -> 
     result = pmf("export", "board", "--period", "2025-26 Q4", "--out", str(book), "--today", TODAY)
     assert result.code == 0, result.err
     assert result.out.strip() == (
-        "Wrote the 2025-26 Q4 Performance Board for all committees (22 measures, "
-        f"3 exception reports) to {book}."
+        "Wrote the 2025-26 Q4 Performance Board for all committees (24 measures, "
+        f"4 exception reports) to {book}."
     )
     workbook = load_workbook(book)
     assert workbook.sheetnames == [
@@ -112,6 +116,7 @@ def test_export_board_writes_a_workbook_and_a_page(pmf: Cli, tmp_path: Path) -> 
         "Measures",
         "Data",
         "Actions",
+        "Exception SE1.P1",
         "Exception DE2.3",
         "Exception SC1.2",
         "Exception TC2.2",
@@ -160,7 +165,7 @@ def test_post_sends_the_summary_thread_and_chart_to_slack(lite: Cli, slack: Slac
     )
     messages = slack.messages(channel)
     [first] = [m for m in messages if "thread_ts" not in m or m["thread_ts"] == m["ts"]]
-    assert first["text"].endswith("3 Red, 3 Amber, 13 Green, 2 Grey, 1 No data")
+    assert first["text"].endswith("4 Red, 3 Amber, 14 Green, 2 Grey, 1 No data")
     replies = [m for m in messages if m.get("thread_ts") == first["ts"] and m is not first]
     assert len(replies) == 3  # two messages and the chart
     [complete] = slack.calls_to("files.completeUploadExternal")

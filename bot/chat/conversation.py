@@ -1350,6 +1350,18 @@ def reply_to_reminder(
         )
     except (WorkflowError, NotFound, PeriodError) as error:
         return Reply(Message.plain(text(Icon.WARNING, " ", str(error))))
+    if form_.measure.is_project:
+        # A project is reported milestone by milestone, which a one-line reply cannot say.
+        return Reply(
+            Message.plain(
+                text(
+                    Icon.INFO,
+                    f" {ref} is a project: press Submit on the reminder (or type ",
+                    Code(f"/pmf submit {ref}"),
+                    ") to say where each milestone stands.",
+                )
+            )
+        )
     read = read_reply(words)
     if read is None:
         return Reply(

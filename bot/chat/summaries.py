@@ -175,8 +175,8 @@ def summary_messages(summary: Summary) -> list[Message]:
                     badge(row.status),
                     " ",
                     Strong(measure.ref),
-                    f" {clip(measure.title, 200)} — {row.shown_value} against "
-                    f"{row.shown_target} ({row.period})\n",
+                    f" {clip(measure.title, 200)} — {clip(row.against_words, 600)} "
+                    f"({row.period})\n",
                     Strong("Performance overview:"),
                     f" {_text(row.commentary)}\n",
                     Strong("Actions to improve:"),
