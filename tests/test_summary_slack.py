@@ -4,8 +4,8 @@ the thread split and the chart upload, Block Kit limits for a large register, th
 late approval, and `/pmf signoff`.
 
 Everything goes through the real app over HTTP (`tests.slack_harness.running_bot`) with the
-example register and actuals: 2025-26 Q4 is 3 Red (DE2.3, SC1.2, TC2.2), 3 Amber, 13 Green,
-2 Grey and 1 missing (SC2.1).
+example register and actuals: 2025-26 Q4 is 4 Red (the project SE1.P1, DE2.3, SC1.2, TC2.2),
+3 Amber, 14 Green, 2 Grey and 1 missing (SC2.1).
 """
 
 from __future__ import annotations
@@ -61,8 +61,8 @@ MAY_DAY = datetime(2026, 5, 1, 10, 0, tzinfo=LONDON)  # after the 2025-26 Q4 Boa
 Q4 = Period.parse("2025-26 Q4")
 BOARD = date(2026, 4, 21)  # Tue: 31 Mar 2026 + 3 weeks
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-REDS = ("DE2.3", "SC1.2", "TC2.2")
-COUNTS_IN_WORDS = "Example District Council 2025-26 Q4: 3 Red, 3 Amber, 13 Green, 2 Grey, 1 No data"
+REDS = ("SE1.P1", "DE2.3", "SC1.2", "TC2.2")
+COUNTS_IN_WORDS = "Example District Council 2025-26 Q4: 4 Red, 3 Amber, 14 Green, 2 Grey, 1 No data"
 CHANNELS = {
     "ALL": "performance",
     "SE": "environment-performance",
@@ -149,16 +149,16 @@ def test_a_preview_is_ephemeral_for_anyone_and_posts_nothing(bot: Bot) -> None:
     assert "Example District Council — 2025-26 Q4 performance" in shown
     assert "Performance Board Tue 21 Apr 2026" in shown
     for badge in (
-        ":red_circle: Red *3*",
+        ":red_circle: Red *4*",
         ":large_orange_circle: Amber *3*",
-        ":large_green_circle: Green *13*",
+        ":large_green_circle: Green *14*",
         ":white_circle: Grey *2*",
         ":heavy_minus_sign: No data *1*",
     ):
         assert badge in shown
-    assert "*18 of 21* on target (86%), 1 missing" in shown
+    assert "*19 of 23* on target (83%), 1 missing" in shown
     assert "*SE Shape our Environment*" in shown and "*TC " in shown
-    assert ":red_circle: *3 Red* — exception reports in the thread." in shown
+    assert ":red_circle: *4 Red* — exception reports in the thread." in shown
     assert ":hourglass: *1 not yet approved*" in shown
     assert ":hourglass_flowing_sand: Signed off by 0 of 4 Heads of Service: none yet." in shown
     assert "Preview — only you can see this. 2 thread messages follow" in shown
@@ -205,7 +205,7 @@ def test_the_admin_posts_counts_then_exceptions_in_the_thread_and_the_chart(bot:
     [first] = top_level(bot, channel)
     assert first["text"] == COUNTS_IN_WORDS  # the words, for notifications and screen readers
     shown = text_of(first["blocks"])
-    assert ":red_circle: Red *3*" in shown and ":large_green_circle: Green *13*" in shown
+    assert ":red_circle: Red *4*" in shown and ":large_green_circle: Green *14*" in shown
     assert_within_limits(first["blocks"])
 
     replies = thread(bot, channel, first["ts"])
@@ -381,7 +381,7 @@ def test_on_the_board_date_each_channel_gets_the_summary_once(bot: Bot) -> None:
             assert f"— {scope} " in post["text"]
             assert shown.count("*SE Shape our Environment*") == (scope == "SE")
     se = text_of(top_level(bot, channels["SE"])[0]["blocks"])
-    assert ":red_circle: Red *0*" in se and ":large_green_circle: Green *4*" in se
+    assert ":red_circle: Red *1*" in se and ":large_green_circle: Green *4*" in se  # SE1.P1
     sc = channels["SC"]
     sc_thread = text_of(thread(bot, sc, top_level(bot, sc)[0]["ts"]))
     assert "*SC1.2*" in sc_thread and "`SC2.1`" in sc_thread and "*DE2.3*" not in sc_thread
@@ -487,7 +487,7 @@ def test_an_approval_after_posting_updates_the_posts_in_place_with_a_correction(
         )
         assert "Green (approved by Sunita Patel at 11:00 on Wed 22 Apr 2026)" in note["text"]
     assert top_level(bot, channels["ALL"])[0]["text"] == (
-        "Example District Council 2025-26 Q4: 3 Red, 3 Amber, 14 Green, 2 Grey, 0 No data"
+        "Example District Council 2025-26 Q4: 4 Red, 3 Amber, 15 Green, 2 Grey, 0 No data"
     )
     for scope in ("SE", "DE", "TC"):
         [untouched] = top_level(bot, channels[scope])

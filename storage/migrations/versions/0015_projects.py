@@ -1,8 +1,8 @@
 """Projects beside measures (issue 14): a measure row's kind and milestones, a submission's
 reported milestone states, and the council's project RAGG rule (working days late for Amber).
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-11-29 03:40:00
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0012"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
