@@ -92,13 +92,22 @@ class TrendPoint:
             return "—"
         if self.row.state is State.NOT_DUE:
             return "not due"
+        if self.row.measure.is_project and self.row.value is not None:
+            # A project's quarter is its RAGG by milestones, with how many are done.
+            return f"{self.row.status.word}: {self.row.value:f} of {self._milestones} done"
         return self.row.shown_value
+
+    @property
+    def _milestones(self) -> int:
+        return len(self.row.measure.milestones) if self.row is not None else 0
 
     @property
     def figure(self) -> str:
         """As `words`, without the measure's unit (a table's unit is said once)."""
         if self.row is None or self.row.state is State.NOT_DUE:
             return self.words
+        if self.row.measure.is_project and self.row.value is not None:
+            return f"{self.row.value:f}/{self._milestones} done"
         return unitless(self.row.measure).format_value(self.row.value)
 
 
