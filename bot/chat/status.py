@@ -169,11 +169,17 @@ def _line(row: StatusRow) -> Text:
         # Each line names its period: with "latest periods" a monthly measure's line is a
         # month and a quarterly one's a quarter, so the reader can match them with a summary.
         f" {clip(measure.title, 80)} — {row.period}: {figure(measure, row.value)} "
-        f"({'no target' if row.target is None else 'target ' + row.shown_target})",
+        f"({_against(row)})",
         travel,
         " · ",
         Em(state_words(row)),
     )
+
+
+def _against(row: StatusRow) -> str:
+    if row.measure.is_project:
+        return "a project, by its milestones"
+    return "no target" if row.target is None else "target " + row.shown_target
 
 
 def paragraphs(lines: Sequence[Text], room: int, more: Text | None = None) -> list[Block]:
