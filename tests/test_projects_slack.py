@@ -139,6 +139,11 @@ def test_a_project_goes_through_submit_review_and_approve(bot: Bot) -> None:
     status = text_of(command(bot, HOS, "status SE1.P1"))
     assert "Red" in status and "2 of 5 milestones done" in status
     assert "Heat pumps installed and commissioned" in status
+    aim = text_of(command(bot, HOS, "status SE1"))
+    assert (
+        f"SE1.P1` Decarbonise the civic offices — {LATEST}: 2 of 5 milestones done "
+        "(a project, by its milestones)"
+    ) in aim
     with read_session(bot.engine) as session:
         events = [
             event
