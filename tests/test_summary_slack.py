@@ -501,7 +501,7 @@ def test_an_approval_after_posting_updates_the_posts_in_place_with_a_correction(
 def test_sign_off_refusals_then_once_and_the_summary_shows_it(bot: Bot) -> None:
     refused = command(bot, HOS_COMMUNITIES, "signoff 2025-26 Q4")
     assert refused["text"] == (
-        "1 of your 5 measures for 2025-26 Q4 are not approved yet, so the quarter cannot be "
+        "1 of your 6 measures for 2025-26 Q4 are not approved yet, so the quarter cannot be "
         "signed off."
     )
     shown = text_of(refused["blocks"])
