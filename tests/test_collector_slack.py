@@ -155,11 +155,11 @@ def test_an_overdue_figure_is_nudged_every_two_working_days_with_progress(both: 
     assert f"0 of {SAM_FIGURES} figures in for 2026-27 Q2." in text_of(sams["blocks"])
     submit_figure(both, JANE, "SE1.1", "36.5")
     wait_until(
-        lambda: "was submitted by Jane Doe" in text_of(keyed(both, JANE, "overdue-3|")[0]),
+        lambda: "was submitted by Jane Doe" in text_of(keyed(both, JANE, "overdue-3|SE1.1|")[0]),
         what="the nudge closed",
     )
     run_tick(both, "2026-10-21")
-    assert keyed(both, JANE, "overdue-5|") == []
+    assert keyed(both, JANE, "overdue-5|SE1.1|") == []
 
 
 def test_the_digest_lists_every_overdue_figure_grouped_by_head_of_service(both: Bot) -> None:

@@ -527,7 +527,7 @@ def test_sign_off_refusals_then_once_and_the_summary_shows_it(bot: Bot) -> None:
 
     done = command(bot, HOS, "signoff 2025-26 Q4")
     assert done["text"] == (
-        ":white_check_mark: Signed off 2025-26 Q4: all 6 of your measures are approved. "
+        ":white_check_mark: Signed off 2025-26 Q4: all 7 of your measures are approved. "
         "Summaries now show your sign-off. The report now waits for the sign-off of David "
         "Okafor, Fiona Grant and Martin Hughes."
     )
