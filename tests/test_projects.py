@@ -361,7 +361,7 @@ def test_projects_are_reported_from_their_approved_milestones(loaded: Engine) ->
         "On track",
         "Not started",
     ]
-    assert q4.actions is not None and q4.actions.startswith("Commissioning booked")
+    assert q4.actions is not None and q4.actions.startswith("Commission the heat pumps")
 
 
 def test_the_aim_lists_its_project_beside_its_measures(loaded: Engine) -> None:
