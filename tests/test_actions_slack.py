@@ -185,7 +185,7 @@ def test_actions_are_tracked_from_approval_to_done_or_dropped(bot: Bot) -> None:
         m for m in bot.dms(JANE) if "Reminder: SE2.3 2026-27 is due" in str(m.get("text"))
     ]
     shown = text_of(reminder["blocks"])
-    assert "*1 action past its due date*" in shown
+    assert "*2 actions past their due date*" in shown  # and one on the project SE1.P1
     assert (
         "`SE1.1` Replace the depot boilers by 31 Mar 2027 @Sam Lee — due Wed 31 Mar 2027, on track"
     ) in shown

@@ -500,24 +500,24 @@ def test_cli_anchor_and_verify_with_a_key(cli: Cli) -> None:
     anchor = cli("audit", "anchor", env=keyed)
     assert anchor.code == 0, anchor.err
     line = anchor.out.splitlines()[0]
-    assert re.fullmatch(r"pmf-bot audit anchor, .+: 236:[0-9a-f]{64}", line), line
+    assert re.fullmatch(r"pmf-bot audit anchor, .+: 246:[0-9a-f]{64}", line), line
     assert "committee minutes" in anchor.out
     machine = json.loads(cli("audit", "anchor", "--json", env=keyed).out)
     assert machine["anchor"] == line.rsplit(" ", 1)[1]
-    assert (machine["seq"], machine["key_id"]) == (236, kid)
+    assert (machine["seq"], machine["key_id"]) == (246, kid)
     assert len(machine["hash"]) == 64
 
     result = cli("audit", "verify", "--anchor", line, "--anchor", machine["anchor"], env=keyed)
     assert result.code == 0, result.err
-    assert "The audit trail is intact: 236 events, each linked to the one before it." in result.out
-    assert "53 events unkeyed (written before PMF_AUDIT_KEY was set)" in result.out
-    assert f"183 events signed with key {kid} (PMF_AUDIT_KEY)." in result.out
-    assert "nothing at or before event 236 has been changed or removed" in result.out
+    assert "The audit trail is intact: 246 events, each linked to the one before it." in result.out
+    assert "55 events unkeyed (written before PMF_AUDIT_KEY was set)" in result.out
+    assert f"191 events signed with key {kid} (PMF_AUDIT_KEY)." in result.out
+    assert "nothing at or before event 246 has been changed or removed" in result.out
     assert KEY not in result.out + result.err
 
     without = cli("audit", "verify")
     assert without.code == 1
-    assert f"events 54–236 (183) were signed with key {kid}, which this process does not have" in (
+    assert f"events 56–246 (191) were signed with key {kid}, which this process does not have" in (
         without.err
     )
 
@@ -529,7 +529,7 @@ def test_cli_anchor_and_verify_with_a_key(cli: Cli) -> None:
     assert result.code == 1
     assert "The audit trail has been tampered with (1 problem):" in result.err
     assert (
-        "the trail now ends at event 200, before the anchored event 236: events were removed "
+        "the trail now ends at event 200, before the anchored event 246: events were removed "
         "from the end, or an older backup was restored"
     ) in result.err
     assert "Traceback" not in result.err

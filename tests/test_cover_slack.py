@@ -33,7 +33,7 @@ from tests.test_slack_support import (
 
 # Gareth Price (WASTE) reviews SE1.2, SE1.3, SE2.1 and SE2.2; Sam Lee collects them and Jane
 # Doe covers their collection; Helen Carter (HOS) is their Head of Service.
-WASTE_MEASURES = "SE1.2, SE1.3, SE2.1 and SE2.2"
+WASTE_MEASURES = "SE1.2, SE1.3, SE1.P1, SE2.1 and SE2.2"  # Gareth also reviews the project
 
 
 @pytest.fixture
@@ -52,7 +52,8 @@ def test_the_collector_named_as_cover_cannot_review_their_own_measure(live: Bot)
     assert "Noted: you are away" in said
     assert (
         f"Except for {WASTE_MEASURES}: Sam Lee cannot review them for you, because they collect "
-        "them, and nobody may review figures they collect or cover (segregation of duties)."
+        "SE1.2, SE1.3, SE2.1 and SE2.2 and cover the collection of SE1.P1, and nobody may review "
+        "figures they collect or cover (segregation of duties)."
     ) in said
     assert "Helen Carter, the Head of Service, will get those review requests instead." in said
     assert "sam.lee@" not in said  # people by name
@@ -92,7 +93,7 @@ def test_whoever_covers_the_collection_cannot_review_it_either(live: Bot) -> Non
     said = away(live, WASTE, JANE)
     assert (
         f"Except for {WASTE_MEASURES}: Jane Doe cannot review them for you, because they cover "
-        "the collection of them"
+        "the collection of SE1.2, SE1.3, SE2.1 and SE2.2 and collect SE1.P1"
     ) in said
     submit_figure(live, SAM, "SE1.2", "52.5")
     settle(live)
