@@ -137,12 +137,16 @@ def _submit_everything_due(box: Sandbox, name: str) -> list[str]:
             b["block_id"]: b["element"]["action_id"] for b in modal["blocks"] if "element" in b
         }
         answers = {
-            "value": FIGURES[ref],
+            "value": FIGURES.get(ref, ""),
             "overview": "In line with the service plan this quarter.",
             "actions": "Keep the recovery plan under monthly review.",
             "evidence": "",
         }
-        values = {block: {action: answers[block]} for block, action in inputs.items()}
+        # A project's form asks where each milestone stands (a menu) instead of a value.
+        values = {
+            block: {action: "on_track" if block.startswith("milestone_") else answers[block]}
+            for block, action in inputs.items()
+        }
         sent = api(box, "submit", {"user": uid, "view_id": modal["id"], "values": values})
         assert sent["status"] == 200 and not (sent["response"] or {}).get("errors"), (ref, sent)
         done.append(ref)
@@ -471,9 +475,10 @@ def test_a_whole_quarter_in_every_role_in_the_browser() -> None:
                 "covering."
             )
             signed = say(f"/pmf signoff {QUARTER}", "Signed off")
-            # SE2.3 is annual: reported at Q4, not counted as approved now.
+            # SE2.3 is annual: reported at Q4, not counted as approved now; SE1.P1 is a
+            # project, reported by its milestones, and counts.
             expect(signed).to_contain_text(
-                f"Signed off {QUARTER}: all 5 of your measures due this quarter are approved (1 "
+                f"Signed off {QUARTER}: all 6 of your measures due this quarter are approved (1 "
                 "more is not due this quarter)."
             )
             expect(signed).to_contain_text(
