@@ -36,7 +36,7 @@ from bot.chat.model import (
 from bot.chat.words import badge, day, milestone_lines, when
 from bot.measures import example_figure, value_hint
 from bot.projects import MilestoneState, rule_words
-from bot.submissions import SubmissionForm, SubmissionView
+from bot.submissions import Redo, SubmissionForm, SubmissionView
 from bot.trend import Context
 
 LONG = 2800  # officers' text in one part, leaving room for its label
@@ -62,6 +62,22 @@ def evidence(url: str | None) -> Text:
 UNITS = {"percentage": "a percentage, 0 to 100", "currency": "an amount in pounds"}
 
 
+def redone(redo: Redo) -> Para:
+    """Why a figure or report is being redone: who rejected or reopened it, when and why."""
+    by = f" by {redo.by}" if redo.by else ""
+    at = f" on {day(redo.at.date())}" if redo.at else ""
+    return Para(
+        text(
+            Icon.REJECTED if redo.decision == "rejected" else Icon.REOPENED,
+            " ",
+            Strong(f"Version {redo.last.version} was {redo.decision}{by}{at}"),
+            ": ",
+            clip(redo.reason or "no reason was recorded.", LONG),
+            "\nThe form starts from that version; change what the reason asks for.",
+        )
+    )
+
+
 def submission_form(
     form: SubmissionForm, channel: str | None = None, prefill: tuple[str, str] | None = None
 ) -> Form:
@@ -80,20 +96,7 @@ def submission_form(
     blocks: list[Heading | Note | Facts | Para] = []
     if redo is not None:
         # Why it is being redone comes first: it is what the collector must act on.
-        by = f" by {redo.by}" if redo.by else ""
-        at = f" on {day(redo.at.date())}" if redo.at else ""
-        blocks.append(
-            Para(
-                text(
-                    Icon.REJECTED if redo.decision == "rejected" else Icon.REOPENED,
-                    " ",
-                    Strong(f"Version {redo.last.version} was {redo.decision}{by}{at}"),
-                    ": ",
-                    clip(redo.reason or "no reason was recorded.", LONG),
-                    "\nThe form starts from that version; change what the reason asks for.",
-                )
-            )
-        )
+        blocks.append(redone(redo))
     blocks += [
         Heading(f"{measure.ref} {measure.title}"),
         Note(text(clip(measure.definition or "No definition recorded.", LONG))),
@@ -180,21 +183,7 @@ def project_form(
         before = {}
     blocks: list[Heading | Note | Facts | Para] = []
     if form.redo is not None:
-        redo = form.redo
-        by = f" by {redo.by}" if redo.by else ""
-        at = f" on {day(redo.at.date())}" if redo.at else ""
-        blocks.append(
-            Para(
-                text(
-                    Icon.REJECTED if redo.decision == "rejected" else Icon.REOPENED,
-                    " ",
-                    Strong(f"Version {redo.last.version} was {redo.decision}{by}{at}"),
-                    ": ",
-                    clip(redo.reason or "no reason was recorded.", LONG),
-                    "\nThe form starts from that version; change what the reason asks for.",
-                )
-            )
-        )
+        blocks.append(redone(form.redo))
     blocks += [
         Heading(f"{measure.ref} {measure.title}"),
         Note(text(clip(measure.definition or "No description recorded.", LONG))),
