@@ -7,6 +7,7 @@ quarterly basis"; seed 001 §3.7: the Performance Board "within three weeks of t
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
@@ -438,3 +439,44 @@ def summary_tick(
                 published.add(item.quarter)
         sent += 1
     return sent
+
+
+def post_now(
+    engine: Engine,
+    transport: Transport,
+    summary: Summary,
+    *,
+    channel: str,
+    shown: str,
+    by: str,
+    now: datetime,
+) -> Posted:
+    """An admin's `summary QUARTER CHANNEL` in chat (any surface): post it now, remember the
+    post (so late approvals correct it in its thread), audit it and keep the quarter's figures
+    as published. Raises DeliveryError when the channel refuses the post; nothing is recorded
+    then."""
+    quarter = summary.quarter
+    key = f"manual|{quarter}|{channel}|{uuid.uuid4().hex[:12]}"
+    posted = post_summary(transport, summary, key=key, channel=channel)
+    with write_session(engine) as session:
+        summary_store.record_manual_post(
+            session,
+            quarter=quarter.label,
+            target=channel,
+            channel=posted.ref.channel,
+            ts=posted.ref.ts,
+            thread=posted.thread,
+            now=now,
+            by=by,
+        )
+        audit.record(
+            session,
+            actor=by,
+            action="summary.post",
+            entity="summary",
+            entity_key=f"{quarter} {channel}",
+            at=now,
+            after={"channel": posted.ref.channel, "ts": posted.ref.ts},
+        )
+        record_published(session, summary, by=by, occasion=f"posted to {shown}", at=now)
+    return posted

@@ -201,3 +201,49 @@ def test_an_admin_posts_a_summary_to_a_teams_channel_from_the_command_line(
         assert wrong.code == 1 and "is not a channel" in wrong.err
         assert "Traceback" not in missing.err + wrong.err
         assert len(bot.teams.sent_to(TEAM)) == 1
+
+
+def test_an_admin_posts_a_summary_from_the_teams_chat(db_url: str, tmp_path: Path) -> None:
+    """`summary QUARTER <the channel's link>` in the personal chat posts it now (once, with its
+    thread), remembers and audits the post; a Slack channel, or someone who is not an admin,
+    is told what to do instead."""
+    from sqlmodel import select
+
+    from storage.engine import read_session
+    from storage.models import AuditEvent
+
+    with running_teams_bot(db_url) as bot:
+        services.import_register(
+            bot.engine, teams_register(tmp_path), actor="setup", now=bot.clock()
+        )
+        for email in (POLICY, JANE):
+            assert bot.client.install(bot.people[email]).status_code == 200
+        admin = bot.people[POLICY]
+        assert bot.client.add_to_team(admin, team=TEAM, general=TEAM).status_code == 200
+
+        def last_words(email: str) -> str:
+            bot.settle()
+            card = bot.chat(email)[-1]["attachments"][0]["content"]
+            return " ".join(b.get("text", "") for b in card["body"]).replace("\\", "")
+
+        bot.say(POLICY, f"summary {Q2}")
+        assert "the channel's link from Get link to channel" in last_words(POLICY)
+
+        bot.say(POLICY, f"summary {Q2} #performance")
+        assert "is a Slack channel" in last_words(POLICY)
+        assert bot.teams.sent_to(TEAM) == []
+
+        bot.say(JANE, f"summary {Q2} {LINK}")
+        assert "Only the Performance & Policy Officer" in last_words(JANE)
+        assert bot.teams.sent_to(TEAM) == []
+
+        bot.say(POLICY, f"summary {Q2} {LINK}")
+        assert f"Posted the {Q2} summary to the Teams channel" in last_words(POLICY)
+        [post] = bot.teams.sent_to(TEAM)
+        assert Q2 in post["summary"]
+        assert bot.teams.sent_to(f"{TEAM};messageid={post['id']}")  # its thread
+        with read_session(bot.engine) as session:
+            [event] = session.exec(
+                select(AuditEvent).where(AuditEvent.action == "summary.post")
+            ).all()
+        assert event.actor == POLICY and event.entity_key == f"{Q2} {TEAM}"

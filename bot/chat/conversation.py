@@ -29,6 +29,7 @@ from bot import actions, chain, leave, services, summaries
 from bot.chat import actions as actions_view
 from bot.chat import cards, intents
 from bot.chat import chain as chain_view
+from bot.chat import channels as chat_channels
 from bot.chat import inbox as inbox_view
 from bot.chat import leave as leave_view
 from bot.chat import people as people_view
@@ -544,11 +545,18 @@ def _back(
 CHANNEL_WORD = re.compile(r"^(?:<#([A-Z0-9]+)(?:\|([^>]*))?>|#\S+)$")
 
 
+def _teams_channel(word: str) -> str | None:
+    """The Teams channel id in `word` (its link from "Get link to channel", or the id)."""
+    if chat_channels.TEAMS_CHANNEL.match(word):
+        return word
+    return chat_channels.teams_channel_of_link(word)
+
+
 def _summary(
     core: Core, who: Someone, rest: str, mentions: Mapping[str, str | None], channel: str | None
 ) -> Outcome:
     words = rest.split()
-    channels = [w for w in words if CHANNEL_WORD.match(w)]
+    channels = [w for w in words if CHANNEL_WORD.match(w) or _teams_channel(w)]
     period_text = " ".join(w for w in words if w not in channels) or None
     today = core.today()
     try:
@@ -560,7 +568,11 @@ def _summary(
         messages = summaries_view.summary_messages(whole)
         first = messages[0]
         hint: Text = (
-            text("Admins can post it with ", Code(f"/pmf summary {quarter} #channel"), ".")
+            text(
+                "Admins can post it with ",
+                Code(f"/pmf summary {quarter} #channel"),
+                " (in Teams, the channel's link from Get link to channel in place of #channel).",
+            )
             if who.is_admin
             else text("The Performance & Policy Officer posts summaries to the channels.")
         )
@@ -584,6 +596,9 @@ def _summary(
                 )
             )
         )
+    teams = _teams_channel(channels[0])
+    if teams is not None:  # a Teams channel's link or id, as the register names one
+        return PostSummary(whole, teams, who.email, "the Teams channel")
     match = CHANNEL_WORD.match(channels[0])
     target = match.group(1) if match and match.group(1) else channels[0]
     shown = f"#{match.group(2)}" if match and match.group(2) else channels[0]

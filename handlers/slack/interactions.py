@@ -88,17 +88,23 @@ def show(
 def post_summary(
     deps: Deps, outcome: PostSummary, body: dict[str, Any], respond: Respond | None
 ) -> None:
-    """An admin's `/pmf summary QUARTER #channel`: post it now, remember it (so late approvals
-    correct it), and say how it went."""
+    """An admin's `/pmf summary QUARTER #channel`: post it now (`summaries.post_now` remembers
+    it, so late approvals correct it), and say how it went."""
     from bot.chat.model import Icon, text
-    from bot.summaries import post_summary, record_published
-    from storage import audit, summary_store
-    from storage.engine import write_session
+    from bot.summaries import post_now
 
     quarter = outcome.summary.quarter
-    key = f"manual|{quarter}|{outcome.channel}|{uuid.uuid4().hex[:12]}"
+    where = outcome.shown or outcome.channel
     try:
-        posted = post_summary(deps.transport, outcome.summary, key=key, channel=outcome.channel)
+        post_now(
+            deps.engine,
+            deps.transport,
+            outcome.summary,
+            channel=outcome.channel,
+            shown=where,
+            by=outcome.by,
+            now=deps.now(),
+        )
     except DeliveryError as error:
         hint = (
             " Invite the bot to the channel first (/invite @pmf-bot)."
@@ -109,48 +115,14 @@ def post_summary(
             deps,
             body,
             respond,
-            Message.plain(
-                text(
-                    Icon.WARNING,
-                    f" Slack would not post to {outcome.shown or outcome.channel} ({error}).{hint}",
-                )
-            ),
+            Message.plain(text(Icon.WARNING, f" Slack would not post to {where} ({error}).{hint}")),
         )
         return
-    with write_session(deps.engine) as session:
-        summary_store.record_manual_post(
-            session,
-            quarter=quarter.label,
-            target=outcome.channel,
-            channel=posted.ref.channel,
-            ts=posted.ref.ts,
-            thread=posted.thread,
-            now=deps.now(),
-            by=outcome.by,
-        )
-        audit.record(
-            session,
-            actor=outcome.by,
-            action="summary.post",
-            entity="summary",
-            entity_key=f"{quarter} {outcome.channel}",
-            at=deps.now(),
-            after={"channel": posted.ref.channel, "ts": posted.ref.ts},
-        )
-        record_published(
-            session,
-            outcome.summary,
-            by=outcome.by,
-            occasion=f"posted to {outcome.shown or outcome.channel}",
-            at=deps.now(),
-        )
     tell(
         deps,
         body,
         respond,
-        Message.plain(
-            text(Icon.DONE, f" Posted the {quarter} summary to {outcome.shown or outcome.channel}.")
-        ),
+        Message.plain(text(Icon.DONE, f" Posted the {quarter} summary to {where}.")),
     )
 
 

@@ -20,12 +20,14 @@ import logging
 import re
 from typing import Any
 
+from bot.chat import channels as chat_channels
 from bot.chat import conversation, intents
 from bot.chat.conversation import Accepted, FormErrors, OpenForm, Outcome, PostSummary, Reply
 from bot.chat.inbox import home_page
 from bot.chat.model import Actions, Button, Icon, Intent, Message, Para, Strong, plain_of, text
 from bot.delivery import DeliveryError, review_card_now
 from bot.inbox import inbox
+from bot.summaries import post_now
 from handlers.teams import render
 from handlers.teams.app import TeamsDeps
 
@@ -84,7 +86,43 @@ def _message(deps: TeamsDeps, activity: dict[str, Any]) -> None:
     except Exception:
         log.exception("a Teams command could not be answered")
         outcome = Reply(Message.plain(conversation.SORRY))
+    if isinstance(outcome, PostSummary):
+        _say(deps, activity, _post_summary(deps, outcome))
+        return
     _say(deps, activity, _as_message(outcome), origin=DUE if _asks_due(words) else None)
+
+
+def _post_summary(deps: TeamsDeps, outcome: PostSummary) -> Message:
+    """An admin's `summary QUARTER <the channel's link>`: post it now through the Teams
+    transport (`summaries.post_now` remembers and audits it), and say how it went."""
+    quarter = outcome.summary.quarter
+    if not chat_channels.TEAMS_CHANNEL.match(outcome.channel):
+        return Message.plain(
+            text(
+                Icon.WARNING,
+                f" {outcome.shown or outcome.channel} is a Slack channel: in Teams, give the "
+                "Teams channel's link (Get link to channel), or post it from Slack.",
+            )
+        )
+    try:
+        post_now(
+            deps.engine,
+            deps.transport,
+            outcome.summary,
+            channel=outcome.channel,
+            shown=outcome.shown,
+            by=outcome.by,
+            now=deps.clock(),
+        )
+    except DeliveryError as error:
+        return Message.plain(
+            text(
+                Icon.WARNING,
+                f" Teams would not post to {outcome.shown} ({error}). Is the app added to "
+                "that channel's team?",
+            )
+        )
+    return Message.plain(text(Icon.DONE, f" Posted the {quarter} summary to {outcome.shown}."))
 
 
 def _asks_due(words: str) -> bool:
@@ -105,14 +143,6 @@ def _as_message(outcome: Outcome) -> Message | None:
             outcome.form.title,
             Para(text(Icon.EDIT, " ", Strong(outcome.form.title))),
             Actions((Button("Open the form", Intent(*opener)),)),
-        )
-    if isinstance(outcome, PostSummary):
-        return Message.plain(
-            text(
-                Icon.INFO,
-                " Summaries reach Teams channels named in the register on the Board date; "
-                "to post one now, use Slack or the command line (pmf-bot summary --post).",
-            )
         )
     if isinstance(outcome, Accepted):
         return outcome.reply
