@@ -154,16 +154,21 @@ def submission_form(
                     f"Required when the figure is {form.actions_needed_for} (the exception report)."
                 ),
             ),
-            Field(
-                intents.EVIDENCE,
-                "Evidence link",
-                optional=True,
-                initial=last.evidence_url if last else None,
-                placeholder="https://…",
-                max_length=1000,
-            ),
+            evidence_field(last),
         ),
         meta={"ref": measure.ref, "period": form.period.label, "channel": channel},
+    )
+
+
+def evidence_field(last: SubmissionView | None) -> Field:
+    """The optional evidence link, starting from the last version's."""
+    return Field(
+        intents.EVIDENCE,
+        "Evidence link",
+        optional=True,
+        initial=last.evidence_url if last else None,
+        placeholder="https://…",
+        max_length=1000,
     )
 
 
@@ -242,14 +247,7 @@ def project_form(
             initial=last.actions if last else None,
             hint=f"Required when the milestones make the project {form.actions_needed_for}.",
         ),
-        Field(
-            intents.EVIDENCE,
-            "Evidence link",
-            optional=True,
-            initial=last.evidence_url if last else None,
-            placeholder="https://…",
-            max_length=1000,
-        ),
+        evidence_field(last),
     ]
     return Form(
         kind=intents.SUBMIT_FORM,

@@ -63,18 +63,7 @@ def reminder_message(content: ReminderContent, name_of: NameOf) -> Message:
     measure = content.measure
     assert measure is not None and content.period is not None
     name = text(Strong(measure.ref), f" {clip(measure.title, 150)}")
-    covering: list[Block] = (
-        [
-            Note(
-                text(
-                    Icon.COVER,
-                    f" You are covering for {name_of(content.on_behalf_of)} while they are away.",
-                )
-            )
-        ]
-        if content.on_behalf_of
-        else []
-    )
+    covering = _covering(content, name_of)
     last = content.last_value
     # A year-to-date figure's last value (often a year's total) and this period's target (a
     # part of the year's) are not like for like: say so (seen walking the sandbox: "Last value
@@ -226,6 +215,14 @@ def late_actions_note(content: ReminderContent) -> Para | None:
 MAX_ESCALATED = 30  # a message keeps well inside the chat platforms' limits
 
 
+def _covering(content: ReminderContent, name_of: NameOf) -> list[Block]:
+    """A note for the cover, when the message reaches someone standing in for the addressee."""
+    if not content.on_behalf_of:
+        return []
+    who = name_of(content.on_behalf_of)
+    return [Note(text(Icon.COVER, f" You are covering for {who} while they are away."))]
+
+
 def escalation(content: ReminderContent, name_of: NameOf) -> Message:
     """To a Head of Service, once a day at most: every figure in their service that fell
     overdue for escalation that day, with its collector (seed 002 §10.3, §10.7)."""
@@ -246,18 +243,7 @@ def escalation(content: ReminderContent, name_of: NameOf) -> Message:
         )
     if count > MAX_ESCALATED:
         lines.append(text(f"• and {count - MAX_ESCALATED} more: see ", Code("/pmf due"), "."))
-    covering: list[Block] = (
-        [
-            Note(
-                text(
-                    Icon.COVER,
-                    f" You are covering for {name_of(content.on_behalf_of)} while they are away.",
-                )
-            )
-        ]
-        if content.on_behalf_of
-        else []
-    )
+    covering = _covering(content, name_of)
     first = figures[0]
     summary = (
         f"{first[0].ref} {first[1]} is overdue"
