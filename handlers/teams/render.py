@@ -10,6 +10,13 @@ Buttons: a button that opens the submission form is an `Action.Submit` that open
 (task module, `task/fetch`); every other button is an `Action.Execute` whose `verb` is the
 intent, so the bot answers with the card to show in its place (Universal Actions). A form
 opened from an `Action.Execute` (a reason to reject) is shown in the card itself.
+
+Cards are built from the typed models of Microsoft's Teams SDK (`microsoft_teams.cards`:
+`AdaptiveCard`, `TextBlock`, `FactSet`, `TextInput`, `ExecuteAction`…) and written out the way
+the SDK writes them on the wire (`dump`: camelCase aliases, unset properties left out). What
+the SDK itself writes wrongly is mended here and said where (`$schema`, `maxLength`). The
+envelopes around a card (the message activity, the invoke and dialog answers) are plain JSON:
+they belong to the Bot Framework activity protocol, not to the card.
 """
 
 from __future__ import annotations
@@ -17,6 +24,26 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from microsoft_teams.cards.core import (
+    Action,
+    ActionSet,
+    ActionStyle,
+    AdaptiveCard,
+    CardElement,
+    Choice,
+    ChoiceSetInput,
+    Container,
+    ExecuteAction,
+    Fact,
+    FactSet,
+    SerializableObject,
+    SubmitAction,
+    SubmitActionData,
+    TaskFetchSubmitActionData,
+    TextBlock,
+    TextInput,
+)
 
 from bot.chat import intents
 from bot.chat.model import (
@@ -149,92 +176,107 @@ def fit(words: str, limit: int = MAX_TEXT) -> str:
     return cut + "…"
 
 
-def _text(value: Text, **style: Any) -> Json:
-    return {"type": "TextBlock", "text": fit(markdown(value)) or " ", "wrap": True, **style}
+def _text(value: Text, **style: Any) -> TextBlock:
+    return TextBlock(text=fit(markdown(value)) or " ", wrap=True, **style)
+
+
+# -- the SDK's models on the wire ------------------------------------------------------------------
+
+
+def dump(found: SerializableObject) -> Json:
+    """A card, element or action as JSON, written as the Teams SDK writes activities
+    (`model_dump(by_alias=True, exclude_none=True)`: camelCase, unset properties left out)."""
+    return found.model_dump(by_alias=True, exclude_none=True)
+
+
+class _TextInput(TextInput):
+    """`Input.Text` whose `maxLength` is a whole number: the SDK types it as a float and would
+    write `2900.0`, which the schema (an integer) and strict hosts may refuse."""
+
+    max_length: int | None = None
+
+
+def _adaptive_card(items: list[CardElement], actions: list[Action] | None = None) -> AdaptiveCard:
+    # `$schema` rides as an extra property: the SDK's `schema` field is written as "schema",
+    # which no host reads (the Adaptive Card key is "$schema").
+    return AdaptiveCard(version=VERSION, body=items, actions=actions, **{"$schema": SCHEMA})
+
+
+def _data(**values: Any) -> SubmitActionData:
+    """An action's `data`: the bot's own keys ride as extra properties (the SDK's extension
+    mechanism: every model allows them), sent back untouched when the button is clicked."""
+    return SubmitActionData(**values)
 
 
 # -- blocks -------------------------------------------------------------------------------------
 
+_STYLES: dict[Style, ActionStyle] = {Style.PRIMARY: "positive", Style.DANGER: "destructive"}
 
-def button(item: Button) -> Json:
+
+def button(item: Button) -> Action:
     title = clip(item.label, 60)
     action = item.intent.action
+    style = _STYLES.get(item.style) if item.style is not None else None
     if action in DIALOG_BUTTONS:
-        found: Json = {
-            "type": "Action.Submit",
-            "title": title,
-            "data": {
-                "msteams": {"type": "task/fetch"},
-                DATA_ACTION: action,
-                DATA_VALUE: item.intent.value,
-            },
-        }
-    else:
-        found = {
-            "type": "Action.Execute",
-            "title": title,
-            "verb": action,
-            "data": {DATA_ACTION: action, DATA_VALUE: item.intent.value},
-        }
-    if item.style is Style.PRIMARY:
-        found["style"] = "positive"
-    elif item.style is Style.DANGER:
-        found["style"] = "destructive"
-    return found
+        opens = dump(TaskFetchSubmitActionData())
+        return SubmitAction(
+            title=title,
+            style=style,
+            data=_data(msteams=opens, **{DATA_ACTION: action, DATA_VALUE: item.intent.value}),
+        )
+    return ExecuteAction(
+        title=title,
+        verb=action,
+        style=style,
+        data=_data(**{DATA_ACTION: action, DATA_VALUE: item.intent.value}),
+    )
 
 
-def elements(part: Block) -> list[Json]:
+def _elements(part: Block) -> list[CardElement]:
     if isinstance(part, Heading):
         return [
-            {
-                "type": "TextBlock",
-                "text": fit(escape(part.text), 300),
-                "wrap": True,
-                "weight": "Bolder",
-                "size": "Medium",
-            }
+            TextBlock(text=fit(escape(part.text), 300), wrap=True, weight="Bolder", size="Medium")
         ]
     if isinstance(part, Para):
-        found = [_text(part.text)]
+        found: list[CardElement] = [_text(part.text)]
         if part.button is not None:
-            found.append({"type": "ActionSet", "actions": [button(part.button)]})
+            found.append(ActionSet(actions=[button(part.button)]))
         return found
     if isinstance(part, Facts):
         return [
-            {
-                "type": "FactSet",
-                "facts": [
-                    {"title": fit(escape(label), 300), "value": fit(markdown(value)) or " "}
+            FactSet(
+                facts=[
+                    Fact(title=fit(escape(label), 300), value=fit(markdown(value)) or " ")
                     for label, value in part.items
-                ],
-            }
+                ]
+            )
         ]
     if isinstance(part, Note):
-        return [_text(part.text, isSubtle=True, size="Small")]
+        return [_text(part.text, is_subtle=True, size="Small")]
     if isinstance(part, Actions):
-        found_set: Json = {"type": "ActionSet", "actions": [button(b) for b in part.buttons]}
-        if part.id:
-            found_set["id"] = part.id
-        return [found_set]
+        return [ActionSet(id=part.id, actions=[button(b) for b in part.buttons])]
     if isinstance(part, Divider):
-        return [{"type": "Container", "separator": True, "items": []}]
+        return [Container(separator=True, items=[])]
     raise TypeError(f"not a block: {part!r}")
 
 
-def body(parts: Iterable[Block]) -> list[Json]:
-    found: list[Json] = []
+def elements(part: Block) -> list[Json]:
+    return [dump(found) for found in _elements(part)]
+
+
+def body(parts: Iterable[Block]) -> list[CardElement]:
+    found: list[CardElement] = []
     for part in parts:
-        found += elements(part)
+        found += _elements(part)
     return found[:MAX_BODY]
 
 
+def adaptive_card(shown: Message) -> AdaptiveCard:
+    return _adaptive_card(body(shown.blocks) or [_text(("",))])
+
+
 def card(shown: Message) -> Json:
-    return {
-        "type": "AdaptiveCard",
-        "$schema": SCHEMA,
-        "version": VERSION,
-        "body": body(shown.blocks) or [_text(("",))],
-    }
+    return dump(adaptive_card(shown))
 
 
 def listed(found: Json, origin: str) -> Json:
@@ -264,43 +306,64 @@ def activity(shown: Message) -> Json:
 # -- forms --------------------------------------------------------------------------------------
 
 
-def _input(item: Field, typed: str | None, error: str | None) -> list[Json]:
+def _input(item: Field, typed: str | None, error: str | None) -> list[CardElement]:
     value = typed if typed is not None else item.initial
-    found: Json
+    placeholder = clip(item.placeholder, 150) if item.placeholder else None
+    found: CardElement
     if item.choices:
-        found = {
-            "type": "Input.ChoiceSet",
-            "id": item.name,
-            "label": clip(item.label, 200),
-            "style": "compact",
-            "isRequired": not item.optional,
-            "choices": [{"title": clip(label, 100), "value": key} for key, label in item.choices],
-        }
-        if value in dict(item.choices):
-            found["value"] = value
-        if not item.optional:
-            found["errorMessage"] = "Please choose one."
+        found = ChoiceSetInput(
+            id=item.name,
+            label=clip(item.label, 200),
+            style="compact",
+            is_required=not item.optional,
+            choices=[Choice(title=clip(label, 100), value=key) for key, label in item.choices],
+            value=value if value in dict(item.choices) else None,
+            error_message=None if item.optional else "Please choose one.",
+            placeholder=placeholder,
+        )
     else:
-        found = {
-            "type": "Input.Text",
-            "id": item.name,
-            "label": clip(item.label, 200),
-            "isMultiline": item.multiline,
-            "maxLength": item.max_length,
-            "isRequired": not item.optional,
-        }
-        if value:
-            found["value"] = value[: item.max_length]
-        if not item.optional:
-            found["errorMessage"] = "Please fill this in."
-    if item.placeholder:
-        found["placeholder"] = clip(item.placeholder, 150)
-    shown = [found]
+        found = _TextInput(
+            id=item.name,
+            label=clip(item.label, 200),
+            is_multiline=item.multiline,
+            max_length=item.max_length,
+            is_required=not item.optional,
+            value=value[: item.max_length] if value else None,
+            error_message=None if item.optional else "Please fill this in.",
+            placeholder=placeholder,
+        )
+    shown: list[CardElement] = [found]
     if item.hint:
-        shown.append(_text((item.hint,), isSubtle=True, size="Small", spacing="None"))
+        shown.append(_text((item.hint,), is_subtle=True, size="Small", spacing="None"))
     if error:
         shown.append(_text((Icon.WARNING, " ", error), color="Attention", spacing="Small"))
     return shown
+
+
+def form_model(
+    shown: Form,
+    *,
+    opened_by: tuple[str, str],
+    typed: Mapping[str, str | None] | None = None,
+    errors: Mapping[str, str] | None = None,
+    dialog: bool,
+) -> AdaptiveCard:
+    """The form as a card: in a dialog (submitted with `task/submit`) or in the chat, where
+    its button is an `Action.Execute` (verb FORM_VERB)."""
+    fields: list[CardElement] = []
+    for item in shown.fields:
+        fields += _input(item, (typed or {}).get(item.name), (errors or {}).get(item.name))
+    data = _data(**{DATA_FORM: shown.kind, DATA_META: dict(shown.meta), DATA_OPEN: list(opened_by)})
+    title = clip(shown.submit, 40)
+    submit: Action = (
+        SubmitAction(title=title, data=data)
+        if dialog
+        else ExecuteAction(title=title, verb=FORM_VERB, data=data, style="positive")
+    )
+    heading: list[CardElement] = (
+        [] if dialog else [TextBlock(text=escape(shown.title), weight="Bolder", wrap=True)]
+    )
+    return _adaptive_card([*heading, *body(shown.blocks), *fields], [submit])
 
 
 def form_card(
@@ -311,35 +374,7 @@ def form_card(
     errors: Mapping[str, str] | None = None,
     dialog: bool,
 ) -> Json:
-    """The form as a card: in a dialog (submitted with `task/submit`) or in the chat, where
-    its button is an `Action.Execute` (verb FORM_VERB)."""
-    fields: list[Json] = []
-    for item in form.fields:
-        fields += _input(item, (typed or {}).get(item.name), (errors or {}).get(item.name))
-    data = {DATA_FORM: form.kind, DATA_META: dict(form.meta), DATA_OPEN: list(opened_by)}
-    submit: Json = (
-        {"type": "Action.Submit", "title": clip(form.submit, 40), "data": data}
-        if dialog
-        else {
-            "type": "Action.Execute",
-            "title": clip(form.submit, 40),
-            "verb": FORM_VERB,
-            "data": data,
-            "style": "positive",
-        }
-    )
-    heading = (
-        []
-        if dialog
-        else [{"type": "TextBlock", "text": escape(form.title), "weight": "Bolder", "wrap": True}]
-    )
-    return {
-        "type": "AdaptiveCard",
-        "$schema": SCHEMA,
-        "version": VERSION,
-        "body": [*heading, *body(form.blocks), *fields],
-        "actions": [submit],
-    }
+    return dump(form_model(form, opened_by=opened_by, typed=typed, errors=errors, dialog=dialog))
 
 
 def dialog(form: Form, card_json: Json) -> Json:
