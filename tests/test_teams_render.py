@@ -10,7 +10,7 @@ from typing import Any
 from microsoft_teams.cards.core import AdaptiveCard
 
 from bot.chat import intents
-from bot.chat.model import Actions, Button, Field, Form, Intent, Message, Para, Style, text
+from bot.chat.model import Actions, Button, Field, Form, Icon, Intent, Message, Para, Style, text
 from handlers.teams import render
 
 
@@ -116,3 +116,10 @@ def test_a_card_reads_back_into_the_sdks_models() -> None:
     card = render.card(_review())
     again = AdaptiveCard.model_validate(card)
     assert render.dump(again) == card
+
+
+def test_the_grey_status_shows_as_a_circle_beside_red_amber_and_green() -> None:
+    """⚪ and ➖ ask for emoji presentation (U+FE0F): a text font that has them (DejaVu, in the
+    Agents Playground) would draw a thin ring and a dash beside three coloured circles."""
+    shown = render.markdown(text(Icon.RED, Icon.AMBER, Icon.GREEN, Icon.GREY, Icon.NO_DATA))
+    assert shown == "🔴🟠🟢⚪\ufe0f➖\ufe0f"

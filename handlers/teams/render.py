@@ -90,8 +90,8 @@ EMOJI = {
     Icon.RED: "🔴",
     Icon.AMBER: "🟠",
     Icon.GREEN: "🟢",
-    Icon.GREY: "⚪",
-    Icon.NO_DATA: "➖",
+    Icon.GREY: "⚪\ufe0f",  # emoji presentation: text fonts draw ⚪ as a thin ring
+    Icon.NO_DATA: "➖\ufe0f",
     Icon.IMPROVING: "↗️",
     Icon.DECLINING: "↘️",
     Icon.SAME: "↔️",
