@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from bot import outbox
@@ -265,16 +266,17 @@ def record_approved(session: Session, view: SubmissionView, now: datetime) -> in
     version of the same figure that nobody has touched). Returns how many were added."""
     from storage.models import Measure, Person
 
-    measure = session.exec(select(Measure).where(Measure.ref == view.measure.ref)).one()
-    assert measure.id is not None
-    everyone = list(session.exec(select(Person)))
+    measure_id = session.exec(select(Measure.id).where(Measure.ref == view.measure.ref)).one()
+    assert measure_id is not None
+    # plain rows, not ORM objects: this runs in every approval, before it is acknowledged
+    everyone = session.execute(sa_select(col(Person.id), col(Person.email), col(Person.name))).all()
     planned = parse(view.actions or "", people_keys(everyone), now.date())
     ids = {person.email: person.id for person in everyone}
     owner = ids.get(view.measure.collector or view.submitted_by) or ids.get(view.submitted_by)
     assert owner is not None
     return store(
         session,
-        measure_id=measure.id,
+        measure_id=measure_id,
         period=view.period,
         submission_id=view.id,
         planned=planned,

@@ -68,6 +68,7 @@ log = logging.getLogger(__name__)
 MAX_WAIT = 60.0  # the longest single Retry-After a pass will sit through
 MAX_WAITS_PER_ITEM = 30  # then the row goes back to the queue and the pass moves on
 MAX_WAITS_PER_REMINDER = MAX_WAITS_PER_ITEM
+MARKS_PER_COMMIT = 20  # rows delivered are recorded as sent this many at a time, at most
 RETRY_DELAYS = (1, 2, 5, 15, 60)  # minutes before trying a failed row again
 URGENT_DELAYS = (1, 5, 15, 60, 300)  # seconds, for what a person is waiting for
 REVIEW_CARD = "review_card"  # MessageRef kind of a reviewer's card
@@ -321,6 +322,13 @@ class _Run:
     report: TickReport
     # each recipient's chosen surface, read once for the batch (was one query per message)
     surfaces_of: dict[str, str | None] = field(default_factory=dict)
+    # the submissions the batch's card rewrites and notices are about, read once for the
+    # batch (a decision's card rewrite and its notices name the same one)
+    views: dict[int, SubmissionView] = field(default_factory=dict)
+    # rows sent or dropped, not yet recorded: recorded together, a few at a time (a crash
+    # before that leaves them `sending`; they are taken over and looked up before resending)
+    sent: list[outbox_store.SentMark] = field(default_factory=list)
+    dropped: list[tuple[int, str]] = field(default_factory=list)
 
     def still_mine(self, item: outbox_store.Claimed) -> bool:
         """No other process takes over a row while its claim is fresh; in a batch slow enough
@@ -341,18 +349,51 @@ class _Run:
                         )
                     ).all()
                 )
+        about = [
+            int(str(item.payload["submission"]))
+            for item in claimed
+            if item.kind in (Kind.CARD_REFRESH, Kind.NOTICE)
+            and item.payload
+            and item.payload.get("submission") is not None
+        ]
+        if about:
+            with read_session(self.engine) as session:
+                self.views.update(
+                    (view.id, view) for view in workflow_store.views(session, about, self.council)
+                )
         facts = self._facts(claimed)
         contents = _reminder_contents(self.engine, facts, claimed, planned)
-        for item in claimed:
-            if not self.still_mine(item):
-                continue  # taken over by another process while this one was slow
-            reason = _still_useful(item, facts) or _leave_moot(self.engine, item)
-            if reason is not None:
-                with write_session(self.engine) as session:
-                    outbox_store.mark_dropped(session, item.id, reason=reason)
-                self.report.dropped += 1
-                continue
-            self._attempt(item, facts, contents)
+        # What people wait for first: cards and messages, then home pages (which also
+        # coalesce more the later they go).
+        ordered = sorted(claimed, key=lambda item: item.kind is Kind.HOME)
+        try:
+            for item in ordered:
+                if not self.still_mine(item):
+                    continue  # taken over by another process while this one was slow
+                reason = _still_useful(item, facts) or _leave_moot(self.engine, item)
+                if reason is not None:
+                    self.dropped.append((item.id, reason))
+                    self.report.dropped += 1
+                    continue
+                self._attempt(item, facts, contents)
+                if len(self.sent) + len(self.dropped) >= MARKS_PER_COMMIT:
+                    self.record()
+        finally:
+            self.record()
+
+    def record(self, card: tuple[tuple[int, str], Ref] | None = None) -> None:
+        """Record what was sent or dropped since the last time, in one transaction (and the
+        review card just posted, whose place a decision's card rewrite must find)."""
+        if not (self.sent or self.dropped or card):
+            return
+        with write_session(self.engine) as session:
+            if card is not None:
+                _remember_card(session, card[0], card[1], self.clock())
+            outbox_store.mark_sent_many(session, self.sent, now=self.clock())
+            for item_id, reason in self.dropped:
+                outbox_store.mark_dropped(session, item_id, reason=reason)
+        self.sent.clear()
+        self.dropped.clear()
 
     def _facts(self, claimed: list[outbox_store.Claimed]) -> Facts:
         refs = {item.ref for item in claimed if item.ref}
@@ -393,6 +434,7 @@ class _Run:
                     and error.retry_after <= MAX_WAIT
                     and waits < MAX_WAITS_PER_ITEM
                 ):
+                    self.record()  # nothing sent waits unrecorded through a sleep
                     waits += 1
                     self.report.waited += error.retry_after
                     self.sleep(error.retry_after)
@@ -417,19 +459,18 @@ class _Run:
                     )
                 self.report.retried += 1
                 return
-            with write_session(self.engine) as session:
-                ref = done.ref if done else None
-                if done is not None and done.card is not None and ref is not None:
-                    _remember_card(session, done.card, ref, self.clock())
-                outbox_store.mark_sent(
-                    session,
+            ref = done.ref if done else None
+            self.sent.append(
+                outbox_store.SentMark(
                     item.id,
                     channel=ref.channel if ref else None,
                     ts=ref.ts if ref else None,
                     surface=ref.surface if ref else None,
-                    now=self.clock(),
                     generation=item.generation,
                 )
+            )
+            if done is not None and done.card is not None and ref is not None:
+                self.record((done.card, ref))  # a click on it must find where it is
             if done is not None and done.found:
                 self.report.recovered += 1
             else:
@@ -551,6 +592,8 @@ def _send(
 
 
 def _submission(run: _Run, submission_id: int) -> SubmissionView:
+    if submission_id in run.views:
+        return run.views[submission_id]
     with read_session(run.engine) as session:
         return workflow_store.view(session, submission_id, run.council)
 
@@ -595,7 +638,9 @@ def _refresh_cards(run: _Run, submission_id: int, note: str | None) -> None:
         )
     if not refs:
         return
-    card = review_card_now(run.engine, run.council, submission_id, run.zone, note)
+    card = review_card_now(
+        run.engine, run.council, submission_id, run.zone, note, view=run.views.get(submission_id)
+    )
     for ref in refs:
         _update_quietly(run, Ref(ref.surface, ref.channel, ref.ts), card)
 
@@ -606,22 +651,27 @@ def review_card_now(
     submission_id: int,
     zone: ZoneInfo,
     note: str | None = None,
+    *,
+    view: SubmissionView | None = None,
 ) -> Message:
     """A submission's review card as the figure now stands (the outbox's rewrite, and the
-    card a surface shows in place of the one just clicked)."""
+    card a surface shows in place of the one just clicked); `view`: the submission, if it
+    has just been read."""
     with read_session(engine) as session:
-        view = workflow_store.view(session, submission_id, council)
+        if view is None:
+            view = workflow_store.view(session, submission_id, council)
         found = _context(session, view)
-        latest = workflow_store.latest_submission(session, view.measure, view.period)
+        superseded = None
+        if view.decision is None:  # a newer version replaces a pending one
+            latest = workflow_store.latest_submissions(
+                session, [view.measure.ref], [view.period.label]
+            ).get((view.measure.ref, view.period.label))
+            if latest is not None and latest[1] != submission_id:
+                superseded = latest[0]
         reopened = None
         if view.decision == "approved" and note:
             approved = workflow_store.approved_submission_id(session, view.measure, view.period)
             reopened = note if approved != submission_id else None
-    superseded = (
-        latest.version
-        if view.decision is None and latest is not None and latest.id != submission_id
-        else None
-    )
     return cards.review_card(view, zone, superseded_by=superseded, reopened=reopened, context=found)
 
 

@@ -8,8 +8,8 @@ said), writes its audit event, and returns what the surface needs to tell people
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -493,9 +493,9 @@ def decide(
     """
     today = now.date()
     with write_session(engine) as session:
-        found = store.view(session, submission_id, council)
-        store.lock_period_value(session, found.measure, found.period, now)
-        current = store.view(session, submission_id, council)  # re-read under the lock
+        if store.lock_for_submission(session, submission_id, now) is None:
+            raise NotFound("That submission no longer exists.")
+        current = store.view(session, submission_id, council)  # read under the lock
         if (
             current.decision is not None
             and current.decided_by == actor
@@ -509,7 +509,7 @@ def decide(
         if len(reason_text) > MAX_TEXT:
             raise Invalid({"reason": f"Please keep the reason under {MAX_TEXT} characters."})
         try:
-            store.add_review(
+            decided_by_name = store.add_review(
                 session,
                 submission=current,
                 decision=decision,
@@ -525,7 +525,15 @@ def decide(
                 again.decided_by_name or "someone",
                 (again.decided_at or now).astimezone(now.tzinfo),
             ) from None
-        result = store.view(session, submission_id, council)
+        # the view as it now stands, without reading it a third time
+        result = replace(
+            current,
+            decision=decision,
+            decided_by=actor,
+            decided_by_name=decided_by_name,
+            decided_at=now.astimezone(UTC),  # as the database gives it back
+            reason=reason_text or None,
+        )
         if decision == "approved":
             actions.record_approved(session, result, now)  # the exception report's actions
         outbox_store.enqueue(session, after_decision(result, actor, now), now)

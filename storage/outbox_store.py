@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import case, or_, update
+from sqlalchemy import Table, bindparam, case, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -281,6 +281,52 @@ def mark_sent(
             surface=surface,
         )
     )
+
+
+@dataclass(frozen=True)
+class SentMark:
+    """A row delivered, to record (see `mark_sent`)."""
+
+    id: int
+    channel: str | None
+    ts: str | None
+    surface: str | None
+    generation: int = 0
+
+
+_OUTBOX = cast(Table, OutboxItem.__table__)  # type: ignore[attr-defined]
+_SENT_MANY = (  # built once: the same statement for every batch
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("item_id"))
+    .values(
+        status=case(
+            (_OUTBOX.c.generation == bindparam("item_generation"), "sent"), else_="pending"
+        ),
+        channel=bindparam("item_channel"),
+        message_ts=bindparam("item_ts"),
+        sent_at=bindparam("item_sent_at"),
+        last_error=None,
+        uncertain=False,
+        surface=bindparam("item_surface"),
+    )
+)
+
+
+def mark_sent_many(session: Session, marks: Iterable[SentMark], *, now: datetime) -> None:
+    """`mark_sent` for several rows, in one statement executed for each (executemany)."""
+    rows = [
+        {
+            "item_id": mark.id,
+            "item_generation": mark.generation,
+            "item_channel": mark.channel,
+            "item_ts": mark.ts,
+            "item_sent_at": now,
+            "item_surface": mark.surface,
+        }
+        for mark in marks
+    ]
+    if rows:
+        session.connection().execute(_SENT_MANY, rows)
 
 
 def mark_dropped(session: Session, item_id: int, *, reason: str) -> None:

@@ -234,6 +234,28 @@ def lock_period_value(
     return session.exec(query).one()
 
 
+def lock_for_submission(session: Session, submission_id: int, now: datetime) -> PeriodValue | None:
+    """`lock_period_value` for the (measure, period) of a submission, found by its id (None
+    when there is no such submission)."""
+    found = session.execute(
+        sa_select(col(Submission.measure_id), col(Submission.period)).where(
+            col(Submission.id) == submission_id
+        )
+    ).first()
+    if found is None:
+        return None
+    measure_id, label = found
+    _ensure_period_value(session, measure_id, Period.parse(label), now)
+    query = (
+        select(PeriodValue)
+        .where(PeriodValue.measure_id == measure_id, PeriodValue.period == label)
+        .execution_options(populate_existing=True)
+    )
+    if is_postgres(session.get_bind()):  # type: ignore[arg-type]
+        query = query.with_for_update()
+    return session.exec(query).one()
+
+
 def add_submission(
     session: Session,
     *,
@@ -320,8 +342,13 @@ def add_review(
     reason: str | None,
     actor: str,
     now: datetime,
-) -> None:
-    person_id = session.exec(select(Person.id).where(Person.email == actor)).first()
+) -> str:
+    """Record the decision (IntegrityError when the submission already has one); returns the
+    decider's name as the register has it (their e-mail if they are not in it)."""
+    found = session.execute(
+        sa_select(col(Person.id), col(Person.name)).where(col(Person.email) == actor)
+    ).first()
+    person_id, name = (found[0], found[1]) if found is not None else (None, actor)
     session.add(
         Review(
             submission_id=submission.id,
@@ -361,6 +388,7 @@ def add_review(
             "reason": reason,
         },
     )
+    return str(name)
 
 
 def mark_reopened(
