@@ -13,6 +13,8 @@ loop.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import repeat
+from operator import is_
 from typing import Any
 
 from sqlalchemy import Table
@@ -37,12 +39,7 @@ def insert_rows(session: Session, model: Any, rows: Sequence[dict[str, Any]]) ->
     }
     # column by column: one `map` of the column's processor over its values
     columns = {
-        key: (
-            [row[key] for row in rows]
-            if process is None
-            else list(map(process, [row[key] for row in rows]))
-        )
-        for key, process in processors.items()
+        key: _convert([row[key] for row in rows], process) for key, process in processors.items()
     }
     positional = compiled.positiontup
     converted: list[Any]
@@ -54,3 +51,15 @@ def insert_rows(session: Session, model: Any, rows: Sequence[dict[str, Any]]) ->
         ]
     for start in range(0, len(converted), BATCH):
         connection.exec_driver_sql(compiled.string, converted[start : start + BATCH])
+
+
+def _convert(values: list[Any], process: Callable[[Any], Any] | None) -> list[Any]:
+    """A column's values through its bind processor. A column holding one and the same object
+    in every row (the import's time stamp, its actor, a None) is converted once: a processor is
+    a function of its value alone."""
+    if process is None:
+        return values
+    first = values[0]
+    if all(map(is_, values, repeat(first))):
+        return [process(first)] * len(values)
+    return list(map(process, values))
