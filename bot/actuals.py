@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -23,7 +23,7 @@ from typing import Any
 
 from bot.actions import SEPARATOR, Planned, as_words, check
 from bot.errors import InputRejected, LocatedError
-from bot.measures import MeasureInfo, ValueProblem, check_value
+from bot.measures import Format, MeasureInfo, ValueProblem, check_value
 from bot.periods import Period, PeriodError, PeriodKind
 from bot.permissions import Absence, may_submit
 from bot.projects import MilestoneReport, MilestoneState, project_ragg
@@ -41,7 +41,7 @@ _KIND_EXAMPLE = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Actual:
     ref: str
     period: Period
@@ -53,6 +53,22 @@ class Actual:
     on_behalf: bool = False  # imported by an admin for a measure that is not theirs
     planned: tuple[Planned, ...] = ()  # the actions, one per line, to track (bot.actions)
     milestones: tuple[MilestoneReport, ...] | None = None  # a project's report
+
+    def behalf(self, on_behalf: bool) -> Actual:
+        """This row with `on_behalf` set: `dataclasses.replace(self, on_behalf=…)` without its
+        generic cost (an admin's import of a big history sets it on every row)."""
+        return Actual(
+            self.ref,
+            self.period,
+            self.value,
+            self.commentary,
+            self.where,
+            self.actions,
+            self.evidence,
+            on_behalf,
+            self.planned,
+            self.milestones,
+        )
 
 
 _STATE_WORDS = {state.words.lower(): state for state in MilestoneState} | {
@@ -89,7 +105,7 @@ def read_rows(path: Path) -> tuple[str, list[list[Any]]]:
     check_file(path, what)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return "", [list(row) for row in read_csv_rows(path, what)]
+        return "", read_csv_rows(path, what)
     if suffix == ".xlsx":
         title, rows = read_xlsx_rows(path, ("actuals", "values"), what)
         return f"sheet {title}, ", rows
@@ -130,34 +146,57 @@ def parse_actuals(
         )
         raise InputRejected(errors, "actuals file")
     column = {name: header.index(name) for name in COLUMNS if name in header}
-    seen: dict[tuple[str, Period], str] = {}
+    body = rows[1:]
+    # Column by column (a big file is 100,000 rows): each column's cells read in one pass, and
+    # what many rows share worked out once per distinct text: a measure's period kind, a
+    # period label's meaning, a figure as typed for a measure's format.
+    cell = _csv_cell if path.suffix.lower() == ".csv" else _cell  # a CSV's cells are all text
+
+    def cells_of(name: str) -> list[str]:
+        index = column.get(name)
+        if index is None:
+            return [""] * len(body)
+        return [cell(row, index) for row in body]
+
+    kinds: dict[str, PeriodKind] = {}
+    periods: dict[str, tuple[Period, str]] = {}  # label as typed → the period and its label
+    figures: dict[tuple[str, Format, int], Decimal] = {}
+    seen: dict[tuple[str, str], str] = {}  # (ref, period label) → where it was given
     found: list[Actual] = []
-    for number, row in enumerate(rows[1:], start=2):
-        cells = {name: _cell(row, index) for name, index in column.items()}
-        if not any(cells.values()):
+    for number, (ref_cell, period_cell, value_cell, commentary, actions, evidence) in enumerate(
+        zip(*(cells_of(name) for name in COLUMNS), strict=True), start=2
+    ):
+        if not (ref_cell or period_cell or value_cell or commentary or actions or evidence):
             continue
         where = f"{prefix}row {number}"
-        if not cells["ref"]:
+        if not ref_cell:
             problem(where, "ref", "is empty: give the measure's ref, such as SE1.2")
             continue
-        ref = cells["ref"].upper()
+        ref = ref_cell.upper()
         measure = measures.get(ref)
         if measure is None:
             close = difflib.get_close_matches(ref, list(measures), n=3, cutoff=0.6)
             hint = f"; did you mean {' or '.join(close)}?" if close else "; check the register"
-            problem(where, "ref", f"there is no measure '{cells['ref']}'{hint}")
+            problem(where, "ref", f"there is no measure '{ref_cell}'{hint}")
             continue
-        try:
-            period = Period.parse(cells["period"])
-        except PeriodError as error:
-            problem(where, "period", str(error))
-            continue
-        if period.kind is not measure.interval.kind:
+        known = periods.get(period_cell)
+        if known is None:
+            try:
+                period = Period.parse(period_cell)
+            except PeriodError as error:
+                problem(where, "period", str(error))
+                continue
+            known = periods[period_cell] = (period, period.label)
+        period, label = known
+        kind = kinds.get(ref)
+        if kind is None:
+            kind = kinds[ref] = measure.interval.kind
+        if period.kind is not kind:
             problem(
                 where,
                 "period",
                 f"{ref} is collected {measure.interval.value}, so the "
-                f"period must be {_KIND_EXAMPLE[measure.interval.kind.value]}, "
+                f"period must be {_KIND_EXAMPLE[kind.value]}, "
                 f"not {period}",
             )
             continue
@@ -172,36 +211,43 @@ def parse_actuals(
         milestones = None
         try:
             if measure.is_project:
-                milestones = milestone_states(cells["value"], measure)
+                milestones = milestone_states(value_cell, measure)
                 value = Decimal(sum(1 for m in milestones if m.state is MilestoneState.DONE))
             else:
-                value = check_value(
-                    cells["value"], format=measure.format, decimals=measure.decimals
-                )
+                typed = (value_cell, measure.format, measure.decimals)
+                known_value = figures.get(typed)
+                if known_value is None:
+                    known_value = figures[typed] = check_value(
+                        value_cell, format=measure.format, decimals=measure.decimals
+                    )
+                value = known_value
         except ValueProblem as error:
             problem(where, "value", str(error))
             continue
-        key = (ref, period)
+        key = (ref, label)
         if key in seen:
             problem(where, None, f"{ref} {period} is already given at {seen[key]}; keep one row")
             continue
         text_problem = False
-        for name in ("commentary", "actions", "evidence"):
-            if len(cells.get(name, "")) > MAX_TEXT:
+        for name, text in (
+            ("commentary", commentary),
+            ("actions", actions),
+            ("evidence", evidence),
+        ):
+            if len(text) > MAX_TEXT:
                 problem(where, name, f"is too long: keep it under {MAX_TEXT} characters")
                 text_problem = True
-        evidence = cells.get("evidence", "")
         if evidence and not evidence.lower().startswith(("https://", "http://")):
             problem(where, "evidence", "must be a web address starting https://")
             text_problem = True
         planned: list[Planned] = []
-        if cells.get("actions") and not text_problem:
-            planned, wrong = check(cells["actions"], people or {}, today)
+        if actions and not text_problem:
+            planned, wrong = check(actions, people or {}, today)
             for message in wrong:
                 problem(where, "actions", message)
                 text_problem = True
-            if SEPARATOR in cells["actions"]:
-                cells["actions"] = "\n".join(as_words(action, names or {}) for action in planned)
+            if SEPARATOR in actions:
+                actions = "\n".join(as_words(action, names or {}) for action in planned)
         if text_problem:
             continue
         seen[key] = where
@@ -210,12 +256,13 @@ def parse_actuals(
                 ref,
                 period,
                 value,
-                cells.get("commentary", ""),
+                commentary,
                 where,
-                actions=cells.get("actions", ""),
-                evidence=evidence,
-                planned=tuple(planned),
-                milestones=milestones,
+                actions,
+                evidence,
+                False,
+                tuple(planned),
+                milestones,
             )
         )
     if errors:
@@ -265,7 +312,7 @@ def sort_actuals(
     history: list[Actual] = []
     for_review: list[Actual] = []
     verdicts: dict[str, Any] = {}  # per measure, and boards per period: a file has many rows
-    boards: dict[str, date] = {}
+    boards: dict[Period, date] = {}
     for actual in actuals:
         measure = measures[actual.ref]
         verdict = verdicts.get(actual.ref)
@@ -285,10 +332,10 @@ def sort_actuals(
             )
             continue
         if verdict.on_behalf != actual.on_behalf:
-            actual = replace(actual, on_behalf=verdict.on_behalf)
-        board = boards.get(actual.period.label)
+            actual = actual.behalf(verdict.on_behalf)
+        board = boards.get(actual.period)
         if board is None:
-            board = boards[actual.period.label] = board_date(council, actual.period)
+            board = boards[actual.period] = board_date(council, actual.period)
         if today > board:
             history.append(actual)
             continue
@@ -334,6 +381,11 @@ def sort_actuals(
     if errors:
         raise InputRejected(errors, "actuals file")
     return Sorted(history, for_review)
+
+
+def _csv_cell(row: list[Any], index: int) -> str:
+    """A CSV's cell (always text), stripped."""
+    return row[index].strip() if index < len(row) else ""
 
 
 def _cell(row: list[Any], index: int) -> str:

@@ -1129,7 +1129,7 @@ def read_csv_rows(path: Path, what: str = "register") -> list[list[str]]:
         for row in reader:
             if len(rows) >= MAX_ROWS:
                 raise _refuse(path.name, _too_many_rows(what), what, f"row {MAX_ROWS + 1}")
-            rows.append(list(row))
+            rows.append(row)  # each row is a new list already
     except csv.Error as error:
         raise _refuse(
             path.name,

@@ -261,6 +261,56 @@ def test_a_bad_value_is_reported(tmp_path: Path, ref: str, value: str, words: st
     assert words.lower() in error.message.lower()
 
 
+def test_the_same_text_is_checked_against_each_rows_own_measure(tmp_path: Path) -> None:
+    """A figure or period typed the same way in many rows is read once, but still checked
+    against each row's measure: 12.5 is fine for a one-decimal percentage, not for a whole
+    number; a bad figure repeated is reported at every row."""
+    path = write_csv(
+        tmp_path / "actuals.csv",
+        [
+            ["SE1.1", "2025-26 Q1", "12.5"],
+            ["TC1.3", "2025-26 Q1", "12.5"],
+            ["SE2.3", "2025-26 Q1", "12.5"],
+            ["SE1.1", "2025-26 Q2", "12.50"],
+            ["DE2.2", "2025-26 H1", "12.5"],
+            ["DE2.2", "2024-25 H1", "12.5"],
+        ],
+    )
+    errors = problems(path)
+    assert [(error.where, error.field) for error in errors] == [
+        ("row 4", "period"),
+        ("row 6", "value"),
+        ("row 7", "value"),
+    ]
+    assert "SE2.3 is collected annual" in errors[0].message
+    assert errors[1].message == errors[2].message
+
+
+def test_on_behalf_keeps_every_other_field() -> None:
+    from dataclasses import fields, replace
+
+    from bot.actions import Planned
+    from bot.projects import MilestoneReport, MilestoneState
+
+    actual = Actual(
+        "SE1.1",
+        Period.parse("2025-26 Q1"),
+        Decimal("45.5"),
+        "commentary",
+        "row 2",
+        actions="Chase consultees",
+        evidence="https://example.gov.uk/e",
+        planned=(Planned("Chase consultees", None, None),),
+        milestones=(MilestoneReport("Design", date(2025, 6, 30), MilestoneState.DONE),),
+    )
+    for flag in (True, False):
+        copy = actual.behalf(flag)
+        assert copy == replace(actual, on_behalf=flag)
+        assert [getattr(copy, f.name) for f in fields(Actual) if f.name != "on_behalf"] == [
+            getattr(actual, f.name) for f in fields(Actual) if f.name != "on_behalf"
+        ]
+
+
 def test_a_percentage_of_exactly_0_or_100_is_accepted(tmp_path: Path) -> None:
     path = write_csv(
         tmp_path / "actuals.csv", [["SE1.1", "2025-26 Q1", "0"], ["SE1.1", "2025-26 Q2", "100%"]]
