@@ -12,7 +12,7 @@ loop.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from itertools import repeat
 from operator import is_
 from typing import Any
@@ -28,26 +28,37 @@ def insert_rows(session: Session, model: Any, rows: Sequence[dict[str, Any]]) ->
     session's transaction."""
     if not rows:
         return
+    insert_columns(session, model, {key: [row[key] for row in rows] for key in rows[0]})
+
+
+def insert_columns(session: Session, model: Any, columns: Mapping[str, Sequence[Any]]) -> None:
+    """INSERT rows given column by column (each column key of `model`'s table → its values,
+    all of one length; row n is every column's n-th value) in the session's transaction. A
+    column that is the same for every row can be `[value] * n`: it is converted once."""
+    lengths = {len(values) for values in columns.values()}
+    if len(lengths) != 1:
+        raise ValueError(f"columns of different lengths: {sorted(lengths)}")
+    if not lengths.pop():
+        return
     table: Table = getattr(model, "__table__", model)
     session.flush()  # what the session holds goes first, as an ORM statement's autoflush does
     connection = session.connection()
     dialect = connection.dialect
-    keys = list(rows[0])
+    keys = list(columns)
     compiled = table.insert().compile(dialect=dialect, column_keys=keys)
-    processors: dict[str, Callable[[Any], Any] | None] = {
-        key: table.c[key].type._cached_bind_processor(dialect) for key in keys
-    }
     # column by column: one `map` of the column's processor over its values
-    columns = {
-        key: _convert([row[key] for row in rows], process) for key, process in processors.items()
+    converted_columns = {
+        key: _convert(list(columns[key]), table.c[key].type._cached_bind_processor(dialect))
+        for key in keys
     }
     positional = compiled.positiontup
     converted: list[Any]
     if positional is not None:  # qmark / format: a tuple per row, in the statement's order
-        converted = list(zip(*(columns[key] for key in positional), strict=True))
+        converted = list(zip(*(converted_columns[key] for key in positional), strict=True))
     else:  # named / pyformat: a dict per row
         converted = [
-            dict(zip(keys, values, strict=True)) for values in zip(*columns.values(), strict=True)
+            dict(zip(keys, values, strict=True))
+            for values in zip(*converted_columns.values(), strict=True)
         ]
     for start in range(0, len(converted), BATCH):
         connection.exec_driver_sql(compiled.string, converted[start : start + BATCH])

@@ -595,7 +595,8 @@ def store_actuals(
     # What is held for this file's (measure, period)s only, as plain rows: reading every value
     # of the file's periods (a council's whole history, as ORM objects, once per file) made a
     # large import grow faster than its files.
-    wanted = {(ids[row.ref], row.period.label) for row in rows}
+    held = [(ids[row.ref], row.period.label) for row in rows]
+    wanted = set(held)
     measure_ids = sorted({measure_id for measure_id, _ in wanted})
     values, submissions = _table(PeriodValue), _table(Submission)
     current: dict[tuple[int, str], Any] = {}
@@ -629,73 +630,75 @@ def store_actuals(
         ):
             overviews[sid] = overview
             reported[sid] = milestones
-    new_submissions: list[dict[str, Any]] = []
+    # the rows to write, column by column (a big history is 100,000 rows a file)
     keys: list[tuple[int, str, Actual, Any]] = []
-    for row in rows:
-        found_id = ids[row.ref]
-        assert found_id is not None
-        measure_id = found_id
-        key = (measure_id, row.period.label)
+    versions: list[int] = []
+    milestones_json: list[list[dict[str, Any]] | None] = []
+    for row, key in zip(rows, held, strict=True):
         existing = current.get(key)
+        states = [item.as_json() for item in row.milestones] if row.milestones else None
         if (
             existing is not None
             and existing.state == State.APPROVED
             and existing.approved_value == row.value
             and overviews.get(existing.approved_submission_id or -1) == row.commentary
-            and reported.get(existing.approved_submission_id or -1)
-            == ([item.as_json() for item in row.milestones] if row.milestones else None)
+            and reported.get(existing.approved_submission_id or -1) == states
         ):
             report.unchanged += 1
             continue
-        version = latest_version.get(key, 0) + 1
-        new_submissions.append(
-            {
-                "measure_id": measure_id,
-                "period": row.period.label,
-                "version": version,
-                "value": row.value,
-                "overview": row.commentary,
-                "actions": row.actions or None,
-                "evidence_url": row.evidence or None,
-                "submitted_by_id": actor_id,
-                "submitted_by": actor,
-                "on_behalf_of": row.on_behalf,
-                "source": "import",
-                "late": False,  # history, not a submission against a deadline
-                "submitted_at": at,
-                "request_key": None,
-                "milestones": [item.as_json() for item in row.milestones]
-                if row.milestones is not None
-                else None,
-            }
+        versions.append(latest_version.get(key, 0) + 1)
+        milestones_json.append(
+            [item.as_json() for item in row.milestones] if row.milestones is not None else None
         )
-        keys.append((measure_id, row.period.label, row, existing))
-    if not new_submissions:
+        keys.append((key[0], key[1], row, existing))
+    count = len(keys)
+    if not count:
         _log_actuals(session, actor, at, source, report)
         return report
-    submission_ids = _allocate_ids(session, "submission", len(new_submissions))
-    for sid, values in zip(submission_ids, new_submissions, strict=True):
-        values["id"] = sid
-    bulk.insert_rows(session, Submission, new_submissions)
-    bulk.insert_rows(
+    submission_ids = _allocate_ids(session, "submission", count)
+    imported = [row for _, _, row, _ in keys]
+    bulk.insert_columns(
+        session,
+        Submission,
+        {
+            "id": submission_ids,
+            "measure_id": [measure_id for measure_id, _, _, _ in keys],
+            "period": [label for _, label, _, _ in keys],
+            "version": versions,
+            "value": [row.value for row in imported],
+            "overview": [row.commentary for row in imported],
+            "actions": [row.actions or None for row in imported],
+            "evidence_url": [row.evidence or None for row in imported],
+            "submitted_by_id": [actor_id] * count,
+            "submitted_by": [actor] * count,
+            "on_behalf_of": [row.on_behalf for row in imported],
+            "source": ["import"] * count,
+            "late": [False] * count,  # history, not a submission against a deadline
+            "submitted_at": [at] * count,
+            "request_key": [None] * count,
+            "milestones": milestones_json,
+        },
+    )
+    bulk.insert_columns(
         session,
         Review,
-        [
-            {
-                "submission_id": sid,
-                "decision": "approved",
-                "reason": None,
-                "decided_by_id": actor_id,
-                "decided_by": actor,
-                "decided_at": at,
-            }
-            for sid in submission_ids
-        ],
+        {
+            "submission_id": submission_ids,
+            "decision": ["approved"] * count,
+            "reason": [None] * count,
+            "decided_by_id": [actor_id] * count,
+            "decided_by": [actor] * count,
+            "decided_at": [at] * count,
+        },
     )
-    inserts: list[dict[str, Any]] = []
+    new_values: list[tuple[int, str, Any, int]] = []  # measure, period, value, submission
     replaced: list[dict[str, Any]] = []
-    events: list[dict[str, Any]] = []
-    for sid, (measure_id, period, row, existing) in zip(submission_ids, keys, strict=True):
+    entity_keys: list[str] = []
+    befores: list[dict[str, Any] | None] = []
+    afters: list[dict[str, Any]] = []
+    for sid, (measure_id, period, row, existing), states in zip(
+        submission_ids, keys, milestones_json, strict=True
+    ):
         after: dict[str, Any] = {
             "value": row.value,
             "commentary": row.commentary,
@@ -707,36 +710,22 @@ def store_actuals(
             after["evidence_url"] = row.evidence
         if row.on_behalf:
             after["on_behalf_of"] = True
-        if row.milestones is not None:
-            after["milestones"] = [item.as_json() for item in row.milestones]
+        if states is not None:
+            after["milestones"] = states
+        entity_keys.append(f"{row.ref} {period}")
+        afters.append(after)
         if existing is None:
-            inserts.append(
-                {
-                    "measure_id": measure_id,
-                    "period": period,
-                    "state": "approved",
-                    "approved_value": row.value,
-                    "approved_submission_id": sid,
-                    "latest_submission_id": sid,
-                    "updated_at": at,
-                }
-            )
+            new_values.append((measure_id, period, row.value, sid))
             report.stored += 1
-            events.append(
+            befores.append(None)
+        else:
+            befores.append(
                 {
-                    "action": "value.import",
-                    "entity": "value",
-                    "entity_key": f"{row.ref} {period}",
-                    "before": None,
-                    "after": after,
+                    "value": existing.approved_value,
+                    "state": existing.state,
+                    "commentary": overviews.get(existing.approved_submission_id or -1),
                 }
             )
-        else:
-            before = {
-                "value": existing.approved_value,
-                "state": existing.state,
-                "commentary": overviews.get(existing.approved_submission_id or -1),
-            }
             replaced.append(
                 {
                     "id": existing.id,
@@ -748,20 +737,33 @@ def store_actuals(
                 }
             )
             report.replaced += 1
-            events.append(
-                {
-                    "action": "value.import",
-                    "entity": "value",
-                    "entity_key": f"{row.ref} {period}",
-                    "before": before,
-                    "after": after,
-                }
-            )
-    bulk.insert_rows(session, PeriodValue, inserts)
+    stored = len(new_values)
+    bulk.insert_columns(
+        session,
+        PeriodValue,
+        {
+            "measure_id": [measure_id for measure_id, _, _, _ in new_values],
+            "period": [period for _, period, _, _ in new_values],
+            "state": ["approved"] * stored,
+            "approved_value": [value for _, _, value, _ in new_values],
+            "approved_submission_id": [sid for _, _, _, sid in new_values],
+            "latest_submission_id": [sid for _, _, _, sid in new_values],
+            "updated_at": [at] * stored,
+        },
+    )
     if replaced:
         session.execute(update(PeriodValue), replaced)
     _track_actions(session, submission_ids, keys, at)
-    audit.record_many(session, actor=actor, at=at, events=events)
+    audit.record_columns(
+        session,
+        actor=actor,
+        at=at,
+        action=["value.import"] * count,
+        entity=["value"] * count,
+        entity_key=entity_keys,
+        before=befores,
+        after=afters,
+    )
     _log_actuals(session, actor, at, source, report)
     return report
 

@@ -599,7 +599,7 @@ def test_a_failure_while_writing_stores_nothing(
     def failing(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(audit, "record_many", failing)
+    monkeypatch.setattr(audit, "record_columns", failing)  # after every value is written
     with pytest.raises(RuntimeError):
         import_actuals(loaded, write_csv(tmp_path / "actuals.csv", ROWS))
     assert counts(loaded) == before

@@ -6,6 +6,7 @@ import csv
 import json
 import re
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 from sqlalchemy import Engine, insert, select, text
+from sqlmodel import Session
 
 from storage import audit
 from storage.engine import make_engine, write_session
@@ -142,6 +144,69 @@ def test_bulk_appends_continue_the_same_chain(engine: Engine) -> None:
     _append(engine, 1)
     result = audit.verify(engine)
     assert result.ok and result.events == 53
+
+
+_VARIED = [
+    ("value.import", "value", "SE1.1 2025-26 Q1", None, {"value": Decimal("48.10"), "state": "x"}),
+    ("value.import", "value", "ünïcode ✓ “key”", {"value": Decimal(0)}, {"note": 'a "q" \\ \n'}),
+    ("measure.update", "measure", "K" * 200, {"dates": [AT, AT.date()]}, {"tags": {"b", "a"}}),
+    ("x", "e", "floats", {"f": 0.1, "n": -3, "t": True}, [1, [2, {"z": None, "a": 1.5}]]),
+    ("x", "e", "plain", "just text", 12),
+]
+
+
+class _Undo(Exception):
+    pass
+
+
+def _written(engine: Engine, write: Callable[[Session], None]) -> list[tuple[object, ...]]:
+    """The audit rows `write` appends, read back, then rolled back."""
+    found: list[tuple[object, ...]] = []
+    with pytest.raises(_Undo), write_session(engine) as session:
+        write(session)
+        found = [tuple(row) for row in session.execute(select(AuditEvent.__table__))]  # type: ignore[attr-defined]
+        raise _Undo
+    return sorted(found)
+
+
+@pytest.mark.parametrize("keys", [audit.NO_KEYS, audit.AuditKeys.from_text("k" * 40 + "-bulk")])
+def test_bulk_appends_write_the_rows_single_appends_would(
+    engine: Engine, keys: audit.AuditKeys
+) -> None:
+    """record_many encodes what a batch shares once, but every row, hash included, is the one
+    record() writes event by event (and verify recomputes)."""
+    signed = make_engine(engine.url.render_as_string(hide_password=False), audit_keys=keys)
+
+    def one_by_one(session: Session) -> None:
+        for action, entity, key, before, after in _VARIED:
+            audit.record(
+                session,
+                actor="ïmporter",
+                action=action,
+                entity=entity,
+                entity_key=key,
+                at=AT,
+                before=before,
+                after=after,
+            )
+
+    def at_once(session: Session) -> None:
+        audit.record_many(
+            session,
+            actor="ïmporter",
+            at=AT,
+            events=[
+                {"action": a, "entity": e, "entity_key": k, "before": b, "after": f}
+                for a, e, k, b, f in _VARIED
+            ],
+        )
+
+    try:
+        expected = _written(signed, one_by_one)
+        assert len(expected) == len(_VARIED)
+        assert _written(signed, at_once) == expected
+    finally:
+        signed.dispose()
 
 
 def test_concurrent_writers_keep_one_unbroken_chain(db_url: str) -> None:
