@@ -53,6 +53,7 @@ from bot.reminders import (
     ReminderContent,
     deadline_words,
     plan,
+    undelivered_by_person,
 )
 from bot.status import CouncilInfo
 from bot.submissions import SubmissionView
@@ -830,7 +831,14 @@ def _reminder_contents(
                     for m, p, d in planned.overdue
                 ],
                 uncovered=[(who, ref, str(p)) for who, ref, p in planned.uncovered],
-                undelivered=[u for u in undelivered if not u[0].startswith("digest|")],
+                undelivered=undelivered_by_person(
+                    (
+                        (u.to, u.surface, u.due_at, u.error)
+                        for u in undelivered
+                        if not u.key.startswith("digest|")
+                    ),
+                    facts.zone,
+                ),
             )
             continue
         if item.kind is Kind.ESCALATION and item.ref is None:

@@ -142,6 +142,33 @@ class Reminder:
         return data
 
 
+@dataclass(frozen=True, slots=True)
+class Undelivered:
+    """One person's messages still being retried: a line of the admins' digest, however
+    many there are (200 failing reminders to 20 people are 20 lines)."""
+
+    to: str  # e-mail
+    surface: str | None  # the chat they last used ("slack", "teams"), None if none yet
+    count: int
+    oldest: date  # the day the oldest was due to go, in the council's time zone
+    error: str  # what went wrong with the oldest, as last recorded
+
+
+def undelivered_by_person(
+    failing: Iterable[tuple[str, str | None, datetime, str]], zone: ZoneInfo
+) -> list[Undelivered]:
+    """(to, surface, due at, error) of every message still failing, as one line per person,
+    the longest waiting first."""
+    found: dict[str, list[tuple[str | None, datetime, str]]] = {}
+    for to, surface, due_at, error in failing:
+        found.setdefault(to, []).append((surface, due_at, error))
+    lines = []
+    for to, items in found.items():
+        surface, due_at, error = min(items, key=lambda item: item[1])
+        lines.append(Undelivered(to, surface, len(items), due_at.astimezone(zone).date(), error))
+    return sorted(lines, key=lambda line: (line.oldest, -line.count, line.to))
+
+
 @dataclass(frozen=True)
 class ReminderContent:
     """What a reminder says, read afresh when it is delivered."""
@@ -161,7 +188,7 @@ class ReminderContent:
     # ref, period, collector, deadline, Head of Service: every figure overdue
     overdue: list[tuple[str, str, str, date, str]] = field(default_factory=list)
     uncovered: list[tuple[str, str, str]] = field(default_factory=list)  # who, ref, period
-    undelivered: list[tuple[str, str, str]] = field(default_factory=list)  # key, to, error
+    undelivered: list[Undelivered] = field(default_factory=list)  # one per person
     progress: tuple[int, int, str] | None = None  # (figures in, figures owed, quarter)
     key: str | None = None  # the outbox row's key: what "Remind me tomorrow" names
     # the collector's open tracked actions past their due date (they own the action or

@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol, cast
 
 from sqlalchemy import Table, bindparam, case, or_, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -355,22 +356,43 @@ def mark_retry(
     )
 
 
-def undelivered(session: Session, now: datetime) -> list[tuple[str, str, str]]:
-    """(key, recipient e-mail, last error) of messages still failing: for the digest.
+@dataclass(frozen=True, slots=True)
+class Failing:
+    """A message still being retried, as the admins' digest needs it."""
+
+    key: str
+    to: str  # the recipient's e-mail
+    surface: str | None  # the chat they last used ("slack", "teams"), if any yet
+    due_at: datetime  # when it was due to go
+    error: str  # the last attempt's error
+
+
+def undelivered(session: Session, now: datetime) -> list[Failing]:
+    """Messages still failing, oldest first: for the digest.
 
     A failed row whose next attempt has come is claimed (`sending`) in the same batch as
     the digest, and still counts until it is delivered.
     """
-    rows = session.exec(
-        select(OutboxItem.key, Person.email, OutboxItem.last_error)
+    rows = session.execute(
+        sa_select(
+            col(OutboxItem.key),
+            col(Person.email),
+            col(Person.surface),
+            col(OutboxItem.due_at),
+            col(OutboxItem.last_error),
+        )
         .join(Person, col(Person.id) == col(OutboxItem.recipient_id))
         .where(
             col(OutboxItem.status).in_(["pending", "sending"]),
             col(OutboxItem.last_error).is_not(None),
             col(OutboxItem.due_at) <= now,
         )
+        .order_by(col(OutboxItem.due_at), col(OutboxItem.key))
     )
-    return [(key, email, error or "") for key, email, error in rows]
+    return [
+        Failing(key, email, surface, due_at, error or "")
+        for key, email, surface, due_at, error in rows.all()
+    ]
 
 
 def sent_keys(session: Session, keys: Iterable[str]) -> set[str]:

@@ -43,7 +43,7 @@ from sandbox.slack_api import Call, SlackStandIn
 from storage import outbox_store
 from storage.engine import is_postgres, make_engine, read_session, write_session
 from storage.migrate import upgrade
-from storage.models import Measure, Submission
+from storage.models import Measure, Person, Submission
 from storage.models import OutboxItem as ReminderRow
 from tests.conftest import ROOT
 from tests.slack_harness import EXAMPLES, SECRET, Clock, register_people
@@ -542,15 +542,67 @@ def test_server_errors_go_back_to_the_queue_with_back_off_and_are_listed_in_the_
         w.tick(moment("2026-10-08"))
         assert w.rows()[key].status == "pending"
         [digest] = [c for c in w.posts() if key_of(c).startswith("digest|2026-10-08|")]
-        shown = json.dumps(digest.params["blocks"])
+        shown = json.dumps(digest.params["blocks"], ensure_ascii=False)
         assert "Reminders not yet delivered" in shown
-        assert f"before-5 `DE2.2` to {CHRIS}: Slack answered 500" in shown  # as last recorded
+        # One line for Chris (who has not used the bot yet): how many, since when, the error.
+        assert (
+            "Chris Walker (no chat used yet) — 1 message, due Wed 07 Oct 2026: Slack answered 500"
+        ) in shown
 
         report = w.tick(moment("2026-10-08", 9, 30))
         assert report.sent == 1
         assert w.delivered()[key] == 1
         assert set(w.delivered().values()) == {1}
         assert w.statuses() == Counter({"sent": len(w.rows())})
+
+
+def test_the_digest_lists_undelivered_reminders_once_per_person(database: str) -> None:
+    """A week of reminders failing for five people: the admins' digest has one line per
+    person (name, chat, how many are waiting, the oldest's day, its error), not one per
+    reminder, the longest waiting first."""
+    with world(database, moment("2026-10-06")) as w:
+        w.tick()
+        with write_session(w.engine) as session:  # Jane has used the bot in Slack
+            session.exec(select(Person).where(Person.email == JANE)).one().surface = "slack"
+        real = w.sender
+
+        class Refusing:
+            """Slack, where no one but the admin can be found."""
+
+            surface = "slack"
+
+            def reaches(self, email: str) -> bool:
+                return True
+
+            def find(self, email: str, key: str) -> Ref | None:
+                return real.find(email, key)
+
+            def post(self, email: str, message: Message, key: str) -> Ref:
+                if email == ADMIN:
+                    return real.post(email, message, key)
+                raise DeliveryError(f"{email} is not found in Slack")
+
+        for day in days("2026-10-07", "2026-10-13"):
+            w.tick(datetime.combine(day, time(9, 5), tzinfo=LONDON), sender=Refusing())  # type: ignore[arg-type]
+        digest = [c for c in w.posts() if key_of(c) == f"digest|2026-10-13|{ADMIN}"]
+        blocks = [block["text"]["text"] for block in digest[0].params["blocks"]]
+        at = blocks.index("*Reminders not yet delivered* (still being retried):")
+        assert blocks[at + 1 :] == [
+            "\n".join(
+                [
+                    "• Chris Walker (no chat used yet) — 5 messages, the oldest due Wed 07 Oct"
+                    f" 2026: {CHRIS} is not found in Slack",
+                    "• Sam Lee (no chat used yet) — 4 messages, the oldest due Wed 07 Oct 2026:"
+                    f" {SAM} is not found in Slack",
+                    "• Jane Doe (Slack) — 2 messages, the oldest due Wed 07 Oct 2026:"
+                    f" {JANE} is not found in Slack",
+                    "• Amy Robinson (no chat used yet) — 6 messages, the oldest due Mon 12 Oct"
+                    f" 2026: {AMY} is not found in Slack",
+                    f"• Ben Clarke (no chat used yet) — 1 message, due Mon 12 Oct 2026: {BEN} is"
+                    " not found in Slack",
+                ]
+            )
+        ]
 
 
 def test_network_errors_are_retried_and_what_lost_its_use_meanwhile_is_dropped(
@@ -804,4 +856,4 @@ def test_a_recipient_unknown_to_slack_stays_queued_and_is_reported(sqlite_databa
         with read_session(w.engine) as session:
             listed = outbox_store.undelivered(session, BUSY)
         assert len(listed) == len(w.rows())
-        assert all("is not found in Slack" in error for _, _, error in listed)
+        assert all("is not found in Slack" in failing.error for failing in listed)

@@ -21,6 +21,7 @@ from bot.chat.model import (
     Para,
     Strong,
     Style,
+    Text,
     clip,
     text,
 )
@@ -28,7 +29,7 @@ from bot.chat.status import paragraphs
 from bot.chat.words import day, plural
 from bot.measures import MeasureInfo, example_figure
 from bot.periods import Period
-from bot.reminders import SNOOZED, Kind, ReminderContent
+from bot.reminders import SNOOZED, Kind, ReminderContent, Undelivered
 
 REPLY_SENTENCE = "Up on last quarter after the new round started"
 
@@ -334,14 +335,21 @@ def digest(content: ReminderContent, name_of: NameOf) -> Message:
         )
     if content.undelivered:
         parts.append(Para(text(Strong("Reminders not yet delivered"), " (still being retried):")))
-        parts += paragraphs(
-            [
-                text(f"• {key.split('|')[0]} ", Code(key.split("|")[1]), f" to {to}: {error}")
-                for key, to, error in content.undelivered
-            ],
-            10,
-        )
+        parts += paragraphs([_undelivered(line, name_of) for line in content.undelivered], 10)
     return Message(f"Missing-data digest: {count} overdue", tuple(parts[:50]))
+
+
+SURFACES = {"slack": "Slack", "teams": "Teams"}
+
+
+def _undelivered(line: Undelivered, name_of: NameOf) -> Text:
+    """'• Chris Walker (Slack) — 3 messages, the oldest due Wed 07 Oct 2026: Slack answered
+    500': one line per person, however many of theirs are waiting."""
+    where = SURFACES.get(line.surface or "", "no chat used yet")
+    return text(
+        f"• {name_of(line.to)} ({where}) — {plural(line.count, 'message')}, "
+        f"{'the oldest ' if line.count > 1 else ''}due {day(line.oldest)}: {clip(line.error, 160)}"
+    )
 
 
 def closed_note(ref: str, period: Period, version: int, by: str) -> Message:
