@@ -1,4 +1,5 @@
-"""Activities from Teams, handed to the chat-neutral conversation (PRODUCT §7, §10).
+"""Activities from Teams, routed by the Teams SDK's App (`register`) to the chat-neutral
+conversation (PRODUCT §7, §10).
 
 - a message in the personal chat is a command with the `/pmf` grammar, without the slash
   (`status SE1`, `submit SE1.1`, `due`…; a leading `/pmf` works too); the answer is posted
@@ -12,13 +13,22 @@
   problems go back on the form, nothing is stored until it is valid.
 
 Every change is committed (with its outbox rows) inside the conversation, before the answer.
+The SDK's handlers run on its event loop; all they do is hand the activity (as Bot Framework
+JSON) to the sync functions below in a worker thread (`asyncio.to_thread`), so no database
+work ever runs on the loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
+
+from pydantic import BaseModel
 
 from bot.chat import channels as chat_channels
 from bot.chat import conversation, intents
@@ -30,26 +40,68 @@ from bot.inbox import inbox
 from bot.summaries import post_now
 from handlers.teams import render
 from handlers.teams.app import TeamsDeps
+from handlers.teams.sdk import (
+    ActivityContext,
+    AdaptiveCardInvokeActivity,
+    App,
+    ConversationUpdateActivity,
+    InstallUpdateActivity,
+    InvokeResponse,
+    MessageActivity,
+    TaskFetchInvokeActivity,
+    TaskSubmitInvokeActivity,
+    as_json,
+    invoke_answer,
+)
 
 log = logging.getLogger(__name__)
 
-OK = "200 OK"
 DUE, HOME = "due", "home"  # the lists whose buttons redraw them when clicked
 AT = re.compile(r"<at>(.*?)</at>", re.DOTALL)
 
 
-def handle(deps: TeamsDeps, activity: dict[str, Any]) -> tuple[str, Any]:
-    kind = activity.get("type")
+def register(app: App, deps: TeamsDeps) -> None:
+    """The App's handlers. Each stores where the activity came from and hands it to the
+    conversation, in a worker thread (`_turn`); an invoke's answer is the SDK's response."""
+
+    @app.on_message
+    async def message(ctx: ActivityContext[MessageActivity]) -> None:
+        await asyncio.to_thread(_turn, deps, ctx.activity, _message)
+
+    @app.on_installation_update
+    async def installed(ctx: ActivityContext[InstallUpdateActivity]) -> None:
+        await asyncio.to_thread(_turn, deps, ctx.activity, _welcome)
+
+    @app.on_conversation_update
+    async def joined(ctx: ActivityContext[ConversationUpdateActivity]) -> None:
+        await asyncio.to_thread(_turn, deps, ctx.activity)  # a chat or a team's channel: stored
+
+    @app.on_card_action
+    async def card_action(ctx: ActivityContext[AdaptiveCardInvokeActivity]) -> InvokeResponse[Any]:
+        answer = partial(_invoke, answer=_card_action)
+        return invoke_answer(await asyncio.to_thread(_turn, deps, ctx.activity, answer))
+
+    @app.on_dialog_open
+    async def dialog_open(ctx: ActivityContext[TaskFetchInvokeActivity]) -> InvokeResponse[Any]:
+        answer = partial(_invoke, answer=_dialog_open)
+        return invoke_answer(await asyncio.to_thread(_turn, deps, ctx.activity, answer))
+
+    @app.on_dialog_submit
+    async def dialog_submit(ctx: ActivityContext[TaskSubmitInvokeActivity]) -> InvokeResponse[Any]:
+        answer = partial(_invoke, answer=_dialog_submit)
+        return invoke_answer(await asyncio.to_thread(_turn, deps, ctx.activity, answer))
+
+
+def _turn(
+    deps: TeamsDeps,
+    model: BaseModel,
+    then: Callable[[TeamsDeps, dict[str, Any]], Any] | None = None,
+) -> Any:
+    """One activity, off the event loop: as Bot Framework JSON, its conversation reference
+    stored, then `then`."""
+    activity = as_json(model)
     deps.people.remember(activity)
-    if kind == "message":
-        _message(deps, activity)
-        return OK, None
-    if kind in ("installationUpdate", "conversationUpdate"):
-        _welcome(deps, activity)
-        return OK, None
-    if kind == "invoke":
-        return OK, _invoke(deps, activity)
-    return OK, None
+    return then(deps, activity) if then is not None else None
 
 
 # -- messages ---------------------------------------------------------------------------------
@@ -207,29 +259,45 @@ def _welcome(deps: TeamsDeps, activity: dict[str, Any]) -> None:
 # -- invokes ----------------------------------------------------------------------------------
 
 
-def _invoke(deps: TeamsDeps, activity: dict[str, Any]) -> Any:
-    name = activity.get("name")
+@dataclass(frozen=True)
+class Click:
+    """One invoke: the activity, who clicked, and the key that makes the click idempotent."""
+
+    deps: TeamsDeps
+    activity: dict[str, Any]
+    someone: conversation.Someone
+    key: str
+
+
+def _invoke(
+    deps: TeamsDeps,
+    activity: dict[str, Any],
+    *,
+    answer: Callable[[Click, dict[str, Any]], Any],
+) -> Any:
+    """An invoke's answer: `answer` given the click and the invoke's `value`; a short apology
+    if it fails."""
     value = activity.get("value") if isinstance(activity.get("value"), dict) else {}
     assert isinstance(value, dict)
-    someone = deps.people.who(activity)
-    key = f"teams:{activity.get('id') or ''}"
+    click = Click(deps, activity, deps.people.who(activity), f"teams:{activity.get('id') or ''}")
     try:
-        if name == "adaptiveCard/action":
-            action = value.get("action") if isinstance(value.get("action"), dict) else {}
-            assert isinstance(action, dict)
-            data = action.get("data") if isinstance(action.get("data"), dict) else {}
-            assert isinstance(data, dict)
-            return _execute(deps, activity, someone, str(action.get("verb") or ""), data, key)
-        data = value.get("data") if isinstance(value.get("data"), dict) else {}
-        assert isinstance(data, dict)
-        if name == "task/fetch":
-            return _dialog_open(deps, activity, someone, data)
-        if name == "task/submit":
-            return _dialog_submit(deps, activity, someone, data, key)
+        return answer(click, value)
     except Exception:
         log.exception("a Teams invoke could not be handled")
         return render.text_answer(conversation.SORRY)
-    return None
+
+
+def _card_action(click: Click, value: dict[str, Any]) -> Any:
+    """`adaptiveCard/action`: an Action.Execute button, its verb the intent."""
+    action = value.get("action") if isinstance(value.get("action"), dict) else {}
+    assert isinstance(action, dict)
+    verb = str(action.get("verb") or "")
+    return _execute(click.deps, click.activity, click.someone, verb, _data(action), click.key)
+
+
+def _data(value: dict[str, Any]) -> dict[str, Any]:
+    data = value.get("data")
+    return data if isinstance(data, dict) else {}
 
 
 def _where(activity: dict[str, Any]) -> str | None:
@@ -356,30 +424,27 @@ def _inline_form(
     return render.card_answer(message) if message else render.text_answer("Done.")
 
 
-def _dialog_open(
-    deps: TeamsDeps, activity: dict[str, Any], someone: conversation.Someone, data: dict[str, Any]
-) -> Any:
+def _dialog_open(click: Click, value: dict[str, Any]) -> Any:
+    """`task/fetch`: open the form in a dialog."""
+    deps, someone = click.deps, click.someone
+    data = _data(value)
     action = str(data.get(render.DATA_ACTION) or "")
-    value = str(data.get(render.DATA_VALUE) or "")
+    picked = str(data.get(render.DATA_VALUE) or "")
     if action not in intents.BUTTONS:
         return {"task": {"type": "message", "value": "That button is no longer in use."}}
-    outcome = conversation.click(deps.core, someone, action, value, channel=_where(activity))
+    outcome = conversation.click(deps.core, someone, action, picked, channel=_where(click.activity))
     if isinstance(outcome, OpenForm):
-        shown = render.form_card(outcome.form, opened_by=(action, value), dialog=True)
+        shown = render.form_card(outcome.form, opened_by=(action, picked), dialog=True)
         return render.dialog(outcome.form, shown)
     message = _as_message(outcome)
     words = plain_of(_first_text(message)) if message else "Done."
     return {"task": {"type": "message", "value": words}}
 
 
-def _dialog_submit(
-    deps: TeamsDeps,
-    activity: dict[str, Any],
-    someone: conversation.Someone,
-    data: dict[str, Any],
-    key: str,
-) -> Any:
-    outcome, _kind, _meta, opened, values = _submitted_form(deps, someone, data, key)
+def _dialog_submit(click: Click, value: dict[str, Any]) -> Any:
+    """`task/submit`: check the dialog's form; its problems go back on it."""
+    deps, activity, someone = click.deps, click.activity, click.someone
+    outcome, _kind, _meta, opened, values = _submitted_form(deps, someone, _data(value), click.key)
     if isinstance(outcome, FormErrors):
         return _form_again(
             deps, activity, someone, opened, values, dict(outcome.errors), dialog=True
