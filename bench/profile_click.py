@@ -126,7 +126,7 @@ def profiled(directory: Path | None, name: str) -> Iterator[None]:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     def log(text: str) -> None:
-        print(text, file=sys.stderr, flush=True)
+        print(text, flush=True)
 
     figures: dict[str, Any] = {}
     with ExitStack() as stack:
@@ -240,8 +240,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--database-url")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
-    figures = run(args)
-    print(json.dumps(figures, indent=2))
+    figures = run(args)  # each phase's figures are printed as it ends
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 
 from sqlalchemy import Engine
 
 from bot import trend
+from bot.calendar import WorkingCalendar
 from bot.measures import MeasureInfo
-from bot.periods import Period
+from bot.periods import Period, PeriodKind
 from bot.permissions import active_cover_for_collector, may_decide
 from bot.status import CouncilInfo
 from bot.submissions import SubmissionView
@@ -54,13 +56,32 @@ class Inbox:
     late: list[Late] | None = None
 
 
-def _recent_periods(measure: MeasureInfo, today: date) -> list[Period]:
+def _recent_periods(measure: MeasureInfo, today: date) -> tuple[Period, ...]:
+    return _periods_back(measure.interval.kind, today)
+
+
+@lru_cache(maxsize=64)
+def _periods_back(kind: PeriodKind, today: date) -> tuple[Period, ...]:
+    """The periods of this kind that ended in the last year, newest first (the same few
+    lists for every measure and every home page of a day)."""
     periods = []
-    period = Period.containing(measure.interval.kind, today).previous()
+    period = Period.containing(kind, today).previous()
     while period.end >= today - LOOK_BACK:
         periods.append(period)
         period = period.previous()
-    return periods
+    return tuple(periods)
+
+
+@lru_cache(maxsize=256)
+def _dated(
+    kind: PeriodKind, lag: int, today: date, calendar: WorkingCalendar
+) -> tuple[tuple[Period, str, date, date], ...]:
+    """Each of those periods with its label, end and deadline (the calendar's working days
+    after its end), worked out once per kind of period, reporting lag and day."""
+    return tuple(
+        (period, period.label, period.end, calendar.deadline(period, lag))
+        for period in _periods_back(kind, today)
+    )
 
 
 def inbox(engine: Engine, council: CouncilInfo, *, email: str, today: date) -> Inbox:
@@ -91,13 +112,10 @@ def inbox(engine: Engine, council: CouncilInfo, *, email: str, today: date) -> I
 
         def owed(measure: MeasureInfo) -> list[Owed]:
             found: list[Owed] = []
-            for period in wanted[measure.ref]:
-                deadline = calendar.deadline(period, measure.reporting_lag)
+            dated = _dated(measure.interval.kind, measure.reporting_lag, today, calendar)
+            for period, label, end, deadline in dated:
                 state = period_state(
-                    states.get((measure.ref, period.label)),
-                    period_end=period.end,
-                    deadline=deadline,
-                    today=today,
+                    states.get((measure.ref, label)), period_end=end, deadline=deadline, today=today
                 )
                 if state in OWED:
                     found.append(Owed(measure, period, deadline, state))

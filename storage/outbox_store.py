@@ -173,6 +173,13 @@ def _due(now: datetime, urgent_only: bool) -> Any:
     return (col(OutboxItem.urgent).is_(True) & due) if urgent_only else due
 
 
+_URGENCY = case(
+    (col(OutboxItem.kind).in_([Kind.CARD.value, Kind.CARD_REFRESH.value]), 0),
+    (col(OutboxItem.kind) == Kind.HOME.value, 2),
+    else_=1,
+)
+
+
 def anything_due(session: Session, *, now: datetime, urgent_only: bool = False) -> bool:
     """A cheap read before taking the write lock of a claim."""
     found = session.exec(select(OutboxItem.id).where(_due(now, urgent_only)).limit(1)).first()
@@ -182,12 +189,19 @@ def anything_due(session: Session, *, now: datetime, urgent_only: bool = False) 
 def claim(
     session: Session, *, now: datetime, worker: str, limit: int = 100, urgent_only: bool = False
 ) -> list[Claimed]:
-    """Take up to `limit` due rows for this worker (urgent ones first) and mark them
-    `sending`."""
+    """Take up to `limit` due rows for this worker and mark them `sending`: urgent ones
+    first, and of those the cards (a new one, or one rewritten after a click) before other
+    messages, and home pages last — a home page re-armed while it waits is sent once, and
+    a burst of clicks does not keep the cards waiting behind pages nobody may be looking at."""
     query = (
         select(OutboxItem)
         .where(_due(now, urgent_only))
-        .order_by(col(OutboxItem.urgent).desc(), col(OutboxItem.due_at), col(OutboxItem.id))
+        .order_by(
+            col(OutboxItem.urgent).desc(),
+            _URGENCY,
+            col(OutboxItem.due_at),
+            col(OutboxItem.id),
+        )
         .limit(limit)
     )
     if is_postgres(session.get_bind()):  # type: ignore[arg-type]

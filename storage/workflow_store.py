@@ -483,6 +483,28 @@ def to_redo(
     return last, reason, name_of(session, event.actor), event.at
 
 
+_VIEW_COLUMNS = (
+    col(Submission.id),
+    col(Submission.measure_id),
+    col(Measure.ref),
+    col(Submission.period),
+    col(Submission.version),
+    col(Submission.value),
+    col(Submission.overview),
+    col(Submission.actions),
+    col(Submission.evidence_url),
+    col(Submission.milestones),
+    col(Submission.submitted_by),
+    col(Submission.on_behalf_of),
+    col(Submission.late),
+    col(Submission.submitted_at),
+    col(Review.decision),
+    col(Review.reason),
+    col(Review.decided_by),
+    col(Review.decided_at),
+)
+
+
 def view(session: Session, submission_id: int, council: CouncilInfo | None) -> SubmissionView:
     """A submission version with its measure, people and decision, as the surface shows it."""
     found = views(session, [submission_id], council)
@@ -495,39 +517,27 @@ def views(
     session: Session, submission_ids: Iterable[int], council: CouncilInfo | None
 ) -> list[SubmissionView]:
     """`view` of each of these submissions (in the order given; missing ones left out) in
-    a few queries whatever their number: the submissions, their reviews, the names, and the
-    leave of their reviewers (the measures come from the register cache)."""
+    a few queries whatever their number: the submissions with their reviews, the names, and
+    the leave of their reviewers (the measures come from the register cache)."""
     from bot.submissions import SubmissionView
 
     wanted = list(dict.fromkeys(submission_ids))
     if not wanted:
         return []
-    submissions = {
-        row.id: row
-        for row in session.exec(
-            select(Submission)
-            .where(col(Submission.id).in_(wanted))
-            .execution_options(populate_existing=True)
-        )
-    }
-    if not submissions:
+    # one read of plain rows, not ORM objects: the submissions with their measure's ref and
+    # their review, if any (this runs in every decision, card, notice and home page)
+    found_rows = session.execute(
+        sa_select(*_VIEW_COLUMNS)
+        .join(Measure, col(Measure.id) == col(Submission.measure_id))
+        .outerjoin(Review, col(Review.submission_id) == col(Submission.id))
+        .where(col(Submission.id).in_(wanted))
+    ).all()
+    if not found_rows:
         return []
-    refs = dict(
-        session.execute(
-            sa_select(col(Measure.id), col(Measure.ref)).where(
-                col(Measure.id).in_({row.measure_id for row in submissions.values()})
-            )
-        ).all()
-    )
+    submissions = {row.id: row for row in found_rows}
+    refs = {row.measure_id: row.ref for row in found_rows}
     infos = load_measures(session, active_only=False, refs=set(refs.values()))
-    reviews = {
-        row.submission_id: row
-        for row in session.exec(
-            select(Review)
-            .where(col(Review.submission_id).in_(list(submissions)))
-            .execution_options(populate_existing=True)
-        )
-    }
+    reviews = {row.id: row for row in found_rows if row.decision is not None}
     emails = {row.submitted_by for row in submissions.values()} | {
         row.decided_by for row in reviews.values()
     }
