@@ -21,6 +21,11 @@ class Snoozed:
     ok: bool
     words: str  # what to tell the person
     day: date | None = None
+    # what was put off, for the reminder's new face (set when `ok`)
+    ref: str | None = None
+    title: str | None = None
+    period: str | None = None
+    deadline: date | None = None
 
 
 def snooze_reminder(
@@ -83,4 +88,8 @@ def snooze_reminder(
         True,
         f"I will remind you again on {day:%a %d %b} at {policy.at:%H:%M}.",
         day,
+        ref=measure.ref,
+        title=measure.title,
+        period=str(row.period),
+        deadline=row.deadline,
     )

@@ -306,7 +306,12 @@ def test_remind_me_tomorrow_sends_the_reminder_again_once_and_is_recorded(both: 
     assert answer.status == 200
     before = count(both, "response_url")
     click(both, JANE, ids.SNOOZE, first)
-    wait_new(both, "response_url", before)
+    # The reminder itself now says when it comes back, and offers Submit but no second put-off.
+    [replaced] = wait_new(both, "response_url", before)
+    assert replaced.params["replace_original"] is True
+    shown = text_of(replaced.params["blocks"])
+    assert "is due Wed 14 Oct 2026. I will remind you again on Thu 08 Oct at 09:00." in shown
+    assert set(buttons(replaced.params)) == {ids.OPEN_SUBMIT}
     run_tick(both, "2026-10-07")
     assert keyed(both, JANE, "snoozed-") == [], "not before tomorrow"
     run_tick(both, "2026-10-08")

@@ -1064,6 +1064,13 @@ def _snooze(core: Core, who: Someone, value: str, channel: str | None) -> Outcom
     if who.email is None:
         return not_in_register("put off reminders")
     done = snooze_reminder(core.engine, core.council(), key=value, actor=who.email, now=core.now())
+    if done.ok and done.ref and done.period:
+        # The reminder clicked says when it comes back, and no longer offers the button.
+        return Accepted(
+            reminders_view.put_off(
+                done.ref, done.title or "", done.period, done.deadline, done.words
+            )
+        )
     return Reply(Message.plain(text(Icon.ALARM if done.ok else Icon.WARNING, " ", done.words)))
 
 

@@ -189,6 +189,18 @@ def reminder_message(content: ReminderContent, name_of: NameOf) -> Message:
     )
 
 
+def put_off(ref: str, title: str, period: str, deadline: date | None, words: str) -> Message:
+    """What a reminder becomes once its recipient clicked "Remind me tomorrow": when it comes
+    back, in place of the button (it can be put off once), and Submit for doing it now."""
+    due = f" is due {day(deadline)}." if deadline else "."
+    submit = Intent(intents.OPEN_SUBMIT, measure_period(ref, period))
+    return Message.of(
+        f"{ref} {period}: {words}",
+        Para(text(Icon.ALARM, " ", Strong(ref), f" {title} — ", Strong(period), due, " ", words)),
+        Actions((Button("Submit", submit, Style.PRIMARY),)),
+    )
+
+
 MAX_LATE_ACTIONS = 5
 
 
