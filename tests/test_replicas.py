@@ -260,7 +260,7 @@ class Balancer:
             method="POST",
         )
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:
+            with urllib.request.urlopen(request, timeout=120) as response:
                 with self._lock:
                     self.served[backend] += 1
                 return response.status, response.headers.get("Content-Type", ""), response.read()
@@ -290,7 +290,9 @@ class World:
     def via(self, url: str | None = None) -> SlackClientSimulator:
         """A Slack client sending to the balancer (or straight to one replica's URL); one per
         request, so concurrent requests keep their own trigger ids and response URLs."""
-        return SlackClientSimulator(url or self.balancer.url, SECRET, stand_in=self.slack)
+        return SlackClientSimulator(
+            url or self.balancer.url, SECRET, stand_in=self.slack, timeout=120.0
+        )
 
     def uid(self, email: str) -> str:
         return self.people[email]
