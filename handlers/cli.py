@@ -10,6 +10,8 @@ from __future__ import annotations
 import getpass
 import json
 import sys
+import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -393,7 +395,6 @@ def run(
     set, else HTTP at /slack/events), Microsoft Teams when TEAMS_APP_ID is set (POST
     /api/messages on PMF_TEAMS_PORT), both when both are."""
     import logging
-    import threading
 
     from bot import outbox, scheduler
     from bot.delivery import Deliverer, Surfaces, Transport
@@ -426,10 +427,13 @@ def run(
         return _now(settings)
 
     transports: list[Transport] = []
-    serve: list[tuple[str, Callable[[], None]]] = []  # (what, how), the last in this thread
+    serve: list[tuple[str, Callable[[], None]]] = []  # (thread name, how), each in a thread
+    vital: list[tuple[str, threading.Thread]] = []  # other threads the process lives by
     if teams:
         serve.append(
-            _teams_surface(settings, engine, now, transports, teams_local, host, teams_port)
+            _teams_surface(
+                settings, engine, now, transports, teams_local, host, teams_port, vital=vital
+            )
         )
     if slack:
         serve.append(_slack_surface(settings, engine, now, transports, http, host, port))
@@ -444,10 +448,39 @@ def run(
     ).start()
     outbox.listen(engine, deliverer.wake)
     scheduler.start(engine, surfaces, settings.zone, now)
-    *others, (_, last) = serve
-    for name, how in others:
-        threading.Thread(target=how, name=name, daemon=True).start()
-    last()
+    serve_until_one_stops(serve, vital)
+
+
+SERVING = {  # a serving thread's name → what it is, for the message when it stops
+    "teams-http": "the Microsoft Teams server",
+    "slack-http": "the Slack server",
+    "slack-socket-mode": "the Slack Socket Mode connection",
+}
+
+
+def serve_until_one_stops(
+    serve: list[tuple[str, Callable[[], None]]],
+    vital: list[tuple[str, threading.Thread]],
+    *,
+    poll: float = 0.5,
+) -> NoReturn:
+    """Run each server in a thread of its own and watch them and the `vital` threads (the
+    Teams SDK's event loop): when any stops, so does the process, saying which — a bot that
+    stays up with one surface dead would look alive and answer nobody there."""
+    watched = list(vital)
+    for name, how in serve:
+        thread = threading.Thread(target=how, name=name, daemon=True)
+        thread.start()
+        watched.append((SERVING.get(name, name), thread))
+    while True:
+        for what, thread in watched:
+            if not thread.is_alive():
+                fail(
+                    f"pmf-bot run is stopping: {what} stopped unexpectedly (any error is "
+                    "above), and the bot would not answer there. Start pmf-bot run again; "
+                    "a service manager set to restart it will."
+                )
+        time.sleep(poll)
 
 
 def _teams_surface(
@@ -458,8 +491,11 @@ def _teams_surface(
     local: bool,
     host: str,
     port: int | None,
+    *,
+    vital: list[tuple[str, threading.Thread]],
 ) -> tuple[str, Callable[[], None]]:
-    """The Teams surface's server, bound (so a port in use fails here), not yet serving."""
+    """The Teams surface's server, bound (so a port in use fails here), not yet serving; its
+    SDK's event loop, already running, joins `vital`."""
     from handlers.teams.app import NotConfigured, build, http_server
 
     if local:
@@ -479,6 +515,7 @@ def _teams_surface(
     except OSError as error:
         fail(f"Cannot listen on {host}:{chosen} for Teams: {error.strerror}.")
     transports.append(deps.transport)
+    vital.append(("the Teams SDK's event loop", deps.loop.thread))
     shown = f"[{host}]" if ":" in host else host
     typer.echo(
         f"pmf-bot is serving Microsoft Teams at http://{shown}:{server.effective_port}/api/messages"
@@ -508,8 +545,6 @@ def _slack_surface(
     host: str,
     port: int | None,
 ) -> tuple[str, Callable[[], None]]:
-    import threading
-
     from handlers.slack.app import NotConfigured, build_app, http_server, serve_socket_mode
 
     socket_mode = settings.slack_app_token is not None and not http

@@ -6,11 +6,14 @@
 - `--teams-local --host 0.0.0.0` is refused before anything listens;
 - with TEAMS_APP_ID and TEAMS_APP_PASSWORD it serves Teams with the sign-in checks on;
 - with Slack's settings too, one process serves both;
-- with neither Slack nor Teams configured it says what to set.
+- with neither Slack nor Teams configured it says what to set;
+- when the Teams server or the Teams SDK's event loop stops, `run` stops and says which (and a
+  request that reaches the server after the loop died is answered 503, not left hanging).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -22,7 +25,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+import typer
+
 from bot import services
+from bot.settings import load_settings
+from handlers import cli as cli_module
 from sandbox.slack_api import SlackStandIn
 from sandbox.slack_client import SlackClientSimulator
 from sandbox.teams_api import TeamsStandIn
@@ -219,3 +227,59 @@ def test_slack_and_teams_are_served_by_one_process(sqlite_url: str, tmp_path: Pa
             assert TeamsClientSimulator(teams_url, teams).say(jane, "help").status_code == 200
             assert _answered(teams, teams.personal_conversation(jane))
             assert running.process.poll() is None
+
+
+@pytest.mark.parametrize("dies", ["the Teams SDK's event loop", "the Microsoft Teams server"])
+def test_run_stops_when_the_teams_server_or_the_sdk_loop_stops(
+    dies: str, sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _ready_database(sqlite_url)
+    engine = make_engine(sqlite_url)
+    settings = load_settings({"PMF_DATABASE_URL": sqlite_url})
+    transports: list[object] = []
+    vital: list[tuple[str, threading.Thread]] = []
+    name, serve = cli_module._teams_surface(
+        settings,
+        engine,
+        lambda: datetime.now(UTC),
+        transports,
+        True,  # --teams-local: no credentials needed
+        "127.0.0.1",
+        0,
+        vital=vital,
+    )
+    server = serve.__self__  # type: ignore[attr-defined]
+    sdk_loop = transports[0].connector.loop  # type: ignore[attr-defined]
+    url = f"http://127.0.0.1:{server.effective_port}/api/messages"
+
+    def close_server() -> None:
+        with contextlib.suppress(OSError):  # already closed
+            server.trigger.pull_trigger(lambda: [c.close() for c in list(server._map.values())])
+
+    def kill() -> None:
+        if dies == "the Microsoft Teams server":
+            close_server()
+            return
+        sdk_loop.loop.call_soon_threadsafe(sdk_loop.loop.stop)
+        sdk_loop.thread.join(5)
+        with TeamsStandIn(require_token=False) as playground:  # the server is still up
+            jane = playground.add_user(JANE, register_people()[JANE])
+            answer = TeamsClientSimulator(url, playground, signed=False).say(jane, "help")
+            assert answer.status_code == 503  # at once, not after a timeout
+
+    killer = threading.Timer(0.5, kill)
+    killer.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(typer.Exit) as stopped:
+            cli_module.serve_until_one_stops([(name, serve)], vital, poll=0.05)
+    finally:
+        killer.join(30)
+        close_server()
+        sdk_loop.stop()
+        engine.dispose()
+    assert stopped.value.exit_code == 1
+    assert time.monotonic() - started >= 0.5  # it kept serving until then
+    err = capsys.readouterr().err
+    assert f"pmf-bot run is stopping: {dies} stopped unexpectedly" in err
+    assert "Start pmf-bot run again" in err

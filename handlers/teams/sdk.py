@@ -274,7 +274,7 @@ def make_app(
         return BearerToken(value, app_id, tenant_id)
 
     cloud = with_overrides(PUBLIC, login_endpoint=login_url, openid_metadata_url=metadata_url)
-    with _own_environment():
+    with _own_environment(), _quiet(*_CONSTRUCTION_LOGGERS):
         app = App(
             client_id=app_id,
             tenant_id=tenant_id,
@@ -299,6 +299,25 @@ def make_app(
         raise RuntimeError("the Teams SDK did not take pmf-bot's credentials")
     loop.run(app.initialize())
     return app
+
+
+# Building an App warns, without a tenant (the loopback try-out), about what pmf-bot does not
+# use: the SDK's own token (pmf-bot's comes from auth.BotToken) and its Entra token validator
+# for remote functions (`App.func`, never registered). Not for the operator to worry about.
+_CONSTRUCTION_LOGGERS = ("microsoft_teams.apps.app", "microsoft_teams.apps.auth.token_validator")
+
+
+@contextmanager
+def _quiet(*names: str) -> Iterator[None]:
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [found.level for found in loggers]
+    for found in loggers:
+        found.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for found, level in zip(loggers, levels, strict=True):
+            found.setLevel(level)
 
 
 _PARAMS: TypeAdapter[Any] = TypeAdapter(ActivityParams)
