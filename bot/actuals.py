@@ -150,16 +150,19 @@ def parse_actuals(
     # Column by column (a big file is 100,000 rows): each column's cells read in one pass, and
     # what many rows share worked out once per distinct text: a measure's period kind, a
     # period label's meaning, a figure as typed for a measure's format.
-    cell = _csv_cell if path.suffix.lower() == ".csv" else _cell  # a CSV's cells are all text
+    text_only = path.suffix.lower() == ".csv"  # a CSV's cells are all text
 
     def cells_of(name: str) -> list[str]:
         index = column.get(name)
         if index is None:
             return [""] * len(body)
-        return [cell(row, index) for row in body]
+        if text_only:
+            return [row[index].strip() if index < len(row) else "" for row in body]
+        return [_cell(row, index) for row in body]
 
     kinds: dict[str, PeriodKind] = {}
-    periods: dict[str, tuple[Period, str]] = {}  # label as typed → the period and its label
+    # a period as typed → the period, its label, and whether it has not ended by `today`
+    periods: dict[str, tuple[Period, str, bool]] = {}
     figures: dict[tuple[str, Format, int], Decimal] = {}
     seen: dict[tuple[str, str], str] = {}  # (ref, period label) → where it was given
     found: list[Actual] = []
@@ -186,8 +189,8 @@ def parse_actuals(
             except PeriodError as error:
                 problem(where, "period", str(error))
                 continue
-            known = periods[period_cell] = (period, period.label)
-        period, label = known
+            known = periods[period_cell] = (period, period.label, period.end >= today)
+        period, label, open_yet = known
         kind = kinds.get(ref)
         if kind is None:
             kind = kinds[ref] = measure.interval.kind
@@ -200,7 +203,7 @@ def parse_actuals(
                 f"not {period}",
             )
             continue
-        if period.end >= today:
+        if open_yet:
             problem(
                 where,
                 "period",
@@ -381,11 +384,6 @@ def sort_actuals(
     if errors:
         raise InputRejected(errors, "actuals file")
     return Sorted(history, for_review)
-
-
-def _csv_cell(row: list[Any], index: int) -> str:
-    """A CSV's cell (always text), stripped."""
-    return row[index].strip() if index < len(row) else ""
 
 
 def _cell(row: list[Any], index: int) -> str:

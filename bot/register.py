@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Context, Decimal, InvalidOperation
 from enum import StrEnum
+from itertools import islice
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -1124,12 +1125,8 @@ def read_csv_rows(path: Path, what: str = "register") -> list[list[str]]:
     # Only the delimiter is guessed; quoting is always Excel's ("" inside a quoted cell is
     # one "), which the sniffer gets wrong when the sample happens to hold no "".
     reader = csv.reader(io.StringIO(text), csv.excel, delimiter=delimiter)
-    rows: list[list[str]] = []
     try:
-        for row in reader:
-            if len(rows) >= MAX_ROWS:
-                raise _refuse(path.name, _too_many_rows(what), what, f"row {MAX_ROWS + 1}")
-            rows.append(row)  # each row is a new list already
+        rows = list(islice(reader, MAX_ROWS + 1))  # one more than allowed, to know it is more
     except csv.Error as error:
         raise _refuse(
             path.name,
@@ -1137,6 +1134,8 @@ def read_csv_rows(path: Path, what: str = "register") -> list[list[str]]:
             what,
             f"row {reader.line_num}",
         ) from None
+    if len(rows) > MAX_ROWS:
+        raise _refuse(path.name, _too_many_rows(what), what, f"row {MAX_ROWS + 1}")
     return rows
 
 

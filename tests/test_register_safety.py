@@ -214,6 +214,20 @@ def test_a_sheet_with_data_past_the_row_cap_is_refused(tmp_path: Path) -> None:
     assert error.message == "has more than 100,000 rows, more than a register may have: split it"
 
 
+def test_a_csv_past_the_row_cap_is_refused_at_the_first_row_too_many(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(register, "MAX_ROWS", 5)
+    path = tmp_path / "register.csv"
+    path.write_text("\n".join(["a,b", *[f"{n},x" for n in range(5)]]) + "\n", encoding="utf-8")
+    with pytest.raises(InputRejected) as caught:
+        register.read_csv_rows(path)
+    assert caught.value.errors[0].where == "row 6"
+    assert "has more than 5 rows" in caught.value.errors[0].message
+    path.write_text("\n".join(["a,b", *[f"{n},x" for n in range(4)]]) + "\n", encoding="utf-8")
+    assert len(register.read_csv_rows(path)) == 5
+
+
 def test_a_sheet_wider_than_the_column_cap_is_refused(tmp_path: Path) -> None:
     rows = xlsx_rows(CSV_ROWS)
     rows[0] = [*rows[0], *[f"extra{n}" for n in range(register.MAX_COLUMNS)]]
