@@ -3,6 +3,7 @@ count the decisions lost and the messages sent twice. Goal: 0 and 0.
 
     python -m bench.kill_test                    # SQLite in a temporary directory
     python -m bench.kill_test --postgres         # a throwaway PostgreSQL database
+    python -m bench.kill_test --postgres --replicas 2   # two servers; one killed, no restart
     python -m bench.slack_ack --kill [--postgres] # the same
 
 One run imports a generated register (bench/data.py; no actuals are needed), starts the Slack
@@ -20,6 +21,10 @@ deliverer), on a clock that starts at a fixed moment and runs in real time. Then
    after five minutes, and are taken over; the clock then runs in real time), and the
    clicks that were not answered 200 are sent again, as a reviewer who
    saw an error would click again;
+   With `--replicas 2` two servers share the database and the requests (round robin, by a
+   load child each); the first is killed and never restarted: the other's clock moves on
+   ten minutes instead, so it takes over the dead one's claims, and the clicks not answered
+   are sent to it;
 4. once the outbox is empty and Slack has been quiet for a while, the stand-in's record and
    the database are compared:
 
@@ -73,17 +78,47 @@ RESTART_LATER_S = 600.0  # the restarted server's clock: past the outbox's 5-min
 QUIET_S = 1.5  # Slack silent this long (and the outbox empty): the work is over
 
 
-def _load(load: Child, url: str, items: list[Prepared], clients: int) -> dict[str, Any]:
-    load.send(
-        {
-            "url": url,
-            "items": [[item.body, item.content_type] for item in items],
-            "clients": clients,
-            "max_seconds": 600.0,
-            "rate": None,
-        }
-    )
-    return load.receive()
+def _send_split(loads: list[Child], urls: list[str], items: list[Prepared], clients: int) -> None:
+    """Start sending `items` round robin over `urls` (a load balancer): item i to server
+    i mod n, by its own load child with its share of the clients."""
+    for number, (load, url) in enumerate(zip(loads, urls, strict=False)):
+        load.send(
+            {
+                "url": url,
+                "items": [[item.body, item.content_type] for item in items[number :: len(urls)]],
+                "clients": max(1, clients // len(urls)),
+                "max_seconds": 600.0,
+                "rate": None,
+            }
+        )
+
+
+def _receive_split(loads: list[Child], urls: list[str], total: int) -> list[list[float] | None]:
+    """The results of `_send_split`, back in the items' order."""
+    results: list[list[float] | None] = [None] * total
+    for number, load in enumerate(loads[: len(urls)]):
+        for j, result in enumerate(load.receive()["results"]):
+            results[number + j * len(urls)] = result
+    return results
+
+
+def _load(
+    loads: list[Child], urls: list[str], items: list[Prepared], clients: int
+) -> list[list[float] | None]:
+    _send_split(loads, urls, items, clients)
+    return _receive_split(loads, urls, len(items))
+
+
+def _homes_asked(engine: Any) -> int:
+    """How many App Home refreshes changes have asked for so far: each person's `home|` row
+    counts one when stored and one more each time it is re-armed (its generation)."""
+    with read_session(engine) as session:
+        found = session.exec(
+            select(func.count(), func.coalesce(func.sum(OutboxItem.generation), 0)).where(
+                col(OutboxItem.key).startswith("home|")
+            )
+        ).one()
+    return int(found[0]) + int(found[1])
 
 
 def _reviews(engine: Any) -> int:
@@ -134,8 +169,13 @@ def run_kill(
     seed: int = 2026,
     log: Callable[[str], None] = lambda text: None,
     directory: Path | None = None,
+    replicas: int = 1,
 ) -> dict[str, Any]:
-    """The kill test on the (empty or freshly migrated) database at `url`; its figures."""
+    """The kill test on the (empty or freshly migrated) database at `url`; its figures.
+
+    With `replicas` 2 (PostgreSQL), two servers share the database and the requests (round
+    robin); the first is killed and not restarted: the other takes over what it left, once
+    its clock has passed the stale claim."""
     from bench.slack_ack import (
         CapturingSimulator,
         click_items,
@@ -164,14 +204,20 @@ def run_kill(
 
         server_log = (directory / "server.log").open("w+", encoding="utf-8")
         stack.callback(server_log.close)
-        load = Child("load")
-        stack.callback(load.close)
+        loads = [Child("load") for _ in range(replicas)]
+        for load in loads:
+            stack.callback(load.close)
         started = time.monotonic()
-        server, app_url = _start_server(url, slack.api_url, server_log, 0.0, threads)
-        stack.callback(lambda: server.close())
+        servers = [
+            _start_server(url, slack.api_url, server_log, 0.0, threads) for _ in range(replicas)
+        ]
+        for server, _ in servers:
+            stack.callback(server.close)
+        urls = [app_url for _, app_url in servers]
+        victim = servers[0][0]
 
         # 1. The submissions and their review cards.
-        _load(load, app_url, forms, clients)
+        _load(loads, urls, forms, clients)
         wait_idle(engine)
         cards = posted_cards(engine, slack, uids)[:clicks]
         items, _done = click_items(simulator, cards)
@@ -179,49 +225,47 @@ def run_kill(
 
         # 2. The approvals, and kill -9 once about half are decided.
         reviews_before = _reviews(engine)
+        homes_before = _homes_asked(engine)
         calls_before = len(slack.calls)
         wanted = reviews_before + max(1, int(len(items) * kill_at))
-        load.send(
-            {
-                "url": app_url,
-                "items": [[item.body, item.content_type] for item in items],
-                "clients": clients,
-                "max_seconds": 600.0,
-                "rate": None,
-            }
-        )
+        _send_split(loads, urls, items, clients)
         killed_at_reviews = None
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
             decided = _reviews(engine)
             if decided >= wanted:
-                os.kill(server.pid, signal.SIGKILL)
-                server.process.wait(timeout=30)
+                os.kill(victim.pid, signal.SIGKILL)
+                victim.process.wait(timeout=30)
                 killed_at_reviews = decided - reviews_before
                 break
             time.sleep(0.02)
-        first = load.receive()
-        first_results: list[list[float] | None] = first["results"]
+        first_results = _receive_split(loads, urls, len(items))
         if killed_at_reviews is None:  # all done before half: kill now anyway
-            os.kill(server.pid, signal.SIGKILL)
-            server.process.wait(timeout=30)
+            os.kill(victim.pid, signal.SIGKILL)
+            victim.process.wait(timeout=30)
             killed_at_reviews = _reviews(engine) - reviews_before
-        log(f"killed the server with {killed_at_reviews} of {len(items)} decisions recorded")
+        log(f"killed a server with {killed_at_reviews} of {len(items)} decisions recorded")
 
-        # 3. Restart later on the same database; send again what was not answered 200.
-        later = time.monotonic() - started + RESTART_LATER_S
-        server, app_url = _start_server(url, slack.api_url, server_log, later, threads)
+        # 3. One replica: restart it later on the same database. Two: the survivor's clock
+        #    moves on as far. Then send again what was not answered 200.
+        if replicas == 1:
+            later = time.monotonic() - started + RESTART_LATER_S
+            server, app_url = _start_server(url, slack.api_url, server_log, later, threads)
+            stack.callback(server.close)
+            survivor_url = app_url
+        else:
+            survivor, survivor_url = servers[1]
+            survivor.ask({"cmd": "jump", "seconds": RESTART_LATER_S})
         answered = {i for i, r in enumerate(first_results) if r is not None and int(r[2]) == 200}
         again = [i for i in range(len(items)) if i not in answered]
         second_results: list[list[float] | None] = []
         if again:
-            second = _load(load, app_url, [items[i] for i in again], clients)
-            second_results = second["results"]
+            second_results = _load(loads, [survivor_url], [items[i] for i in again], clients)
         acked = set(answered) | {
             again[j] for j, r in enumerate(second_results) if r is not None and int(r[2]) == 200
         }
         settled = _settle(engine, slack, timeout=900)
-        log(f"restarted; {len(again)} clicks sent again; outbox drained: {settled}")
+        log(f"{len(again)} clicks sent again; outbox drained: {settled}")
 
         # 4. Count.
         ids = [card.submission_id for card in cards]
@@ -261,7 +305,8 @@ def run_kill(
         told = {key.split("|")[2] for key in posted if key.startswith("notice|decided|")}
         not_told = [sid for sid in decided_ids if str(sid) not in told]
         methods = Counter(c.method for c in calls if c.ok)
-        server.close()
+        for server, _ in servers:  # the ones still running (closing a dead one is a no-op)
+            server.close()
         server_log.seek(0)
         errors = Counter(
             line.strip()[:120] for line in server_log if line.startswith(("ERROR", "CRITICAL"))
@@ -270,6 +315,7 @@ def run_kill(
             "benchmark": "kill_test",
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
             "database": make_engine(url).dialect.name,
+            "replicas": replicas,
             "load_average": [round(x, 2) for x in os.getloadavg()],
             "measures": measures,
             "clicks": len(items),
@@ -294,6 +340,8 @@ def run_kill(
             "left_in_outbox": dict(left),
             "drained": settled,
             "web_api_calls": dict(methods.most_common()),
+            "home_refreshes_asked": _homes_asked(engine) - homes_before,
+            "home_refreshes_published": methods["views.publish"],
             "server_errors": dict(errors.most_common(5)),
             "total_s": round(time.perf_counter() - began, 1),
         }
@@ -312,19 +360,21 @@ def report(figures: dict[str, Any]) -> str:
     verdict = "met" if figures["lost"] == 0 and figures["duplicated"] == 0 else "MISSED"
     return "\n".join(
         [
-            f"pmf-bot kill test ({figures['date']}), {figures['database']}, load average "
-            f"{figures['load_average'][0]:g}",
+            f"pmf-bot kill test ({figures['date']}), {figures['database']}, "
+            f"{figures['replicas']} replica(s), load average {figures['load_average'][0]:g}",
             f"{figures['clicks']} Approve clicks by {figures['clients']} clients; kill -9 after "
             f"{figures['killed_after_decisions']} decisions; {figures['answered_200_before_kill']}"
             f" answered 200 before the kill, not answered: "
             f"{dict(figures['not_answered_before_kill'])}; {figures['sent_again']} sent again "
-            "after the restart",
+            + ("after the restart" if figures["replicas"] == 1 else "to the surviving replica"),
             f"  decisions lost (answered 200, no review):  {figures['lost']}",
             f"  messages duplicated (same key twice):      {figures['duplicated']}",
             f"  cards not rewritten after the decision:    {figures['cards_not_updated']}",
             f"  submitters never told of the decision:     {figures['submitters_not_told']}",
             f"  rows left in the outbox:                   {figures['left_in_outbox'] or 0}",
             f"  posts without a key:                       {figures['unkeyed_posts']}",
+            f"  App Home published / asked for by changes: "
+            f"{figures['home_refreshes_published']} / {figures['home_refreshes_asked']}",
             f"goal 0 lost and 0 duplicated: {verdict}; decided {figures['decided']} of "
             f"{figures['clicks']}; Web API calls {figures['web_api_calls']}; "
             f"{figures['total_s']} s",
@@ -339,8 +389,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--measures", type=int, default=560)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--kill-at", type=float, default=0.5)
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        choices=[1, 2],
+        default=1,
+        help="2: two servers share the requests; one is killed and the other finishes "
+        "(PostgreSQL only)",
+    )
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
+    if args.replicas > 1 and not args.postgres:
+        parser.error("--replicas 2 needs --postgres: SQLite serves one process")
 
     def log(text: str) -> None:
         print(text, file=sys.stderr, flush=True)
@@ -356,6 +416,7 @@ def main(argv: list[str] | None = None) -> None:
             kill_at=args.kill_at,
             log=log,
             directory=Path(name),
+            replicas=args.replicas,
         )
     print(report(figures))
     if args.json:

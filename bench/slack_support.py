@@ -57,16 +57,25 @@ def fixed_clock() -> datetime:
     return NOW
 
 
-def clock_at(offset_s: float) -> Any:
+class RunningClock:
     """A clock that starts `offset_s` seconds after NOW and then runs in real time, so that
     failed sends come due again (the kill test restarts the server "later", so the rows the
-    killed process had claimed look abandoned)."""
-    start = time.monotonic()
+    killed process had claimed look abandoned). `jump` moves it on: time passing for the one
+    replica left after the other was killed."""
 
-    def clock() -> datetime:
-        return NOW + timedelta(seconds=offset_s + time.monotonic() - start)
+    def __init__(self, offset_s: float) -> None:
+        self._start = time.monotonic()
+        self._offset = offset_s
 
-    return clock
+    def __call__(self) -> datetime:
+        return NOW + timedelta(seconds=self._offset + time.monotonic() - self._start)
+
+    def jump(self, seconds: float) -> None:
+        self._offset += seconds
+
+
+def clock_at(offset_s: float) -> RunningClock:
+    return RunningClock(offset_s)
 
 
 # -- process figures ----------------------------------------------------------------------------
@@ -423,7 +432,7 @@ def serve_role() -> None:
     The first stdin line is the configuration: database_url, api_url, threads, breakdown,
     and optionally apps (default pmf, bare and floor), port (pmf-bot's; default any free
     port) and clock_offset_s (pmf-bot's clock is NOW plus this). Then each line is a command:
-    figures, stages (with since/until), stop.
+    figures, stages (with since/until), jump (pmf-bot's clock moves on `seconds`), stop.
     """
     from bot.settings import load_settings
     from handlers.slack.app import build_app, http_server
@@ -444,8 +453,8 @@ def serve_role() -> None:
     )
     wanted = list(config.get("apps") or ["pmf", "bare", "floor"])
     apps: dict[str, Any] = {}
+    clock = clock_at(float(config.get("clock_offset_s") or 0))
     if "pmf" in wanted:
-        clock = clock_at(float(config.get("clock_offset_s") or 0))
         pmf, deps = build_app(settings, engine, clock=clock)
         deps.directory.warm_up()  # as `pmf-bot run` does in the background at start
         apps["pmf"] = pmf
@@ -486,6 +495,9 @@ def serve_role() -> None:
             break
         if command.get("cmd") == "stages":
             _reply(probe.stages(float(command["since"]), float(command["until"])))
+        elif command.get("cmd") == "jump":
+            clock.jump(float(command["seconds"]))
+            _reply(process_figures())
         else:
             _reply(process_figures())
     for server in servers.values():
