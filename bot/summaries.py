@@ -176,6 +176,7 @@ class SignedOff:
     measures: int
     signed_at: datetime
     not_due: int = 0  # of `measures`, those not reported this quarter (annual, half-yearly)
+    projects: int = 0  # of `measures`, the projects (reported by milestones)
 
 
 def sign_off(
@@ -204,9 +205,11 @@ def sign_off(
             "of Service for any measure in the register."
         )
     outstanding = outstanding_for(mine)
+    projects = sum(1 for row in mine if row.measure.is_project)
     if outstanding:
+        kinds = "measures and projects" if projects else "measures"
         raise SignOffRefused(
-            f"{len(outstanding)} of your {len(mine)} measures for {quarter} are not approved "
+            f"{len(outstanding)} of your {len(mine)} {kinds} for {quarter} are not approved "
             "yet, so the quarter cannot be signed off.",
             outstanding,
         )
@@ -250,7 +253,9 @@ def sign_off(
         outbox_store.enqueue(session, following, now)
     if following:
         outbox.committed(engine)
-    return SignedOff(quarter, len(mine), now, sum(1 for r in mine if r.state is State.NOT_DUE))
+    return SignedOff(
+        quarter, len(mine), now, sum(1 for r in mine if r.state is State.NOT_DUE), projects
+    )
 
 
 # -- the schedule (PRODUCT §7: draft to the admins, then the channels, once) ------------------

@@ -146,7 +146,11 @@ def test_actions_are_tracked_from_approval_to_done_or_dropped(bot: Bot) -> None:
     )
     mine = text_of(command(bot, SAM, "actions mine")["blocks"])
     assert "Replace the depot boilers" in mine and "*on track*" in mine
-    assert "HVO" not in text_of(command(bot, JANE, "actions")["blocks"])  # dropped is closed
+    on_hers = text_of(command(bot, JANE, "actions")["blocks"])
+    assert "HVO" not in on_hers  # dropped is closed
+    assert "Actions on your measures and projects" in on_hers  # SE1.P1's actions count too
+    unknown = command(bot, JANE, "actions SE9.9")["text"]
+    assert "There is no measure or project SE9.9" in unknown and "SE1.P1" in unknown
 
     # The next quarter's form lists the open action.
     bot.clock.now = datetime(2027, 1, 6, 10, 0, tzinfo=LONDON)

@@ -132,7 +132,8 @@ def test_the_report_climbs_the_chain_with_a_refusal_on_the_way(bot: Bot, tmp_pat
     place_text = text_of(place_card["blocks"])
     assert "2025-26 Q3 performance report — Place directorate" in place_text
     assert "every Head of Service has signed off" in place_text
-    assert "*Measures*\\n12" in place_text  # Helen Carter's 6 and project, David Okafor's 5
+    # Helen Carter's 6 measures and her project, David Okafor's 5
+    assert "*Measures and projects*\\n12" in place_text
     assert "Committee" in place_text and "Thu 05 Mar 2026" in place_text
     assert "(the agenda deadline)" in place_text
     assert set(buttons(place_card)) == {
@@ -195,7 +196,7 @@ def test_the_report_climbs_the_chain_with_a_refusal_on_the_way(bot: Bot, tmp_pat
     chief_text = text_of(chief_card["blocks"])
     assert "2025-26 Q3 performance report — Leadership Team" in chief_text
     assert "every Executive Director has approved it" in chief_text
-    assert "*Measures*\\n24" in chief_text
+    assert "*Measures and projects*\\n24" in chief_text
 
     # Until the Leadership Team approves, the committee paper is a draft.
     council = services.council_info(bot.engine)

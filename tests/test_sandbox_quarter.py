@@ -478,8 +478,8 @@ def test_a_whole_quarter_in_every_role_in_the_browser() -> None:
             # SE2.3 is annual: reported at Q4, not counted as approved now; SE1.P1 is a
             # project, reported by its milestones, and counts.
             expect(signed).to_contain_text(
-                f"Signed off {QUARTER}: all 6 of your measures due this quarter are approved (1 "
-                "more is not due this quarter)."
+                f"Signed off {QUARTER}: all 6 of your measures and projects due this quarter are "
+                "approved (1 more is not due this quarter)."
             )
             expect(signed).to_contain_text(
                 "Every Head of Service has signed off: the report has gone to Alex Morgan and "

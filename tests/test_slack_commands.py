@@ -118,10 +118,10 @@ def test_status_of_the_whole_council_by_default_and_for_a_period(reader: Bot) ->
 
     # "Latest periods" says why its counts may differ from a summary's, and how to see the
     # quarter's; that status and the quarter's summary count alike.
-    assert "Each line is its measure's latest period, so the counts can differ" in latest
+    assert "Each line shows its own latest period, so the counts can differ" in latest
     assert "`/pmf status 2026-27 Q2`" in latest
     quarter = text_of(command(reader, CHRIS, "status 2026-27 Q2")["blocks"])
-    assert "Each line is its measure's latest period" not in quarter
+    assert "Each line shows its own latest period" not in quarter
     summary = text_of(command(reader, CHRIS, "summary 2026-27 Q2")["blocks"])
     said = re.search(r"Red (\d+) · Amber (\d+) · Green (\d+) · Grey (\d+) · No data (\d+)", quarter)
     overall = re.findall(r"(Red|Amber|Green|Grey|No data) \*(\d+)\*", summary)[:5]

@@ -501,8 +501,8 @@ def test_an_approval_after_posting_updates_the_posts_in_place_with_a_correction(
 def test_sign_off_refusals_then_once_and_the_summary_shows_it(bot: Bot) -> None:
     refused = command(bot, HOS_COMMUNITIES, "signoff 2025-26 Q4")
     assert refused["text"] == (
-        "1 of your 6 measures for 2025-26 Q4 are not approved yet, so the quarter cannot be "
-        "signed off."
+        "1 of your 6 measures and projects for 2025-26 Q4 are not approved yet, so the quarter "
+        "cannot be signed off."
     )
     shown = text_of(refused["blocks"])
     assert (
@@ -527,7 +527,8 @@ def test_sign_off_refusals_then_once_and_the_summary_shows_it(bot: Bot) -> None:
 
     done = command(bot, HOS, "signoff 2025-26 Q4")
     assert done["text"] == (
-        ":white_check_mark: Signed off 2025-26 Q4: all 7 of your measures are approved. "
+        ":white_check_mark: Signed off 2025-26 Q4: all 7 of your measures and projects are "
+        "approved. "
         "Summaries now show your sign-off. The report now waits for the sign-off of David "
         "Okafor, Fiona Grant and Martin Hughes."
     )

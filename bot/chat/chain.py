@@ -113,7 +113,7 @@ def approval_card(
         ),
         Facts(
             (
-                ("Measures", text(str(sum(tally.counts.values())))),
+                ("Measures and projects", text(str(sum(tally.counts.values())))),
                 ("Status", counts(tally)),
                 *((label, text(value)) for label, value in _timetable(meeting, deadline)),
             )

@@ -659,14 +659,16 @@ def _signoff(
 
 def _signed_measures(done: summaries.SignedOff) -> str:
     """ "all 6 of your measures are approved", or, with some not reported this quarter, "all 5
-    of your measures due this quarter are approved (1 more is not due this quarter)"."""
+    of your measures due this quarter are approved (1 more is not due this quarter)"; "measures
+    and projects" when projects are among them."""
+    kinds = "measures and projects" if done.projects else "measures"
     if not done.not_due:
-        return f"all {done.measures} of your measures are approved"
+        return f"all {done.measures} of your {kinds} are approved"
     due = done.measures - done.not_due
     if due == 0:
-        return "none of your measures is reported this quarter"
+        return f"none of your {kinds} is reported this quarter"
     more = "1 more is" if done.not_due == 1 else f"{done.not_due} more are"
-    return f"all {due} of your measures due this quarter are approved ({more} not due this quarter)"
+    return f"all {due} of your {kinds} due this quarter are approved ({more} not due this quarter)"
 
 
 def _report(
@@ -718,14 +720,19 @@ def _actions(
     elif word.lower() in ("", "all"):
         if word == "" and who.email is not None and not who.is_admin:
             found = actions.listing(core.engine, email=who.email)
-            title = "Actions on your measures"
+            title = "Actions on your measures and projects"
         else:
             found = actions.listing(core.engine)
             title = "Open actions, whole council"
     else:
         ref = word.split()[0].upper()
         if ref not in services.measures(core.engine):
-            return _refused(NotFound(f"There is no measure {ref}. Measures look like SE1.1."))
+            return _refused(
+                NotFound(
+                    f"There is no measure or project {ref}. Measures look like SE1.1, "
+                    "projects like SE1.P1."
+                )
+            )
         found = actions.listing(core.engine, ref=ref)
         title = f"Actions on {ref}"
     editable = [

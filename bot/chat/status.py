@@ -89,7 +89,8 @@ HELP: tuple[tuple[str, Text], ...] = (
     (
         "signoff PERIOD",
         text(
-            "Heads of Service: sign off your measures for a quarter once all are approved. ",
+            "Heads of Service: sign off your measures and projects for a quarter once all are "
+            "approved. ",
             Em("e.g."),
             " ",
             Code("/pmf signoff 2025-26 Q4"),
@@ -242,7 +243,7 @@ def status_message(report: StatusReport) -> Message:
         quarter = Period.containing(PeriodKind.QUARTER, max(r.period.end for r in report.rows))
         asked = " ".join(x for x in (report.scope.code, quarter.label) if x)
         latest = text(
-            " Each line is its measure's latest period, so the counts can differ from a "
+            " Each line shows its own latest period, so the counts can differ from a "
             "quarter's summary; for the quarter as committees see it: ",
             Code(f"/pmf status {asked}"),
             ".",
