@@ -42,13 +42,21 @@ import json, os
 before = dict(os.environ)
 from handlers.teams import sdk
 after_import = dict(os.environ)
+
+class StubToken:  # auth.BotToken's two calls, without a token endpoint
+    def kept(self):
+        return None
+
+    def get(self):
+        return "pmf-token"
+
 loop = sdk.Loop().start()
 app = sdk.make_app(
     app_id="00000000-0000-4000-8000-000000000001",
     tenant_id="11111111-1111-4111-8111-111111111111",
     login_url="http://127.0.0.1:9/login",
     metadata_url="http://127.0.0.1:9/v1/.well-known/openidconfiguration",
-    token=lambda: "pmf-token",
+    token=StubToken(),
     loop=loop,
     routes=sdk.WsgiRoutes(),
 )

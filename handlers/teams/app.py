@@ -135,7 +135,7 @@ def build(
             tenant_id=settings.teams_tenant_id,
             login_url=settings.teams_login_url,
             metadata_url=settings.teams_openid_metadata_url,
-            token=token.get if token is not None else None,
+            token=token,
             loop=loop,
             routes=routes,
         )

@@ -161,6 +161,17 @@ class BotToken:
             self._until = self.clock() + max(lifetime - TOKEN_MARGIN, lifetime / 2)
             return self._token
 
+    def kept(self) -> str | None:
+        """The token if one is kept and fresh, without waiting (None: call `get`): the Teams
+        SDK's event loop asks for it before every call and must not block on a fetch."""
+        if not self._lock.acquire(blocking=False):
+            return None  # being fetched: `get` waits for it
+        try:
+            fresh = self._token is not None and self.clock() < self._until
+            return self._token if fresh else None
+        finally:
+            self._lock.release()
+
     def forget(self) -> None:
         """A 401 from the connector: fetch a new token next time."""
         with self._lock:

@@ -41,13 +41,15 @@ import logging
 import os
 import threading
 import warnings
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
 from pydantic import BaseModel, TypeAdapter
+
+from handlers.teams.auth import BotToken
 
 log = logging.getLogger(__name__)
 
@@ -251,14 +253,15 @@ def make_app(
     tenant_id: str | None,
     login_url: str,
     metadata_url: str,
-    token: Callable[[], str] | None,
+    token: BotToken | None,
     loop: Loop,
     routes: WsgiRoutes,
 ) -> App:
     """The SDK's App, every option from pmf-bot's settings, initialised on `loop`.
 
-    `token`: the bot's bearer token (`auth.BotToken.get`), fetched on `loop.token_executor`;
-    None for the loopback try-out, whose connector (Agents Playground) wants none.
+    `token`: the bot's bearer token (kept by `auth.BotToken`; fetched, when it must be, on
+    `loop.token_executor`); None for the loopback try-out, whose connector (Agents Playground)
+    wants none.
     """
     scope = PUBLIC.bot_scope
 
@@ -267,10 +270,13 @@ def make_app(
             return None
         if wanted != scope:
             raise NoBotToken(f"pmf-bot fetches no token for {wanted!r}")
-        try:
-            value = await asyncio.get_running_loop().run_in_executor(loop.token_executor, token)
-        except httpx.HTTPStatusError as error:  # the token endpoint's refusal, not the connector's
-            raise NoBotToken(str(error)) from None
+        value = token.kept()
+        if value is None:
+            try:
+                running = asyncio.get_running_loop()
+                value = await running.run_in_executor(loop.token_executor, token.get)
+            except httpx.HTTPStatusError as error:  # the token endpoint's refusal
+                raise NoBotToken(str(error)) from None
         return BearerToken(value, app_id, tenant_id)
 
     cloud = with_overrides(PUBLIC, login_endpoint=login_url, openid_metadata_url=metadata_url)
