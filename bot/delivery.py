@@ -69,7 +69,12 @@ log = logging.getLogger(__name__)
 MAX_WAIT = 60.0  # the longest single Retry-After a pass will sit through
 MAX_WAITS_PER_ITEM = 30  # then the row goes back to the queue and the pass moves on
 MAX_WAITS_PER_REMINDER = MAX_WAITS_PER_ITEM
-MARKS_PER_COMMIT = 20  # rows delivered are recorded as sent this many at a time, at most
+MARKS_PER_COMMIT = 20  # rewrites delivered are recorded as sent this many at a time, at most
+# What may be recorded a few at a time: rewrites of what is already there (a card, a home page,
+# the reminders a submission closed) come out the same if a crash makes them go again. A new
+# post is recorded the moment it is sent, as before: Teams cannot look a message up, so a post
+# left unrecorded by a crash would reach its reader twice.
+REWRITES = frozenset({Kind.CARD_REFRESH, Kind.HOME, Kind.CLOSE})
 RETRY_DELAYS = (1, 2, 5, 15, 60)  # minutes before trying a failed row again
 URGENT_DELAYS = (1, 5, 15, 60, 300)  # seconds, for what a person is waiting for
 REVIEW_CARD = "review_card"  # MessageRef kind of a reviewer's card
@@ -472,6 +477,8 @@ class _Run:
             )
             if done is not None and done.card is not None and ref is not None:
                 self.record((done.card, ref))  # a click on it must find where it is
+            elif item.kind not in REWRITES:
+                self.record()  # a new post: never left unrecorded while others go
             if done is not None and done.found:
                 self.report.recovered += 1
             else:
