@@ -93,6 +93,28 @@ class Target:
     def release(self, engine: Engine) -> None:
         engine.dispose()
 
+    def server_cpu(self, engine: Engine) -> float | None:
+        """CPU seconds used so far by the database server's processes serving `engine`'s
+        database (PostgreSQL on this machine: its backends' /proc times), None where that
+        cannot be read (SQLite runs inside this process, so its CPU is in `cpu s`)."""
+        if engine.dialect.name != "postgresql":
+            return None
+        with engine.connect() as connection:
+            pids = list(
+                connection.exec_driver_sql(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                ).scalars()
+            )
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                return None  # a server on another machine, or not ours to read
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+        return total
+
     def server_version(self, engine: Engine) -> str:
         with engine.connect() as connection:
             if engine.dialect.name == "postgresql":
@@ -212,6 +234,7 @@ class Step:
     goal: float | None = None
     times: list[float] = field(default_factory=list)
     cpu_times: list[float] = field(default_factory=list)  # this process's CPU, not the server's
+    server_cpu_times: list[float] = field(default_factory=list)  # PostgreSQL backends' CPU
 
     @property
     def median(self) -> float:
@@ -220,6 +243,10 @@ class Step:
     @property
     def cpu_median(self) -> float:
         return statistics.median(self.cpu_times)
+
+    @property
+    def server_cpu_median(self) -> float | None:
+        return statistics.median(self.server_cpu_times) if self.server_cpu_times else None
 
     def as_json(self, baselines: dict[str, Step]) -> dict[str, Any]:
         ratio = self.median / baselines[self.baseline].median if self.baseline else None
@@ -231,6 +258,8 @@ class Step:
             "times_s": self.times,
             "cpu_median_s": self.cpu_median,
             "cpu_times_s": self.cpu_times,
+            "server_cpu_median_s": self.server_cpu_median,
+            "server_cpu_times_s": self.server_cpu_times,
             "baseline": self.baseline,
             "ratio_to_baseline": ratio,
             "goal_s": self.goal,
@@ -393,9 +422,13 @@ def timed_repeat(
     try:
 
         def record(key: str, action: Callable[[], Any]) -> Any:
+            server_before = target.server_cpu(engine)
             seconds, cpu, result = clock(action)
+            server_after = target.server_cpu(engine)
             steps[key].times.append(seconds)
             steps[key].cpu_times.append(cpu)
+            if server_before is not None and server_after is not None:
+                steps[key].server_cpu_times.append(server_after - server_before)
             return result
 
         record(PARSE, lambda: load_register(work.files.register))
@@ -503,9 +536,11 @@ def render(figures: dict[str, Any], steps: dict[str, Step]) -> str:
         "other work on the machine inflates wall-clock times"
     )
     lines.append("")
+    server = any(step.server_cpu_times for step in steps.values())
     header = (
-        f"{'step':<44} {'median s':>9} {'min':>7} {'max':>7} {'cpu s':>7}  {'vs':<5} "
-        f"{'ratio':>6}  {'goal':<8} met"
+        f"{'step':<44} {'median s':>9} {'min':>7} {'max':>7} {'cpu s':>7} "
+        + (f"{'srv s':>7} " if server else "")
+        + f" {'vs':<5} {'ratio':>6}  {'goal':<8} met"
     )
     lines.append(header)
     lines.append("-" * len(header))
@@ -518,13 +553,20 @@ def render(figures: dict[str, Any], steps: dict[str, Step]) -> str:
             ratio = f"{step.median / baselines[step.baseline].median:.2f}"
             goal = f"< {step.goal:g} s" if step.goal is not None else ""
             met = ("yes" if step.median < step.goal else "NO") if step.goal is not None else ""
+        served = step.server_cpu_median
         lines.append(
             f"{step.title:<44} {step.median:>9.3f} {min(step.times):>7.3f} "
-            f"{max(step.times):>7.3f} {step.cpu_median:>7.3f}  {versus:<5} {ratio:>6}  "
-            f"{goal:<8} {met}".rstrip()
+            f"{max(step.times):>7.3f} {step.cpu_median:>7.3f} "
+            + ((f"{served:>7.3f} " if served is not None else f"{'':>7} ") if server else "")
+            + f" {versus:<5} {ratio:>6}  {goal:<8} {met}".rstrip()
         )
     lines.append("")
     lines.append("cpu s = median CPU time of this process (the database server's is not counted)")
+    if server:
+        lines.append(
+            "srv s = median CPU time of the PostgreSQL backends serving the bench's database "
+            "(/proc), the server's share of the step"
+        )
     lines.append("ratio = median / median of the baseline named in 'vs', measured in the same run:")
     for key, name in BASELINE_NAMES.items():
         lines.append(f"  {key:<5} {name}")
