@@ -75,6 +75,7 @@ MARKS_PER_COMMIT = 20  # rewrites delivered are recorded as sent this many at a 
 # post is recorded the moment it is sent, as before: Teams cannot look a message up, so a post
 # left unrecorded by a crash would reach its reader twice.
 REWRITES = frozenset({Kind.CARD_REFRESH, Kind.HOME, Kind.CLOSE})
+HOME_EVERY = 2.0  # seconds: the least time between two home pages for one person (HomePace)
 RETRY_DELAYS = (1, 2, 5, 15, 60)  # minutes before trying a failed row again
 URGENT_DELAYS = (1, 5, 15, 60, 300)  # seconds, for what a person is waiting for
 REVIEW_CARD = "review_card"  # MessageRef kind of a reviewer's card
@@ -170,6 +171,31 @@ class Surfaces:
 
 def as_surfaces(given: Surfaces | Transport) -> Surfaces:
     return given if isinstance(given, Surfaces) else Surfaces([given])
+
+
+class HomePace:
+    """At most one home page per person every `every` seconds from one process: a burst of
+    clicks touching the same people re-arms their pages many times, and each page costs a
+    read of everything the person has to do; held back, the re-armed rows wait (pending, in
+    the outbox) and the page sent when the moment has passed shows every change. Real
+    time, not the app's clock: this is about this process's work, not about the calendar."""
+
+    def __init__(self, every: float = HOME_EVERY) -> None:
+        self.every = every
+        self._lock = threading.Lock()
+        self._sent: dict[str, float] = {}  # outbox key -> time.monotonic() when sent
+
+    def sent(self, key: str) -> None:
+        with self._lock:
+            self._sent[key] = time_module.monotonic()
+
+    def held(self) -> list[str]:
+        """The keys of home pages sent too lately to be sent again yet."""
+        now = time_module.monotonic()
+        with self._lock:
+            for key in [k for k, at in self._sent.items() if now - at >= self.every]:
+                del self._sent[key]
+            return sorted(self._sent)
 
 
 @dataclass
@@ -289,25 +315,39 @@ def drain(
     batch: int = 200,
     sleep: Callable[[float], None] = time_module.sleep,
     urgent_only: bool = False,
+    pace: HomePace | None = None,
     planned: Plan | None = None,
     report: TickReport | None = None,
 ) -> TickReport:
     """Claim and deliver due rows until none are left (`urgent_only`: only those a person is
-    waiting for, as the deliverer does between ticks)."""
+    waiting for, as the deliverer does between ticks; `pace`: home pages held back a moment
+    after one was sent)."""
     report = report or TickReport()
     chosen = as_surfaces(surfaces)
     while True:
         claimed_at = clock()
+        held = pace.held() if pace is not None else []
         with read_session(engine) as session:
-            if not outbox_store.anything_due(session, now=claimed_at, urgent_only=urgent_only):
+            if not outbox_store.anything_due(
+                session,
+                now=claimed_at,
+                urgent_only=urgent_only,
+                held=held,
+            ):
                 return report
         with write_session(engine) as session:
             claimed = outbox_store.claim(
-                session, now=claimed_at, worker=worker, limit=batch, urgent_only=urgent_only
+                session,
+                now=claimed_at,
+                worker=worker,
+                limit=batch,
+                urgent_only=urgent_only,
+                held=held,
             )
         if not claimed:
             return report
         run = _Run(engine, council, chosen, zone, clock, sleep, worker, claimed_at, report)
+        run.pace = pace
         run.deliver(claimed, planned)
         if len(claimed) < batch:
             return report
@@ -331,10 +371,11 @@ class _Run:
     # the submissions the batch's card rewrites and notices are about, read once for the
     # batch (a decision's card rewrite and its notices name the same one)
     views: dict[int, SubmissionView] = field(default_factory=dict)
-    # rows sent or dropped, not yet recorded: recorded together, a few at a time (a crash
-    # before that leaves them `sending`; they are taken over and looked up before resending)
+    # rewrites sent and rows dropped, not yet recorded: recorded together, MARKS_PER_COMMIT at
+    # a time (a new post is recorded at once; see REWRITES)
     sent: list[outbox_store.SentMark] = field(default_factory=list)
     dropped: list[tuple[int, str]] = field(default_factory=list)
+    pace: HomePace | None = None
 
     def still_mine(self, item: outbox_store.Claimed) -> bool:
         """No other process takes over a row while its claim is fresh; in a batch slow enough
@@ -380,8 +421,8 @@ class _Run:
                 if reason is not None:
                     self.dropped.append((item.id, reason))
                     self.report.dropped += 1
-                    continue
-                self._attempt(item, facts, contents)
+                else:
+                    self._attempt(item, facts, contents)
                 if len(self.sent) + len(self.dropped) >= MARKS_PER_COMMIT:
                     self.record()
         finally:
@@ -465,6 +506,8 @@ class _Run:
                     )
                 self.report.retried += 1
                 return
+            if item.kind is Kind.HOME and self.pace is not None:
+                self.pace.sent(item.key)
             ref = done.ref if done else None
             self.sent.append(
                 outbox_store.SentMark(
@@ -982,7 +1025,12 @@ def preview(
 
 class Deliverer:
     """Delivery threads woken by `wake()` (called once a change has committed its outbox rows),
-    and every `poll` seconds anyway (rows written by other processes, retries coming due)."""
+    and every `poll` seconds anyway (rows written by other processes, retries coming due).
+
+    Each claims `batch` rows at a time, cards first and home pages last (`outbox_store.claim`):
+    small batches, so that a click's card does not wait long behind notices and home pages a
+    thread has already taken (50 at a time made the last cards of a burst wait seconds).
+    """
 
     def __init__(
         self,
@@ -995,12 +1043,13 @@ class Deliverer:
         worker: str,
         threads: int = 2,
         poll: float = 1.0,
-        batch: int = 50,
+        batch: int = 20,
     ) -> None:
         self.engine, self.council, self.surfaces = engine, council, surfaces
         self.zone, self.clock, self.worker = zone, clock, worker
         self.poll, self.batch = poll, batch
-        self._wanted = threading.Event()
+        self.pace = HomePace()  # shared by this process's delivery threads
+        self._wanted = [threading.Event() for _ in range(threads)]  # one per thread
         self._stop = threading.Event()
         self._busy = 0
         self._lock = threading.Lock()
@@ -1015,11 +1064,12 @@ class Deliverer:
         return self
 
     def wake(self) -> None:
-        self._wanted.set()
+        for wanted in self._wanted:
+            wanted.set()
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
-        self._wanted.set()
+        self.wake()
         for thread in self._threads:
             if thread.is_alive():
                 thread.join(timeout)
@@ -1034,8 +1084,9 @@ class Deliverer:
 
     def _loop(self, number: int) -> None:
         while not self._stop.is_set():
-            self._wanted.wait(self.poll)
-            self._wanted.clear()
+            wanted = self._wanted[number]
+            wanted.wait(self.poll)
+            wanted.clear()
             if self._stop.is_set():
                 return
             with self._lock:
@@ -1050,9 +1101,10 @@ class Deliverer:
                     clock=self.clock,
                     batch=self.batch,
                     urgent_only=True,
+                    pace=self.pace,
                 )
                 if report.sent or report.retried:
-                    self._wanted.set()  # more may have come meanwhile: look again at once
+                    wanted.set()  # more may have come meanwhile: look again at once
             except Exception:
                 log.exception("delivery pass failed; the next one will try again")
             finally:

@@ -12,7 +12,7 @@ newest state is always sent last.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol, cast
@@ -163,31 +163,48 @@ class Claimed:
         return self.recovered or self.uncertain
 
 
-def _due(now: datetime, urgent_only: bool) -> Any:
+CARD_KINDS = (Kind.CARD.value, Kind.CARD_REFRESH.value)
+
+
+def _due(now: datetime, urgent_only: bool, held: Collection[str] = ()) -> Any:
     due = or_(
         (col(OutboxItem.status) == "pending")
         & (col(OutboxItem.due_at) <= now)
         & or_(col(OutboxItem.next_attempt_at).is_(None), col(OutboxItem.next_attempt_at) <= now),
         (col(OutboxItem.status) == "sending") & (col(OutboxItem.claimed_at) <= now - STALE_CLAIM),
     )
+    if held:  # rows this process holds back for now (home pages it has just sent)
+        due = col(OutboxItem.key).not_in(sorted(held)) & due
     return (col(OutboxItem.urgent).is_(True) & due) if urgent_only else due
 
 
 _URGENCY = case(
-    (col(OutboxItem.kind).in_([Kind.CARD.value, Kind.CARD_REFRESH.value]), 0),
+    (col(OutboxItem.kind).in_(CARD_KINDS), 0),
     (col(OutboxItem.kind) == Kind.HOME.value, 2),
     else_=1,
 )
 
 
-def anything_due(session: Session, *, now: datetime, urgent_only: bool = False) -> bool:
+def anything_due(
+    session: Session,
+    *,
+    now: datetime,
+    urgent_only: bool = False,
+    held: Collection[str] = (),
+) -> bool:
     """A cheap read before taking the write lock of a claim."""
-    found = session.exec(select(OutboxItem.id).where(_due(now, urgent_only)).limit(1)).first()
+    found = session.exec(select(OutboxItem.id).where(_due(now, urgent_only, held)).limit(1)).first()
     return found is not None
 
 
 def claim(
-    session: Session, *, now: datetime, worker: str, limit: int = 100, urgent_only: bool = False
+    session: Session,
+    *,
+    now: datetime,
+    worker: str,
+    limit: int = 100,
+    urgent_only: bool = False,
+    held: Collection[str] = (),
 ) -> list[Claimed]:
     """Take up to `limit` due rows for this worker and mark them `sending`: urgent ones
     first, and of those the cards (a new one, or one rewritten after a click) before other
@@ -195,7 +212,7 @@ def claim(
     a burst of clicks does not keep the cards waiting behind pages nobody may be looking at."""
     query = (
         select(OutboxItem)
-        .where(_due(now, urgent_only))
+        .where(_due(now, urgent_only, held))
         .order_by(
             col(OutboxItem.urgent).desc(),
             _URGENCY,

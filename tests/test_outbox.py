@@ -116,6 +116,43 @@ def test_every_consequence_is_sent_once_and_home_pages_are_coalesced(both: Bot) 
     assert set(statuses) <= {"sent", "dropped"}, statuses
 
 
+def test_home_pages_are_paced_per_person_and_the_last_change_is_shown(both: Bot) -> None:
+    """A home page sent a moment ago is held back (its re-armed row waits in the outbox),
+    while the card and the notice go at once; when the moment passes, the page shows the
+    latest state."""
+    deliverer = both.deps.deliverer
+    assert deliverer is not None
+    deliverer.pace.every = 3600.0  # hold every home page sent from now on
+    submit_figure(both, JANE, "SE1.1", "36.5")
+    [card] = cards(both, HOS)
+    jane = both.uid(JANE)
+
+    def janes() -> list[str]:
+        return [
+            str(c.params["view"])
+            for c in both.slack.calls_to("views.publish")
+            if c.params["user_id"] == jane
+        ]
+
+    wait_until(lambda: janes(), what="Jane's home after her submission")
+    shown = len(janes())
+    before = count(both, "chat.update")
+    click(both, HOS, ids.APPROVE, card)
+    wait_until(lambda: count(both, "chat.update") > before, what="the card rewritten")
+    wait_until(
+        lambda: any("was *approved*" in str(m.get("blocks")) for m in both.dms(JANE)),
+        what="Jane told",
+    )
+    assert len(janes()) == shown  # held back...
+    assert outbox_rows(both)[f"home|{JANE}"].status == "pending"  # ...not lost
+    deliverer.pace.every = 0.0
+    deliverer.wake()
+    wait_until(lambda: len(janes()) > shown, what="Jane's home once the moment has passed")
+    assert "approved by Helen Carter" in janes()[-1]
+    settle(both)
+    assert len(janes()) == shown + 1
+
+
 def test_a_dm_channel_is_opened_once_per_person_and_kept_across_restarts(db_url: str) -> None:
     with running_bot(db_url) as bot:
         submit_figure(bot, JANE, "SE1.1", "36.5")
