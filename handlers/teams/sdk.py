@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import logging
 import os
 import threading
@@ -196,10 +197,16 @@ class Loop:
             raise TimeoutError(f"no answer within {timeout} seconds") from None
 
     def stop(self) -> None:
+        """Let the worker threads finish (up to five seconds), then stop the loop."""
+        if self.alive:
+            with contextlib.suppress(Exception):
+                self.run(self.loop.shutdown_default_executor(), timeout=5)
         self._stopped = True
         if self.loop.is_running():
             self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(5)
+        if not self.thread.is_alive() and not self.loop.is_closed():
+            self.loop.close()
         self.token_executor.shutdown(wait=False)
 
 
