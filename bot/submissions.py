@@ -36,6 +36,7 @@ from bot.workflow import State
 from storage import outbox_store
 from storage import workflow_store as store
 from storage.engine import read_session, write_session
+from storage.models import PeriodValue
 
 MAX_TEXT = 2900  # a Block Kit text is at most 3000 characters; leave room for labels
 
@@ -493,7 +494,8 @@ def decide(
     """
     today = now.date()
     with write_session(engine) as session:
-        if store.lock_for_submission(session, submission_id, now) is None:
+        locked = store.lock_for_submission(session, submission_id, now)
+        if locked is None:
             raise NotFound("That submission no longer exists.")
         current = store.view(session, submission_id, council)  # read under the lock
         if (
@@ -502,7 +504,7 @@ def decide(
             and current.decision == decision
         ):
             return DecisionResult(current, repeated=True)
-        _check_decidable(session, current, actor, today, now)
+        _check_decidable(session, current, actor, today, now, locked)
         reason_text = _clean(reason)
         if decision == "rejected" and not reason_text:
             raise Invalid({"reason": "Please say why, so the collector knows what to fix."})
@@ -570,23 +572,32 @@ def after_decision(view: SubmissionView, actor: str, now: datetime) -> list[outb
 
 
 def _check_decidable(
-    session: Session, current: SubmissionView, actor: str, today: date, now: datetime
+    session: Session,
+    current: SubmissionView,
+    actor: str,
+    today: date,
+    now: datetime,
+    locked: PeriodValue | None = None,
 ) -> None:
+    """Raise why `actor` may not decide `current` now (`locked`: its (measure, period) row,
+    when the caller holds it already)."""
     if current.decision is not None:
         raise AlreadyDecided(
             current.decision,
             current.decided_by_name or "someone",
             (current.decided_at or now).astimezone(now.tzinfo),  # stored UTC; told in local time
         )
-    latest = store.latest_submission_id(session, current.measure, current.period)
+    latest = (
+        locked.latest_submission_id
+        if locked is not None
+        else store.latest_submission_id(session, current.measure, current.period)
+    )
     if latest is not None and latest != current.id:
         newer = store.latest_submission(session, current.measure, current.period)
         assert newer is not None
         raise Superseded(current.version, newer.version, newer.submitted_by_name)
-    facts = store.submit_facts(session, current.measure, current.period, actor, today)
-    verdict = may_decide(
-        actor, current.measure, current.submitted_by, absences=facts.absences, today=today
-    )
+    away = store.absences(session, [current.measure.collector, current.measure.reviewer], today)
+    verdict = may_decide(actor, current.measure, current.submitted_by, absences=away, today=today)
     if not verdict.allowed:
         raise Refused(verdict.reason)
 
