@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from bot import actions, chain, leave, services, summaries
+from bot import actions, chain, leave, people, services, summaries
 from bot.chat import actions as actions_view
 from bot.chat import cards, intents
 from bot.chat import chain as chain_view
@@ -107,6 +107,39 @@ class Someone:
     @property
     def known(self) -> bool:
         return self.email is not None
+
+
+def claimed(
+    engine: Engine,
+    *,
+    surface: str,
+    user_id: str,
+    email: str,
+    display_name: str | None,
+    now: datetime,
+) -> Someone:
+    """The register person whose e-mail an account's chat profile gives (`bot.people.claim`):
+    bound when that person has no account on this surface yet; refused (audited, the admins
+    told, a warning logged) when they already use another one. Every surface calls this once it
+    has looked the account's e-mail up in its own directory."""
+    found = people.claim(
+        engine,
+        surface=surface,
+        user_id=user_id,
+        email=email,
+        display_name=display_name,
+        now=now,
+    )
+    if found.refused_as is not None:
+        log.warning(
+            "%s user %s claims the e-mail of a register person linked to another account; "
+            "refused and reported to the admins",
+            people.SURFACE_NAMES.get(surface, surface),
+            user_id,
+        )
+    return Someone(
+        user_id, found.email, found.name, found.is_admin, found.refused_as, surface=surface
+    )
 
 
 @dataclass

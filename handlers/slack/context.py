@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from sqlmodel import col, select
 
 from bot import people, services
-from bot.chat.conversation import Core, Someone
+from bot.chat.conversation import Core, Someone, claimed
 from bot.delivery import Deliverer
 from bot.settings import Settings
 from bot.status import CouncilInfo
@@ -83,7 +83,7 @@ class Directory:
         email = str(profile.get("email") or "").strip().lower()
         if not email:
             return Someone(user_id, None, None)
-        found = people.claim(
+        return claimed(
             self.engine,
             surface="slack",
             user_id=user_id,
@@ -91,13 +91,6 @@ class Directory:
             display_name=profile.get("real_name"),
             now=self.clock(),
         )
-        if found.refused_as is not None:
-            log.warning(
-                "Slack user %s claims the e-mail of a register person linked to another "
-                "account; refused and reported to the admins",
-                user_id,
-            )
-        return Someone(user_id, found.email, found.name, found.is_admin, found.refused_as)
 
     def user_for(self, email: str) -> str | None:
         """The Slack user id for a register e-mail (users.lookupByEmail, cached)."""

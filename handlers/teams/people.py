@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from bot import people
-from bot.chat.conversation import Someone
+from bot.chat.conversation import Someone, claimed
 from bot.delivery import DeliveryError
 from handlers.teams.connector import Connector
 from storage.engine import read_session, write_session
@@ -153,7 +153,7 @@ class TeamsPeople:
         shown = str(member.get("name") or "") or name
         if not email:
             return Someone(user_id, None, shown, surface=SURFACE)
-        found = people.claim(
+        found = claimed(
             self.engine,
             surface=SURFACE,
             user_id=user_id,
@@ -161,17 +161,9 @@ class TeamsPeople:
             display_name=shown,
             now=self.clock(),
         )
-        if found.refused_as is not None:
-            log.warning(
-                "Teams user %s claims the e-mail of a register person linked to another "
-                "account; refused and reported to the admins",
-                user_id,
-            )
-        elif found.email is not None:
+        if found.email is not None:
             self._use_teams(found.email)
-        return Someone(
-            user_id, found.email, found.name, found.is_admin, found.refused_as, surface=SURFACE
-        )
+        return found
 
     def _use_teams(self, email: str) -> None:
         """The person spoke to the bot in Teams: their messages go there from now on."""
