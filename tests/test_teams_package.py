@@ -33,6 +33,8 @@ import pytest
 from PIL import Image
 
 from bot.chat import conversation
+from bot.chat import status as status_view
+from bot.chat.model import plain_of
 from handlers.teams import package
 from tests.conftest import Cli
 
@@ -251,6 +253,16 @@ def test_the_compose_box_offers_the_pmf_commands_without_the_slash() -> None:
     for command in commands["commands"]:  # each example is the command itself, slash-free
         examples = re.findall(r"e\.g\. (\w+)", command["description"])
         assert examples in ([], [command["title"]]), command
+
+
+def test_the_compose_box_follows_the_help_message() -> None:
+    """The same commands in the same order as `help`, and what sign-off covers said alike:
+    Heads of Service sign off their projects as well as their measures."""
+    helped = {usage.split()[0]: plain_of(words) for usage, words in status_view.HELP}
+    assert [title for title, _ in package.COMMANDS] == list(helped)
+    hint = dict(package.COMMANDS)["signoff"]
+    assert "sign off your measures and projects" in helped["signoff"]
+    assert "sign off your measures and projects" in hint
 
 
 def test_the_app_version_is_pmf_bots_or_the_one_given() -> None:

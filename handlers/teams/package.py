@@ -78,7 +78,11 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ),
     ("back", "Back early from leave: your reminders and reviews come to you again"),
     ("summary", "Preview the quarter's RAGG summary; admins can post it, e.g. summary 2025-26 Q4"),
-    ("signoff", "Heads of Service: sign off your measures for a quarter, e.g. signoff 2025-26 Q4"),
+    (
+        "signoff",
+        "Heads of Service: sign off your measures and projects for a quarter, "
+        "e.g. signoff 2025-26 Q4",
+    ),
     ("actions", "Tracked actions from exception reports, e.g. actions mine"),
     ("report", "Where the quarter's report stands on its way to committee, e.g. report 2025-26 Q4"),
     ("help", "What I can do, with examples"),
