@@ -78,9 +78,16 @@ RESTART_LATER_S = 600.0  # the restarted server's clock: past the outbox's 5-min
 QUIET_S = 1.5  # Slack silent this long (and the outbox empty): the work is over
 
 
-def _send_split(loads: list[Child], urls: list[str], items: list[Prepared], clients: int) -> None:
+def _send_split(
+    loads: list[Child],
+    urls: list[str],
+    items: list[Prepared],
+    clients: int,
+    rate: float | None = None,
+) -> None:
     """Start sending `items` round robin over `urls` (a load balancer): item i to server
-    i mod n, by its own load child with its share of the clients."""
+    i mod n, by its own load child with its share of the clients (and of `rate`, requests a
+    second in all; None: each client sends again as soon as it is answered)."""
     for number, (load, url) in enumerate(zip(loads, urls, strict=False)):
         load.send(
             {
@@ -88,7 +95,7 @@ def _send_split(loads: list[Child], urls: list[str], items: list[Prepared], clie
                 "items": [[item.body, item.content_type] for item in items[number :: len(urls)]],
                 "clients": max(1, clients // len(urls)),
                 "max_seconds": 600.0,
-                "rate": None,
+                "rate": rate / len(urls) if rate else None,
             }
         )
 
@@ -170,8 +177,12 @@ def run_kill(
     log: Callable[[str], None] = lambda text: None,
     directory: Path | None = None,
     replicas: int = 1,
+    rate: float | None = None,
 ) -> dict[str, Any]:
     """The kill test on the (empty or freshly migrated) database at `url`; its figures.
+
+    With `rate`, the clicks go at that many a second instead of as fast as they are answered:
+    a small run (the test's 40) is otherwise all decided before the kill can land half-way.
 
     With `replicas` 2 (PostgreSQL), two servers share the database and the requests (round
     robin); the first is killed and not restarted: the other takes over what it left, once
@@ -228,7 +239,7 @@ def run_kill(
         homes_before = _homes_asked(engine)
         calls_before = len(slack.calls)
         wanted = reviews_before + max(1, int(len(items) * kill_at))
-        _send_split(loads, urls, items, clients)
+        _send_split(loads, urls, items, clients, rate)
         killed_at_reviews = None
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
