@@ -9,6 +9,7 @@ must decide all the same:
 - with the SDK's names set in the environment of a running bot, the bot's token is still
   fetched with TEAMS_APP_ID from TEAMS_LOGIN_URL, and the chats it opens are opened as
   28:TEAMS_APP_ID;
+- no database work runs on the SDK's event loop: every handler's goes to a worker thread;
 - `bot/` and `storage/` import neither Slack nor Teams packages.
 """
 
@@ -19,11 +20,15 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 
+from bot.chat import intents
 from tests.teams_harness import running_teams_bot
+from tests.test_teams_e2e import actions
 
 ROOT = Path(__file__).resolve().parent.parent
 EVIL = {
@@ -131,6 +136,31 @@ def test_the_sdks_names_in_the_environment_do_not_change_the_bot(
         )
         opened = [c for c in bot.teams.calls if c.path == "/connector/v3/conversations"]
         assert opened[-1].body["bot"] == {"id": f"28:{bot.teams.app_id}"}
+
+
+def test_no_database_work_runs_on_the_sdks_event_loop(sqlite_url: str) -> None:
+    with running_teams_bot(sqlite_url, deliver=False) as bot:
+        used: list[str] = []
+
+        @event.listens_for(bot.engine, "before_cursor_execute")
+        def record(*_: object) -> None:
+            used.append(threading.current_thread().name)
+
+        jane = bot.people["jane.doe@example.gov.uk"]
+        assert bot.client.install(jane).status_code == 200  # installationUpdate, conversationUpdate
+        team = "19:general-team@thread.tacv2"
+        assert bot.client.add_to_team(jane, team=team, general=team).status_code == 200
+        bot.say(jane.email, "submit SE1.1")  # a message
+        [card] = bot.cards(jane.email)[-1:]
+        [opener] = [a for a in actions(card) if a["type"] == "Action.Submit"]
+        dialog = bot.client.click(jane, opener).json()  # task/fetch
+        form = dialog["task"]["value"]["card"]["content"]
+        assert bot.client.submit_dialog(jane, form, {}).status_code == 200  # task/submit
+        clicked = bot.client.execute(jane, intents.APPROVE, {"pmf_value": "999999"})
+        assert clicked.status_code == 200  # adaptiveCard/action
+        assert used, "no database work was seen"
+        assert "teams-sdk-loop" not in used
+        assert any(name.startswith("teams-work") for name in used)  # the SDK's worker threads
 
 
 @pytest.mark.parametrize("package", ["bot", "storage"])
