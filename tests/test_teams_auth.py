@@ -80,6 +80,25 @@ def test_a_body_over_one_mebibyte_is_refused(teams: TeamsBot) -> None:
     _nothing_done(teams)
 
 
+@pytest.mark.parametrize(
+    ("change", "located"),
+    [
+        ({"type": None}, "type"),
+        ({"type": "no-such-activity"}, "no-such-activity"),
+        ({"from": "jane"}, "from"),
+    ],
+)
+def test_an_activity_the_sdk_cannot_read_is_a_located_400_and_nothing_is_done(
+    teams: TeamsBot, change: dict[str, object], located: str
+) -> None:
+    activity = teams.client.activity(teams.people[JANE], "message", text="help")
+    activity.update(change)
+    answer = teams.client.post(activity)
+    assert answer.status_code == 400
+    assert located in answer.json()["error"]
+    _nothing_done(teams)
+
+
 def test_only_post_to_api_messages(teams: TeamsBot) -> None:
     assert teams.client.http.get(teams.url).status_code == 405
     assert teams.client.http.post(teams.url.replace("/api/messages", "/x")).status_code == 404

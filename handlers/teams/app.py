@@ -206,6 +206,10 @@ def wsgi_app(deps: TeamsDeps) -> Callable[..., list[bytes]]:
         if deps.local and not loopback_url(activity.get("serviceUrl")):
             log.warning("local mode: refused an activity whose serviceUrl is not loopback")
             return _answer(start_response, 401)
+        problem = sdk.unreadable(activity)
+        if problem is not None:
+            log.warning("refused an activity the Teams SDK cannot read: %s", problem[:300])
+            return _answer(start_response, 400, {"error": f"not a readable activity: {problem}"})
         request: sdk.HttpRequest = {
             "body": activity,
             "headers": {"authorization": authorization} if authorization else {},

@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from handlers.teams.auth import BotToken
 
@@ -98,7 +98,11 @@ with _own_environment(), warnings.catch_warnings():
         InvokeResponse,
         TokenCredentials,
     )
-    from microsoft_teams.api.activities import AdaptiveCardInvokeActivity, MessageActivity
+    from microsoft_teams.api.activities import (
+        ActivityTypeAdapter,
+        AdaptiveCardInvokeActivity,
+        MessageActivity,
+    )
     from microsoft_teams.api.activities.invoke.task import (
         TaskFetchInvokeActivity,
         TaskSubmitInvokeActivity,
@@ -342,6 +346,19 @@ def params(activity: Any) -> Any:
     if isinstance(activity, BaseModel):
         return activity
     return _PARAMS.validate_python(activity)
+
+
+def unreadable(activity: dict[str, Any]) -> str | None:
+    """Why the SDK could not read this activity (no `type`, a type it does not know, a field
+    of the wrong kind), located at the field; None when it can. Checked before the SDK's
+    route, which would answer a 500 for what is the sender's mistake."""
+    try:
+        ActivityTypeAdapter.validate_python(activity)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "the activity"
+        return f"{where}: {first['msg']}"
+    return None
 
 
 def as_json(activity: BaseModel) -> dict[str, Any]:
