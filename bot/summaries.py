@@ -94,18 +94,32 @@ def summary(engine: Engine, council: CouncilInfo, quarter: Period, *, today: dat
 
 
 def record_published(
-    session: Session, whole: Summary, *, by: str, occasion: str, at: datetime
-) -> None:
+    session: Session,
+    whole: Summary,
+    *,
+    by: str,
+    occasion: str,
+    at: datetime,
+    key: str | None = None,
+) -> bool:
     """Keep the quarter's figures as published (PRODUCT §4): every row of the whole council
-    as shown, whoever the post or sign-off was for."""
-    summary_store.record_published(
+    as shown, whoever the post or sign-off was for. With `key`, once (see
+    `summary_store.record_published`)."""
+    return summary_store.record_published(
         session,
         quarter=whole.quarter.label,
         rows=snapshot(whole.rows),
         by=by,
         occasion=occasion,
         at=at,
+        key=key,
     )
+
+
+def board_key(quarter: str) -> str:
+    """The key of a quarter's publication by its scheduled Board-date posts: one, however the
+    channels are shared between processes and ticks."""
+    return f"board|{quarter}"
 
 
 def publish(engine: Engine, whole: Summary, *, by: str, occasion: str, now: datetime) -> None:
@@ -433,13 +447,17 @@ def summary_tick(
                 after={"channel": posted.ref.channel, "ts": posted.ref.ts},
             )
             if item.kind == "post" and item.quarter not in published:
-                # Posted on the Board date: these are the quarter's published figures.
+                # Posted on the Board date: these are the quarter's published figures, recorded
+                # with the first channel's post (in its transaction, so a crash loses neither)
+                # and never again for the quarter's other channels, whichever process or later
+                # tick posts them.
                 record_published(
                     session,
                     whole,
                     by="pmf-bot",
                     occasion=f"posted to {item.target} on the Performance Board date",
                     at=now,
+                    key=board_key(item.quarter),
                 )
                 published.add(item.quarter)
         sent += 1

@@ -414,9 +414,16 @@ class PublishedFigures(SQLModel, table=True):
     reproduced exactly however the figures change later."""
 
     __tablename__ = "published_figures"
-    __table_args__ = (Index("ix_published_figures_quarter", "quarter", "published_at"),)
+    __table_args__ = (
+        Index("ix_published_figures_quarter", "quarter", "published_at"),
+        Index("uq_published_figures_key", "key", unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
+    # "board|2025-26 Q4" for the scheduled posts on the Board date: one publication however
+    # many processes, ticks or retries share the channels; None for a sign-off or a post by hand
+    # (each is its own publication).
+    key: str | None = Field(default=None, max_length=200)
     quarter: str = Field(max_length=12)
     published_at: datetime = _when()
     published_by: str = Field(max_length=254)  # an e-mail, or "pmf-bot" for the schedule

@@ -189,13 +189,25 @@ def record_published(
     by: str,
     occasion: str,
     at: datetime,
-) -> None:
-    """Keep a quarter's figures as they were published; never changed afterwards."""
-    session.add(
-        PublishedFigures(
-            quarter=quarter, published_at=at, published_by=by, occasion=occasion, rows=rows
-        )
-    )
+    key: str | None = None,
+) -> bool:
+    """Keep a quarter's figures as they were published; never changed afterwards. With `key`
+    (the scheduled Board-date posts), only the first record under it is kept: a second, from
+    another process or a later tick posting the rest of the channels, is nothing (on
+    PostgreSQL it waits for the first to commit). Returns whether this one was recorded."""
+    values = {
+        "key": key,
+        "quarter": quarter,
+        "published_at": at,
+        "published_by": by,
+        "occasion": occasion,
+        "rows": rows,
+    }
+    dialect = postgresql if is_postgres(session.get_bind()) else sqlite  # type: ignore[arg-type]
+    statement = dialect.insert(PublishedFigures).values(**values)
+    if key is not None:
+        statement = statement.on_conflict_do_nothing(index_elements=["key"])
+    return session.execute(statement.returning(col(PublishedFigures.id))).first() is not None
 
 
 def latest_published(session: Session, quarter: str) -> PublishedFigures | None:

@@ -1,0 +1,160 @@
+"""A quarter's scheduled summary is published once, however its channel posts are split: between
+two processes ticking at the same moment, across ticks (a channel retried later), or across a
+crash between a post and its record (PRODUCT §4, §7; issue 11 "Exactly once under faults",
+"Several replicas").
+
+Each process keeps only its own tick's memory of what it published, so before the published
+record had a key, two processes each posting some of a quarter's channels both recorded the
+quarter as published, and so did a tick that retried one refused channel.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import select
+
+from bot import summaries
+from storage import summary_store
+from storage.engine import make_engine, read_session
+from storage.models import AuditEvent, PublishedFigures, SummaryPost
+from tests.slack_harness import Bot, running_bot
+from tests.test_slack_support import settle
+from tests.test_summary_slack import BOARD, CHANNELS, add_channels, at, tick, top_level
+
+QUARTER = "2025-26 Q4"
+
+
+def published(bot: Bot) -> list[PublishedFigures]:
+    with read_session(bot.engine) as session:
+        return list(
+            session.exec(select(PublishedFigures).where(PublishedFigures.quarter == QUARTER))
+        )
+
+
+def audited(bot: Bot, action: str) -> int:
+    with read_session(bot.engine) as session:
+        return session.exec(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == action)
+        ).one()
+
+
+def statuses(bot: Bot) -> dict[str, str]:
+    with read_session(bot.engine) as session:
+        return {row.key: row.status for row in session.exec(select(SummaryPost))}
+
+
+def test_two_processes_splitting_one_ticks_channels_publish_the_quarter_once(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two workers on their own engines tick at the same moment; each claims part of the
+    quarter's five channel posts (three, then two: the claim's batch made small, as for a
+    council with more channels than one batch) and both are held before their first post until
+    the other has claimed too, so each posts, and records, its own share."""
+    monkeypatch.setattr(summary_store, "claim", partial(summary_store.claim, limit=3))
+    barrier = threading.Barrier(2, timeout=60)
+    held = threading.local()
+    real_post: Callable[..., summaries.Posted] = summaries.post_summary
+
+    def post_after_both_claimed(*args: Any, **kwargs: Any) -> summaries.Posted:
+        if not getattr(held, "done", False):
+            held.done = True
+            barrier.wait()  # both workers have claimed (and committed) their share
+        return real_post(*args, **kwargs)
+
+    monkeypatch.setattr(summaries, "post_summary", post_after_both_claimed)
+    with running_bot(db_url) as bot:
+        channels = add_channels(bot)
+        council = bot.deps.council()
+        moment = at(BOARD)
+        bot.clock.now = moment
+        engines = [make_engine(db_url) for _ in range(2)]
+        sent: list[int] = []
+        errors: list[BaseException] = []
+
+        def run(engine: Any) -> None:
+            try:
+                sent.append(summaries.summary_tick(engine, council, bot.deps.transport, now=moment))
+            except BaseException as error:  # pragma: no cover - reported below
+                errors.append(error)
+                barrier.abort()
+
+        try:
+            workers = [threading.Thread(target=run, args=(e,)) for e in engines]
+            for worker in workers:
+                worker.start()
+            for worker in workers:
+                worker.join(timeout=120)
+        finally:
+            for engine in engines:
+                engine.dispose()
+        assert errors == []
+        assert sorted(sent) == [2, 3]  # the tick's posts really were split
+        for cid in channels.values():
+            assert len(top_level(bot, cid)) == 1
+        assert audited(bot, "summary.post") == len(CHANNELS)
+        [record] = published(bot)
+        assert record.published_by == "pmf-bot"
+        assert record.occasion.endswith("on the Performance Board date")
+        assert len(record.rows) > 0
+        settle(bot)
+
+
+def test_a_channel_retried_in_a_later_tick_does_not_publish_the_quarter_again(
+    sqlite_url: str,
+) -> None:
+    with running_bot(sqlite_url) as bot:
+        for scope, name in CHANNELS.items():
+            if scope != "TC":
+                bot.slack.add_channel(name)
+        assert tick(bot, at(BOARD)) == len(CHANNELS) - 1  # '#council-performance' is missing
+        [first] = published(bot)
+        bot.slack.add_channel(CHANNELS["TC"])
+        assert tick(bot, at(BOARD) + timedelta(minutes=6)) == 1
+        assert set(statuses(bot).values()) == {"sent"}
+        assert [r.id for r in published(bot)] == [first.id]
+        assert audited(bot, "summary.post") == len(CHANNELS)
+        settle(bot)
+
+
+def test_a_crash_between_the_last_post_and_its_record_publishes_once_after_restart(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last channel is posted, then the process stops before recording it (and the
+    publication, written in that same transaction): the restarted tick finds the message by
+    its key, posts nothing again, and records the post and the publication once."""
+    real_mark_sent = summary_store.mark_sent
+    calls: list[str] = []
+
+    class Crash(Exception):
+        pass
+
+    def crash_on_the_last(session: Any, post_id: int, **kwargs: Any) -> None:
+        calls.append(kwargs["channel"])
+        if len(calls) == len(CHANNELS):
+            raise Crash("the process stops here")
+        real_mark_sent(session, post_id, **kwargs)
+
+    with running_bot(db_url) as bot:
+        channels = add_channels(bot)
+        monkeypatch.setattr(summary_store, "mark_sent", crash_on_the_last)
+        with pytest.raises(Crash):
+            tick(bot, at(BOARD))
+        monkeypatch.setattr(summary_store, "mark_sent", real_mark_sent)
+        assert sorted(statuses(bot).values()) == ["sending"] + ["sent"] * (len(CHANNELS) - 1)
+        [record] = published(bot)  # the four recorded posts published the quarter
+        assert tick(bot, at(BOARD) + timedelta(minutes=2)) == 0  # a claim still fresh waits
+        # After the stale-claim time, the restarted process recovers the post: looked up, found.
+        assert tick(bot, at(BOARD) + timedelta(minutes=6)) == 1
+        assert set(statuses(bot).values()) == {"sent"}
+        for cid in channels.values():
+            assert len(top_level(bot, cid)) == 1
+        assert [r.id for r in published(bot)] == [record.id]
+        assert audited(bot, "summary.post") == len(CHANNELS)
+        settle(bot)
