@@ -301,9 +301,12 @@ def test_remind_me_tomorrow_sends_the_reminder_again_once_and_is_recorded(both: 
     run_tick(both, "2026-10-07")  # Wed: 5 working days before SE1.1's deadline
     [first] = keyed(both, JANE, "before-5|SE1.1|2026-27 Q2|")
     assert buttons(first)[ids.SNOOZE] == f"before-5|SE1.1|2026-27 Q2|{JANE}"
-    # Someone else cannot put Jane's reminder off.
+    # Someone else cannot put Jane's reminder off: told so, only them (not the reminder).
+    before = count(both, "response_url")
     answer = click(both, SAM, ids.SNOOZE, first)
     assert answer.status == 200
+    [refused] = wait_new(both, "response_url", before)  # before counting Jane's answer
+    assert not refused.params.get("replace_original")
     before = count(both, "response_url")
     click(both, JANE, ids.SNOOZE, first)
     # The reminder itself now says when it comes back, and offers Submit but no second put-off.
