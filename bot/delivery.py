@@ -38,6 +38,7 @@ from bot.chat import people as people_view
 from bot.chat import reminders as reminders_view
 from bot.chat import summaries as summaries_view
 from bot.chat.model import Message
+from bot.chat.words import when
 from bot.inbox import inbox
 from bot.outbox import DECIDED, IDENTITY_REFUSED, REOPENED, SUBMITTED, Ref
 from bot.people import SURFACE_NAMES
@@ -720,10 +721,24 @@ def review_card_now(
             if latest is not None and latest[1] != submission_id:
                 superseded = latest[0]
         reopened = None
-        if view.decision == "approved" and note:
+        if view.decision == "approved":
             approved = workflow_store.approved_submission_id(session, view.measure, view.period)
-            reopened = note if approved != submission_id else None
+            if approved != submission_id:  # reopened (or replaced) since it was approved
+                reopened = note or _reopened_note(session, view, zone)
     return cards.review_card(view, zone, superseded_by=superseded, reopened=reopened, context=found)
+
+
+def _reopened_note(session: Session, view: SubmissionView, zone: ZoneInfo) -> str | None:
+    """What the card of an approved version says once it was reopened, read back from the
+    reopening itself, as `submissions.after_reopen` first wrote it: a card redrawn later (a
+    surface answering the click that reopened it) says the same as the outbox's rewrite."""
+    found = workflow_store.reopened_since(
+        session, view.measure, view.period, view.decided_at or view.submitted_at
+    )
+    if found is None:
+        return None
+    reason, by, at = found
+    return f"Reopened by {by} at {when(at, zone)}" + (f": {reason}" if reason else "")
 
 
 def _leave_moot(engine: Engine, item: outbox_store.Claimed) -> str | None:

@@ -444,6 +444,27 @@ def approved_submission_id(
     return pv.approved_submission_id
 
 
+def reopened_since(
+    session: Session, measure_info: MeasureInfo, period: Period, since: datetime
+) -> tuple[str | None, str, datetime] | None:
+    """The first reopening of a measure's period at or after `since` (when a version was
+    approved): (its reason, who reopened it by name, when), or None if it has not been."""
+    event = session.exec(
+        select(AuditEvent)
+        .where(
+            AuditEvent.action == "submission.reopen",
+            AuditEvent.entity_key == audit.fit_key(f"{measure_info.ref} {period.label}"),
+            col(AuditEvent.at) >= since,
+        )
+        .order_by(col(AuditEvent.seq))
+        .limit(1)
+    ).first()
+    if event is None:
+        return None
+    reason = (event.after or {}).get("reason") if isinstance(event.after, dict) else None
+    return reason, name_of(session, event.actor), event.at
+
+
 def latest_pending(
     session: Session, measure_info: MeasureInfo, period: Period, council: CouncilInfo
 ) -> SubmissionView | None:

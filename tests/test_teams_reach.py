@@ -1,0 +1,129 @@
+"""Teams, on SQLite and PostgreSQL (issue 12, PRODUCT §10): a plain message is enough for the bot
+to reach someone later (its conversation reference is stored from every message, not only from
+an install), and an approved figure is reopened from its Teams card with a reason, by the same
+rules as Slack: someone unrelated refused, a blank reason refused on the card, the collector
+told why."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from storage.engine import read_session
+from storage.models import Measure, PeriodValue, TeamsConversation
+from tests.teams_harness import TeamsBot, running_teams_bot
+from tests.test_teams_e2e import (
+    CARD,
+    CHRIS,
+    HOS,
+    JANE,
+    Q2,
+    actions,
+    assert_adaptive_15,
+    card_of,
+    click,
+    installed,
+    last_card,
+    refused,
+    review_activity,
+    submissions,
+    submit,
+    verbs,
+    words,
+)
+
+
+def references(engine: Engine, conversation: str) -> list[TeamsConversation]:
+    with read_session(engine) as session:
+        return list(
+            session.exec(
+                select(TeamsConversation).where(TeamsConversation.conversation_id == conversation)
+            )
+        )
+
+
+def state_of(bot: TeamsBot, ref: str) -> str:
+    with read_session(bot.engine) as session:
+        [state] = session.exec(
+            select(PeriodValue.state)
+            .join(Measure)
+            .where(Measure.ref == ref, PeriodValue.period == Q2)
+        )
+        return str(state)
+
+
+def test_a_message_alone_lets_the_bot_reach_someone_later(db_url: str) -> None:
+    with running_teams_bot(db_url) as bot:
+        assert bot.client.install(bot.people[JANE]).status_code == 200
+        helen = bot.teams.personal_conversation(bot.people[HOS])
+        assert references(bot.engine, helen) == []  # never installed, never spoken
+
+        bot.say(HOS, "help")  # no installationUpdate, no conversationUpdate: just a message
+        [stored] = references(bot.engine, helen)
+        assert stored.service_url == bot.teams.service_url
+        assert stored.user_id == bot.people[HOS].id and stored.kind == "personal"
+        assert stored.tenant_id == bot.teams.tenant_id
+        before = len(bot.chat(HOS))
+
+        bot.say(JANE, "submit SE1.1")
+        submit(bot, JANE, last_card(bot, JANE), "36.5")
+        bot.settle()
+        # The review card reaches Helen proactively, where her message came from.
+        sent = bot.chat(HOS)[before:]
+        assert len(sent) == 1
+        assert set(verbs(card_of(sent[0]))) == {"approve", "reject"}
+
+
+def test_an_approved_figure_is_reopened_from_its_teams_card_with_a_reason(db_url: str) -> None:
+    with installed(db_url) as bot:
+        bot.say(JANE, "submit SE1.1")
+        submit(bot, JANE, last_card(bot, JANE), "36.5")
+        [saved] = submissions(bot, "SE1.1")
+        sent = review_activity(bot, HOS)
+        card = card_of(sent)
+        approved = click(bot, HOS, verbs(card)["approve"])["value"]
+        bot.settle()
+        reopen = verbs(approved)["reopen"]
+        assert reopen["data"]["pmf_value"] == str(saved.id)
+
+        # Someone with nothing to do with the measure is refused, on the server.
+        assert "Only the reviewer" in refused(bot, CHRIS, reopen)
+
+        # Reopen asks for the reason in the card; a blank one is refused there.
+        answer = click(bot, HOS, reopen)
+        assert answer["type"] == CARD
+        reason_form = answer["value"]
+        assert_adaptive_15(reason_form)
+        [send] = [a for a in actions(reason_form) if a["type"] == "Action.Execute"]
+        blank = bot.client.execute(bot.people[HOS], send["verb"], {**send["data"], "reason": ""})
+        assert blank.status_code == 200
+        assert "Please say why" in words(blank.json()["value"])
+        bot.settle()
+        assert state_of(bot, "SE1.1") == "approved"
+
+        told_before = len(bot.chat(JANE))
+        why = "The meter was misread."
+        decided = bot.client.execute(bot.people[HOS], send["verb"], {**send["data"], "reason": why})
+        assert decided.status_code == 200
+        assert decided.json()["type"] == CARD
+        bot.settle()
+        # The answer is the card as it now stands: reopened, with why, and no Reopen button;
+        # the copy in Helen's chat says the same (updateActivity).
+        now_shown = decided.json()["value"]
+        assert_adaptive_15(now_shown)
+        note = f"Reopened by Helen Carter at 10:00 on Thu 08 Oct 2026: {why}"
+        assert note in words(now_shown) and verbs(now_shown) == {}
+        stored = bot.teams.activity(bot.teams.personal_conversation(bot.people[HOS]), sent["id"])
+        assert stored is not None and stored in bot.teams.updates
+        assert words(card_of(stored)) == words(now_shown)
+        assert state_of(bot, "SE1.1") == "reopened"
+        # Jane is told, once, why and by whom, with a button to send the figure again.
+        told = bot.chat(JANE)[told_before:]
+        assert len(told) == 1
+        shown = words(card_of(told[0]))
+        assert "reopened by Helen Carter" in shown and why in shown
+        assert [a for a in actions(card_of(told[0])) if a["type"] == "Action.Submit"]
+        # A second send of the same reason reopens nothing again.
+        bot.client.execute(bot.people[HOS], send["verb"], {**send["data"], "reason": why})
+        bot.settle()
+        assert state_of(bot, "SE1.1") == "reopened"
