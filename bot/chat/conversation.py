@@ -54,6 +54,7 @@ from bot.chat.model import (
     plain_of,
     text,
 )
+from bot.delivery import DeliveryError, Transport
 from bot.errors import NotFound
 from bot.inbox import inbox
 from bot.measures import ValueProblem, check_value
@@ -203,6 +204,38 @@ class PostSummary:
 
 
 Outcome = Reply | OpenForm | FormErrors | Accepted | PostSummary | None
+
+
+def post_summary(
+    core: Core,
+    transport: Transport,
+    outcome: PostSummary,
+    *,
+    surface: str,
+    hint: Callable[[DeliveryError], str] = lambda error: "",
+) -> Message:
+    """Carry out an admin's `summary QUARTER CHANNEL`: post it now through `transport`
+    (`summaries.post_now` remembers it, so late approvals correct it) and say how it went.
+    The surface names itself in a failure and may add its own advice (`hint`)."""
+    where = outcome.shown or outcome.channel
+    try:
+        summaries.post_now(
+            core.engine,
+            transport,
+            outcome.summary,
+            channel=outcome.channel,
+            shown=where,
+            by=outcome.by,
+            now=core.now(),
+        )
+    except DeliveryError as error:
+        name = people.SURFACE_NAMES.get(surface, surface)
+        return Message.plain(
+            text(Icon.WARNING, f" {name} would not post to {where} ({error}).{hint(error)}")
+        )
+    return Message.plain(
+        text(Icon.DONE, f" Posted the {outcome.summary.quarter} summary to {where}.")
+    )
 
 
 def not_in_register(what: str) -> Reply:

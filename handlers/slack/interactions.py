@@ -88,42 +88,17 @@ def show(
 def post_summary(
     deps: Deps, outcome: PostSummary, body: dict[str, Any], respond: Respond | None
 ) -> None:
-    """An admin's `/pmf summary QUARTER #channel`: post it now (`summaries.post_now` remembers
-    it, so late approvals correct it), and say how it went."""
-    from bot.chat.model import Icon, text
-    from bot.summaries import post_now
-
-    quarter = outcome.summary.quarter
-    where = outcome.shown or outcome.channel
-    try:
-        post_now(
-            deps.engine,
-            deps.transport,
-            outcome.summary,
-            channel=outcome.channel,
-            shown=where,
-            by=outcome.by,
-            now=deps.now(),
-        )
-    except DeliveryError as error:
-        hint = (
-            " Invite the bot to the channel first (/invite @pmf-bot)."
-            if ("not_in_channel" in str(error) or "channel_not_found" in str(error))
-            else ""
-        )
-        tell(
-            deps,
-            body,
-            respond,
-            Message.plain(text(Icon.WARNING, f" Slack would not post to {where} ({error}).{hint}")),
-        )
-        return
-    tell(
-        deps,
-        body,
-        respond,
-        Message.plain(text(Icon.DONE, f" Posted the {quarter} summary to {where}.")),
+    """An admin's `/pmf summary QUARTER #channel`, posted by the conversation; how it went."""
+    told = conversation.post_summary(
+        deps.core, deps.transport, outcome, surface="slack", hint=_invite_first
     )
+    tell(deps, body, respond, told)
+
+
+def _invite_first(error: DeliveryError) -> str:
+    if "not_in_channel" in str(error) or "channel_not_found" in str(error):
+        return " Invite the bot to the channel first (/invite @pmf-bot)."
+    return ""
 
 
 def register(app: App, deps: Deps) -> None:
