@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from storage.engine import read_session
-from storage.models import Measure, PeriodValue, TeamsConversation
+from storage.models import Measure, PeriodValue, Person, TeamsConversation
 from tests.teams_harness import TeamsBot, running_teams_bot
 from tests.test_teams_e2e import (
     CARD,
@@ -127,3 +127,20 @@ def test_an_approved_figure_is_reopened_from_its_teams_card_with_a_reason(db_url
         bot.client.execute(bot.people[HOS], send["verb"], {**send["data"], "reason": why})
         bot.settle()
         assert state_of(bot, "SE1.1") == "reopened"
+
+
+def test_someone_whose_lookup_gives_only_a_user_principal_name_is_found_by_it(
+    db_url: str,
+) -> None:
+    """Teams' member lookup may give no `email`, only the sign-in name (userPrincipalName),
+    in any letter case: the register person is found by it all the same."""
+    with running_teams_bot(db_url) as bot:
+        jane = bot.people[JANE]
+        jane.upn_only, jane.email = True, "Jane.Doe@Example.GOV.uk"
+        assert bot.client.install(jane).status_code == 200
+        bot.say(JANE, "due")
+        with read_session(bot.engine) as session:
+            [linked] = session.exec(select(Person.teams_user_id).where(Person.email == JANE))
+        assert linked == jane.id
+        assert "Hello Jane Doe" in words(card_of(bot.chat(JANE)[0]))
+        assert "not in the council's" not in str(bot.chat(JANE)[-1])
