@@ -6,13 +6,17 @@ told why."""
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 from sqlalchemy import Engine
 from sqlmodel import select
 
 from storage.engine import read_session
-from storage.models import Measure, PeriodValue, Person, TeamsConversation
+from storage.models import Measure, PeriodValue, Person, Review, TeamsConversation
 from tests.teams_harness import TeamsBot, running_teams_bot
 from tests.test_teams_e2e import (
+    ACTIVITY_MESSAGE,
     CARD,
     CHRIS,
     HOS,
@@ -24,10 +28,12 @@ from tests.test_teams_e2e import (
     click,
     installed,
     last_card,
+    open_dialog,
     refused,
     review_activity,
     submissions,
     submit,
+    submit_dialog,
     verbs,
     words,
 )
@@ -40,6 +46,9 @@ def references(engine: Engine, conversation: str) -> list[TeamsConversation]:
                 select(TeamsConversation).where(TeamsConversation.conversation_id == conversation)
             )
         )
+
+
+SAM = "sam.lee@example.gov.uk"  # collects SE1.2
 
 
 def state_of(bot: TeamsBot, ref: str) -> str:
@@ -144,3 +153,51 @@ def test_someone_whose_lookup_gives_only_a_user_principal_name_is_found_by_it(
         assert linked == jane.id
         assert "Hello Jane Doe" in words(card_of(bot.chat(JANE)[0]))
         assert "not in the council's" not in str(bot.chat(JANE)[-1])
+
+
+def test_the_reviewer_and_the_head_of_service_racing_on_one_figure_get_one_decision(
+    db_url: str,
+) -> None:
+    """SE1.2 is reviewed by the waste manager, and its Head of Service (Helen Carter) may decide
+    it too: both press Approve at the same moment; one decision is recorded, the other is told
+    plainly that it is already approved, and the collector is told once."""
+    manager = "waste.manager@example.gov.uk"
+    with running_teams_bot(db_url) as bot:
+        for email in (SAM, manager, HOS):
+            assert bot.client.install(bot.people[email]).status_code == 200
+        bot.say(SAM, "submit SE1.2")
+        form = open_dialog(bot, SAM, last_card(bot, SAM))
+        figure = {"value": "48.5", "overview": "Below target.", "actions": "Leaflet drive."}
+        assert submit_dialog(bot, SAM, form, figure) is None  # Red: actions needed, given
+        bot.settle()
+        [saved] = submissions(bot, "SE1.2")
+        approve = verbs(card_of(review_activity(bot, manager)))["approve"]
+        told_before = len(bot.chat(SAM))
+
+        start = threading.Barrier(2)
+        answers: dict[str, Any] = {}
+
+        def press(email: str) -> None:
+            start.wait()
+            answers[email] = bot.client.click(bot.people[email], approve)
+
+        pressing = [threading.Thread(target=press, args=(e,)) for e in (manager, HOS)]
+        for thread in pressing:
+            thread.start()
+        for thread in pressing:
+            thread.join(timeout=60)
+        bot.settle()
+
+        assert {a.status_code for a in answers.values()} == {200}
+        with read_session(bot.engine) as session:
+            decided = session.exec(
+                select(Review.decision, Review.decided_by).where(Review.submission_id == saved.id)
+            ).all()
+        assert len(decided) == 1 and decided[0][0] == "approved"
+        winner = decided[0][1]
+        loser = HOS if winner == manager else manager
+        assert answers[winner].json()["type"] == CARD
+        lost = answers[loser].json()
+        assert lost["type"] == ACTIVITY_MESSAGE and "already approved" in str(lost["value"])
+        told = [a for a in bot.chat(SAM)[told_before:] if "was approved by" in str(a)]
+        assert len(told) == 1
