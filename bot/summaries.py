@@ -411,6 +411,10 @@ def summary_tick(
         built[item.quarter] = whole
         shown = for_priority(whole, item.scope) if item.scope else whole
         look = item.recovered or item.uncertain
+        with read_session(engine) as session:
+            if not summary_store.still_mine(session, item):
+                log.info("summary %s taken over by another process; left to it", item.key)
+                continue
         try:
             if item.kind == "draft":
                 transport = chosen.for_person(item.target)
@@ -425,10 +429,12 @@ def summary_tick(
         except Exception as error:  # a transport failure: keep it queued and retry later
             log.warning("summary %s not delivered: %s", item.key, error)
             with write_session(engine) as session:
-                summary_store.mark_retry(session, item.id, error=str(error), at=now + retry_in)
+                summary_store.mark_retry(
+                    session, item.id, error=str(error), at=now + retry_in, attempt=item.attempt
+                )
             continue
         with write_session(engine) as session:
-            summary_store.mark_sent(
+            if not summary_store.mark_sent(
                 session,
                 item.id,
                 channel=posted.ref.channel,
@@ -436,7 +442,12 @@ def summary_tick(
                 thread=posted.thread,
                 now=now,
                 surface=posted.ref.surface,
-            )
+                attempt=item.attempt,
+            ):
+                # Taken over while it was being posted: the other process looks for it by its
+                # key before posting, and records it, the audit and the publication.
+                log.warning("summary %s taken over while being posted; left to it", item.key)
+                continue
             audit.record(
                 session,
                 actor="pmf-bot",

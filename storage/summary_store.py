@@ -38,6 +38,7 @@ class Claimed:
     target: str
     recovered: bool
     uncertain: bool = False  # tried before: it may have arrived, so look before posting
+    attempt: int = 1  # the row's attempts once claimed: its claim, until another takes it over
 
     @property
     def scope(self) -> str | None:
@@ -87,6 +88,7 @@ def claim(session: Session, *, now: datetime, limit: int = 20) -> list[Claimed]:
             row.target,
             row.status == "sending",
             row.attempts > 0,
+            row.attempts + 1,
         )
         for row in rows
         if row.id is not None
@@ -100,6 +102,23 @@ def claim(session: Session, *, now: datetime, limit: int = 20) -> list[Claimed]:
     return claimed
 
 
+def _ours(post_id: int, attempt: int | None) -> Any:
+    """The row, while the claim that gave `attempt` still holds it (None: whoever holds it)."""
+    mine = col(SummaryPost.id) == post_id
+    if attempt is None:
+        return mine
+    return mine & (col(SummaryPost.status) == "sending") & (col(SummaryPost.attempts) == attempt)
+
+
+def still_mine(session: Session, claimed: Claimed) -> bool:
+    """Whether `claimed` is still this process's: not taken over by another process that found
+    the claim stale (a slow process must then leave it, or it would be posted twice)."""
+    return (
+        session.exec(select(SummaryPost.id).where(_ours(claimed.id, claimed.attempt))).first()
+        is not None
+    )
+
+
 def mark_sent(
     session: Session,
     post_id: int,
@@ -109,10 +128,13 @@ def mark_sent(
     thread: list[str],
     now: datetime,
     surface: str = "slack",
-) -> None:
-    session.execute(
+    attempt: int | None = None,
+) -> bool:
+    """Record the post as sent; with `attempt`, only while that claim holds the row. Returns
+    whether it was recorded (False: another process took it over and records it)."""
+    done = session.execute(
         update(SummaryPost)
-        .where(col(SummaryPost.id) == post_id)
+        .where(_ours(post_id, attempt))
         .values(
             status="sent",
             channel=channel,
@@ -123,12 +145,16 @@ def mark_sent(
             surface=surface,
         )
     )
+    return bool(done.rowcount)  # type: ignore[attr-defined]
 
 
-def mark_retry(session: Session, post_id: int, *, error: str, at: datetime) -> None:
+def mark_retry(
+    session: Session, post_id: int, *, error: str, at: datetime, attempt: int | None = None
+) -> None:
+    """Back to pending, to try again at `at`; with `attempt`, only while that claim holds it."""
     session.execute(
         update(SummaryPost)
-        .where(col(SummaryPost.id) == post_id)
+        .where(_ours(post_id, attempt))
         .values(status="pending", last_error=error[:500], next_attempt_at=at)
     )
 

@@ -135,11 +135,11 @@ def test_a_crash_between_the_last_post_and_its_record_publishes_once_after_resta
     class Crash(Exception):
         pass
 
-    def crash_on_the_last(session: Any, post_id: int, **kwargs: Any) -> None:
+    def crash_on_the_last(session: Any, post_id: int, **kwargs: Any) -> bool:
         calls.append(kwargs["channel"])
         if len(calls) == len(CHANNELS):
             raise Crash("the process stops here")
-        real_mark_sent(session, post_id, **kwargs)
+        return real_mark_sent(session, post_id, **kwargs)
 
     with running_bot(db_url) as bot:
         channels = add_channels(bot)
@@ -157,4 +157,46 @@ def test_a_crash_between_the_last_post_and_its_record_publishes_once_after_resta
             assert len(top_level(bot, cid)) == 1
         assert [r.id for r in published(bot)] == [record.id]
         assert audited(bot, "summary.post") == len(CHANNELS)
+        settle(bot)
+
+
+def test_a_slow_tick_overtaken_by_another_process_posts_nothing_twice(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process so slow that, while it posts its first channel, another process finds its
+    whole batch stale (claimed over five minutes ago), finds the first post by its key and
+    posts the rest: the slow one then sees they are no longer its own and leaves them. Each
+    channel has one summary, each post is recorded and audited once, and the quarter is
+    published once."""
+    real_post: Callable[..., summaries.Posted] = summaries.post_summary
+    started: list[bool] = []
+    other: list[int] = []
+
+    with running_bot(db_url) as bot:
+        channels = add_channels(bot)
+        council = bot.deps.council()
+        engine = make_engine(db_url)
+
+        def overtaken_while_posting(*args: Any, **kwargs: Any) -> summaries.Posted:
+            posted = real_post(*args, **kwargs)
+            if not started:  # the slow process's first post: the other process runs meanwhile
+                started.append(True)
+                later = at(BOARD) + timedelta(minutes=6)
+                other.append(summaries.summary_tick(engine, council, bot.deps.transport, now=later))
+            return posted
+
+        monkeypatch.setattr(summaries, "post_summary", overtaken_while_posting)
+        try:
+            slow = tick(bot, at(BOARD))
+        finally:
+            engine.dispose()
+        # The other process took over all five: the first (still being recorded) found by its
+        # key, the other four posted; the slow one records none of them.
+        assert other == [len(CHANNELS)]
+        assert slow == 0
+        for cid in channels.values():
+            assert len(top_level(bot, cid)) == 1
+        assert set(statuses(bot).values()) == {"sent"}
+        assert audited(bot, "summary.post") == len(CHANNELS)
+        assert len(published(bot)) == 1
         settle(bot)
