@@ -811,6 +811,10 @@ def _correct_posts(run: _Run, item: outbox_store.Claimed, by: str, facts: Facts)
     assert item.ref and item.period
     quarter = quarter_for(item.period)
     with read_session(run.engine) as session:
+        if summary_store.being_posted(session, quarter.label):
+            # Built before this approval perhaps, and not recorded yet: correct it (with the
+            # others) once it is, or it would keep the old counts.
+            raise DeliveryError(f"a {quarter} summary is being posted; correcting it after")
         posts = summary_store.posted_for(session, quarter.label)
     if not posts:
         return

@@ -173,6 +173,21 @@ def posted_for(session: Session, quarter: str) -> list[SummaryPost]:
     )
 
 
+def being_posted(session: Session, quarter: str) -> bool:
+    """Whether a channel post for `quarter` is claimed and being posted now: it may show
+    figures read before a change that has just been made, and is not yet there to correct."""
+    return (
+        session.exec(
+            select(SummaryPost.id).where(
+                SummaryPost.quarter == quarter,
+                SummaryPost.kind == "post",
+                col(SummaryPost.status) == "sending",
+            )
+        ).first()
+        is not None
+    )
+
+
 def record_manual_post(
     session: Session,
     *,

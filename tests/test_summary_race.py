@@ -18,15 +18,27 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot import summaries
+from bot.delivery import drain
+from handlers.slack import ids
 from storage import summary_store
 from storage.engine import make_engine, read_session
-from storage.models import AuditEvent, PublishedFigures, SummaryPost
-from tests.slack_harness import Bot, running_bot
-from tests.test_slack_support import settle
-from tests.test_summary_slack import BOARD, CHANNELS, add_channels, at, tick, top_level
+from storage.models import AuditEvent, OutboxItem, PublishedFigures, SummaryPost
+from tests.slack_harness import LONDON, Bot, running_bot
+from tests.test_slack_support import cards, click, settle, submit_figure, wait_until
+from tests.test_summary_slack import (
+    AMY,
+    BOARD,
+    CHANNELS,
+    HOUSING,
+    add_channels,
+    at,
+    thread,
+    tick,
+    top_level,
+)
 
 QUARTER = "2025-26 Q4"
 
@@ -199,4 +211,71 @@ def test_a_slow_tick_overtaken_by_another_process_posts_nothing_twice(
         assert set(statuses(bot).values()) == {"sent"}
         assert audited(bot, "summary.post") == len(CHANNELS)
         assert len(published(bot)) == 1
+        settle(bot)
+
+
+def correction_row(bot: Bot) -> OutboxItem | None:
+    with read_session(bot.engine) as session:
+        return session.exec(
+            select(OutboxItem).where(col(OutboxItem.key).startswith("correction|SC2.1|"))
+        ).first()
+
+
+def test_a_late_approval_while_the_summary_is_being_posted_still_corrects_it(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tick has claimed the posts and built the summary; SC2.1 is approved, and its
+    correction delivered, before the summary reaches the channels (so it shows SC2.1 as not
+    approved). The correction must not find "nothing posted yet" and be done: it waits for the
+    posts being made and then corrects them."""
+    real_post: Callable[..., summaries.Posted] = summaries.post_summary
+    started: list[bool] = []
+
+    with running_bot(db_url) as bot:
+        channels = add_channels(bot)
+
+        def approved_meanwhile(*args: Any, **kwargs: Any) -> summaries.Posted:
+            if not started:
+                started.append(True)
+                submit_figure(bot, AMY, "SC2.1", "830000", period="2025-26 Q4", overview="Busy.")
+                [card] = cards(bot, HOUSING)
+                click(bot, HOUSING, ids.APPROVE, card)
+
+                def tried() -> bool:
+                    row = correction_row(bot)
+                    return row is not None and (row.status == "sent" or row.attempts > 0)
+
+                wait_until(tried, timeout=30, what="the correction's first delivery")
+            return real_post(*args, **kwargs)
+
+        monkeypatch.setattr(summaries, "post_summary", approved_meanwhile)
+        assert tick(bot, at(BOARD)) == len(CHANNELS)
+        monkeypatch.setattr(summaries, "post_summary", real_post)
+        settle(bot)
+        [stale] = top_level(bot, channels["ALL"])
+        assert stale["text"].endswith("14 Green, 2 Grey, 1 No data")  # built before the approval
+
+        bot.clock.now = at(BOARD) + timedelta(minutes=10)  # past the correction's retry time
+        drain(
+            bot.engine,
+            bot.deps.council(),
+            bot.deps.transport,
+            worker="test",
+            zone=LONDON,
+            clock=bot.clock,
+        )
+        row = correction_row(bot)
+        assert row is not None and row.status == "sent"
+        for scope in ("ALL", "SC"):
+            [post] = top_level(bot, channels[scope])
+            assert "edited" in post  # rewritten in place with the new counts
+            notes = [
+                m
+                for m in thread(bot, channels[scope], post["ts"])
+                if "Correction" in m.get("text", "")
+            ]
+            assert len(notes) == 1, notes
+        assert top_level(bot, channels["ALL"])[0]["text"].endswith("15 Green, 2 Grey, 0 No data")
+        [untouched] = top_level(bot, channels["SE"])
+        assert "edited" not in untouched
         settle(bot)
