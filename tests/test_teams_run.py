@@ -182,6 +182,7 @@ def test_teams_with_an_app_id_checks_every_request(sqlite_url: str, tmp_path: Pa
         assert signed.say(jane, "help").status_code == 200
         assert _answered(teams, teams.personal_conversation(jane))
         assert teams.token_requests >= 1  # the reply carried the bot's own token
+        assert teams.app_password not in running.out  # the secret is never printed
 
 
 def test_teams_without_its_password_is_a_plain_error(sqlite_url: str, tmp_path: Path) -> None:
