@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from bot import chain, outbox, services
 from bot.chat import summaries as summaries_view
-from bot.delivery import Surfaces, Transport, as_surfaces
+from bot.delivery import DeliveryError, Surfaces, Transport, as_surfaces
 from bot.outbox import Ref
 from bot.periods import Period, PeriodError, PeriodKind
 from bot.published import row_from_snapshot, snapshot
@@ -360,14 +360,16 @@ def post_summary(
         first = transport.find_in(channel, key) if look_first else None
         first = first or transport.post_to_channel(channel, messages[0], key)
     thread: list[str] = []
+    found_reply = False  # a reply already there: the chart (uploaded after them) may be too
     for number, message in enumerate(messages[1:], 1):
         reply_key = f"{key}|{number}"
         try:
             found = transport.find_in(first.channel, reply_key, first.ts) if look_first else None
+            found_reply = found_reply or found is not None
             thread.append((found or transport.reply(first, message, reply_key)).ts)
         except Exception as error:  # the summary is posted: never post it again for a reply
             log.warning("could not post %r in the thread: %s", message.summary, error)
-    if with_chart and summary.rows and not (look_first and thread):
+    if with_chart and summary.rows and not found_reply:
         try:
             transport.upload_chart(
                 first,
@@ -380,6 +382,28 @@ def post_summary(
         except Exception as error:
             log.warning("could not upload the summary chart: %s", error)
     return Posted(first, thread)
+
+
+def post_to_channel(transport: Transport, summary: Summary, *, key: str, channel: str) -> Posted:
+    """An admin's summary posted to a channel now. When the first message's send fails with
+    an unclear outcome (a timeout, a dropped connection, a 5xx: any error that may have
+    delivered it), it is looked for by its key: found, the post is completed and returned, so
+    it is recorded and later approvals correct it; not found (or the platform cannot search,
+    as in Teams), the error stands and nothing is posted again."""
+    try:
+        return post_summary(transport, summary, key=key, channel=channel)
+    except DeliveryError as error:
+        if not error.uncertain:
+            raise
+        try:
+            arrived = transport.find_in(channel, key)
+        except Exception as lookup:
+            log.warning("could not check whether summary %s arrived: %s", key, lookup)
+            arrived = None
+        if arrived is None:
+            raise
+        log.warning("summary %s arrived although its send failed (%s); completing it", key, error)
+        return post_summary(transport, summary, key=key, channel=channel, look_first=True)
 
 
 def summary_tick(
@@ -491,7 +515,7 @@ def post_now(
     then."""
     quarter = summary.quarter
     key = f"manual|{quarter}|{channel}|{uuid.uuid4().hex[:12]}"
-    posted = post_summary(transport, summary, key=key, channel=channel)
+    posted = post_to_channel(transport, summary, key=key, channel=channel)
     with write_session(engine) as session:
         summary_store.record_manual_post(
             session,

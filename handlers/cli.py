@@ -618,7 +618,7 @@ def summary(
         return
     from bot.chat import channels
     from bot.delivery import DeliveryError, Transport
-    from bot.summaries import post_summary
+    from bot.summaries import post_to_channel
     from storage import summary_store
     from storage.engine import write_session
 
@@ -650,7 +650,7 @@ def summary(
                 engine, client, Directory(engine, client, lambda: _now(settings))
             )
         key = f"manual|{built.quarter}|{post}|{_now(settings):%Y%m%dT%H%M%S}"
-        posted = post_summary(transport, built, key=key, channel=post)
+        posted = post_to_channel(transport, built, key=key, channel=post)
     except DeliveryError as error:
         where, what = (
             ("Teams", "Is the app added to that channel's team?")

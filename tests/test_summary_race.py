@@ -17,12 +17,15 @@ from functools import partial
 from typing import Any
 
 import pytest
+from slack_sdk import WebClient
 from sqlalchemy import func
 from sqlmodel import col, select
 
 from bot import summaries
-from bot.delivery import drain
+from bot.delivery import DeliveryError, drain
+from bot.periods import Period
 from handlers.slack import ids
+from handlers.slack.transport import SlackTransport
 from storage import summary_store
 from storage.engine import make_engine, read_session
 from storage.models import AuditEvent, OutboxItem, PublishedFigures, SummaryPost
@@ -33,6 +36,7 @@ from tests.test_summary_slack import (
     BOARD,
     CHANNELS,
     HOUSING,
+    POLICY,
     add_channels,
     at,
     thread,
@@ -278,4 +282,67 @@ def test_a_late_approval_while_the_summary_is_being_posted_still_corrects_it(
         assert top_level(bot, channels["ALL"])[0]["text"].endswith("15 Green, 2 Grey, 0 No data")
         [untouched] = top_level(bot, channels["SE"])
         assert "edited" not in untouched
+        settle(bot)
+
+
+class TimesOutOnce(WebClient):
+    """The first top-level message times out on its way back: Slack stored it (`stored`) or
+    not, and the client cannot tell."""
+
+    def __init__(self, *args: Any, stored: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.stored = stored
+        self.failures = 1
+
+    def chat_postMessage(self, **kwargs: Any) -> Any:
+        if kwargs.get("thread_ts") is None and self.failures:
+            self.failures -= 1
+            if self.stored:
+                super().chat_postMessage(**kwargs)
+            raise TimeoutError("The read operation timed out")
+        return super().chat_postMessage(**kwargs)
+
+
+@pytest.mark.parametrize("stored", [True, False], ids=["arrived", "lost"])
+def test_an_admins_post_that_timed_out_but_arrived_is_found_and_recorded(
+    sqlite_url: str, stored: bool
+) -> None:
+    """Not a Slack API error but a timeout after Slack stored the message: the post is found by
+    its key (message metadata), completed (thread and chart) and recorded, so a late approval
+    corrects it; when it did not arrive, the error stands and nothing is recorded or posted."""
+    with running_bot(sqlite_url) as bot:
+        channel = bot.slack.add_channel(CHANNELS["ALL"])
+        now = at(BOARD)
+        bot.clock.now = now
+        client = TimesOutOnce(token="xoxb-test-token", base_url=bot.slack.api_url, stored=stored)
+        poster = SlackTransport(bot.engine, client, bot.deps.directory, as_given=True)
+        council = bot.deps.council()
+        whole = summaries.summary(bot.engine, council, Period.parse(QUARTER), today=now.date())
+        if not stored:
+            with pytest.raises(DeliveryError):
+                summaries.post_now(
+                    bot.engine,
+                    poster,
+                    whole,
+                    channel=channel,
+                    shown="#performance",
+                    by=POLICY,
+                    now=now,
+                )
+            assert bot.slack.messages(channel) == []
+            assert statuses(bot) == {} and published(bot) == []
+            return
+        posted = summaries.post_now(
+            bot.engine, poster, whole, channel=channel, shown="#performance", by=POLICY, now=now
+        )
+        [top] = top_level(bot, channel)
+        assert posted.ref.ts == top["ts"]
+        replies = [m for m in thread(bot, channel, top["ts"]) if not m.get("upload")]
+        assert len(posted.thread) == len(replies) > 0
+        assert len(bot.slack.calls_to("files.completeUploadExternal")) == 1
+        with read_session(bot.engine) as session:
+            [row] = session.exec(select(SummaryPost)).all()
+        assert (row.status, row.channel, row.message_ts) == ("sent", channel, top["ts"])
+        assert len(published(bot)) == 1
+        assert audited(bot, "summary.post") == 1
         settle(bot)
