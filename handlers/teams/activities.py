@@ -37,7 +37,6 @@ from bot.chat.inbox import home_page
 from bot.chat.model import Actions, Button, Icon, Intent, Message, Para, Strong, plain_of, text
 from bot.delivery import DeliveryError, review_card_now
 from bot.inbox import inbox
-from bot.summaries import post_now
 from handlers.teams import render
 from handlers.teams.app import TeamsDeps
 from handlers.teams.sdk import (
@@ -145,9 +144,8 @@ def _message(deps: TeamsDeps, activity: dict[str, Any]) -> None:
 
 
 def _post_summary(deps: TeamsDeps, outcome: PostSummary) -> Message:
-    """An admin's `summary QUARTER <the channel's link>`: post it now through the Teams
-    transport (`summaries.post_now` remembers and audits it), and say how it went."""
-    quarter = outcome.summary.quarter
+    """An admin's `summary QUARTER <the channel's link>`: a Slack channel is refused here;
+    a Teams channel is posted to by the core (`conversation.post_summary`), as in Slack."""
     if not chat_channels.TEAMS_CHANNEL.match(outcome.channel):
         return Message.plain(
             text(
@@ -156,31 +154,17 @@ def _post_summary(deps: TeamsDeps, outcome: PostSummary) -> Message:
                 "Teams channel's link (Get link to channel), or post it from Slack.",
             )
         )
-    try:
-        post_now(
-            deps.engine,
-            deps.transport,
-            outcome.summary,
-            channel=outcome.channel,
-            shown=outcome.shown,
-            by=outcome.by,
-            now=deps.clock(),
-        )
-    except DeliveryError as error:
-        return Message.plain(
-            text(
-                Icon.WARNING,
-                f" Teams would not post to {outcome.shown} ({error}). Is the app added to "
-                "that channel's team?",
-            )
-        )
-    return Message.plain(text(Icon.DONE, f" Posted the {quarter} summary to {outcome.shown}."))
+    return conversation.post_summary(
+        deps.core,
+        deps.transport,
+        outcome,
+        surface="teams",
+        hint=lambda error: " Is the app added to that channel's team?",
+    )
 
 
 def _asks_due(words: str) -> bool:
-    parts = words.split()
-    if parts and parts[0].lower() == "/pmf":
-        parts = parts[1:]
+    parts = render.typed(words.strip()).split()
     return bool(parts) and parts[0].lower() == "due"
 
 
