@@ -144,6 +144,17 @@ def _writer_lock(engine: Engine) -> threading.RLock:
 
 
 @contextmanager
+def _all_or_nothing(bind: Engine) -> Iterator[Session]:
+    with Session(bind, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+@contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
     """A session that commits on success and rolls back on any error: all or nothing.
 
@@ -154,26 +165,16 @@ def write_session(engine: Engine) -> Iterator[Session]:
     timeout.
     """
     if is_postgres(engine):
-        with Session(engine, expire_on_commit=False) as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+        with _all_or_nothing(engine) as session:
+            yield session
         return
     bind = engine.execution_options(sqlite_immediate=True)
     turn = _writer_lock(engine)
     # after as long as SQLite itself would wait, go on and let SQLite decide (as before)
     mine = turn.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
     try:
-        with Session(bind, expire_on_commit=False) as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+        with _all_or_nothing(bind) as session:
+            yield session
     finally:
         if mine:
             turn.release()
