@@ -398,7 +398,7 @@ def run(
 
     from bot import outbox, scheduler
     from bot.delivery import Deliverer, Surfaces, Transport
-    from handlers.teams.app import is_loopback
+    from handlers.teams.local import is_loopback
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -284,3 +284,25 @@ def test_run_stops_when_the_teams_server_or_the_sdk_loop_stops(
     err = capsys.readouterr().err
     assert f"pmf-bot run is stopping: {dies} stopped unexpectedly" in err
     assert "Start pmf-bot run again" in err
+
+
+def test_a_slack_only_run_does_not_load_the_teams_surface(sqlite_url: str, tmp_path: Path) -> None:
+    """Microsoft's SDK and the Teams surface cost a process about 50 MB: a council on Slack
+    alone does not carry them (issue 11's idle memory). Python's own import log says what
+    the real `pmf-bot run` loaded."""
+    _ready_database(sqlite_url)
+    cli = Cli(sqlite_url, tmp_path)
+    with SlackStandIn() as slack:
+        env = {
+            "SLACK_BOT_TOKEN": "xoxb-test-token",
+            "SLACK_SIGNING_SECRET": "test-signing-secret",
+            "SLACK_API_URL": slack.api_url,
+            "PYTHONPROFILEIMPORTTIME": "1",
+        }
+        with pmf_bot_run(cli, "--host", "127.0.0.1", "--port", "0", env=env) as running:
+            running.wait_for(re.compile(r"serving Slack at (http://\S+)"))
+            imported = running.out
+    loaded = set(re.findall(r"^import time:.*\|\s+([\w.]+)$", imported, re.MULTILINE))
+    assert {"slack_bolt", "handlers.slack.app"} <= loaded  # the import log is there
+    assert not {name for name in loaded if name.startswith("microsoft_teams")}
+    assert "handlers.teams.app" not in loaded

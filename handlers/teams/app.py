@@ -12,7 +12,6 @@ Playground): it serves 127.0.0.1 only and writes only to loopback service URLs.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 from collections.abc import Callable, Iterable
@@ -20,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import Engine
@@ -33,6 +31,7 @@ from bot.settings import Settings
 from handlers.teams import sdk
 from handlers.teams.auth import BotToken, InboundAuth, Unauthorized
 from handlers.teams.connector import Connector
+from handlers.teams.local import is_loopback, loopback_url
 from handlers.teams.people import TeamsPeople
 from handlers.teams.transport import TeamsTransport
 
@@ -46,19 +45,6 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 class NotConfigured(RuntimeError):
     """A Teams setting is missing; the message says which."""
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def loopback_url(url: object) -> bool:
-    return isinstance(url, str) and is_loopback(urlsplit(url).hostname or "")
 
 
 @dataclass
