@@ -87,8 +87,8 @@ def _dated(
 def inbox(engine: Engine, council: CouncilInfo, *, email: str, today: date) -> Inbox:
     """Everything `email` has to do, oldest deadline first."""
     with read_session(engine) as session:
-        person = queries.person(session, email)
-        if person is None:
+        name = queries.name_of(session, email)
+        if name is None:
             return Inbox(False, None, [], [], [])
         measures = queries.load_measures(session)
         away = store.absences(session, {m.collector for m in measures.values()}, today)
@@ -163,4 +163,4 @@ def inbox(engine: Engine, council: CouncilInfo, *, email: str, today: date) -> I
             )
             for view in in_full
         }
-    return Inbox(True, person.name, due, reviews, decisions, contexts, late)
+    return Inbox(True, name, due, reviews, decisions, contexts, late)

@@ -8,7 +8,7 @@ from collections.abc import Collection, Iterable, Mapping
 from datetime import date, time
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -260,6 +260,15 @@ def late_figures(session: Session, wanted: Iterable[tuple[str, Period]]) -> set[
 
 def person(session: Session, email: str) -> Person | None:
     return session.exec(select(Person).where(Person.email == email.strip().lower())).first()
+
+
+_NAME_OF = sa_select(col(Person.name)).where(col(Person.email) == bindparam("email"))
+
+
+def name_of(session: Session, email: str) -> str | None:
+    """The name of the person with this e-mail, or None if none: a plain row from a
+    prebuilt statement (the home page asks on every refresh)."""
+    return session.execute(_NAME_OF, {"email": email.strip().lower()}).scalars().first()
 
 
 def names(session: Session, emails: Iterable[str] | None = None) -> dict[str, str]:

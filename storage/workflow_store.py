@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, or_, union
+from sqlalchemy import and_, bindparam, or_, union
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
@@ -634,39 +634,37 @@ def views(
     return found
 
 
+# Built once, with bound parameters: the home page reads the queue on every refresh, and
+# building the statement (not running it) was a measurable share of its CPU (issue 11).
+_ME = sa_select(col(Person.id)).where(col(Person.email) == bindparam("email")).scalar_subquery()
+_COVERED = sa_select(col(Leave.person_id)).where(
+    col(Leave.cover_id) == _ME,
+    col(Leave.starts) <= bindparam("today"),
+    col(Leave.ends) >= bindparam("today"),
+    col(Leave.ended_at).is_(None),
+)
+_QUEUE = (
+    sa_select(col(Submission.id))
+    .join(PeriodValue, col(PeriodValue.latest_submission_id) == col(Submission.id))
+    .join(Measure, col(Measure.id) == col(Submission.measure_id))
+    .where(
+        col(PeriodValue.state) == State.SUBMITTED.value,
+        col(Submission.submitted_by) != bindparam("email"),
+        col(Measure.active).is_(True),
+        or_(
+            col(Measure.reviewer_id) == _ME,
+            col(Measure.head_of_service_id) == _ME,
+            col(Measure.reviewer_id).in_(_COVERED),
+        ),
+    )
+    .order_by(col(Submission.submitted_at))
+)
+
+
 def review_queue(session: Session, email: str, today: date) -> list[int]:
-    """Pending latest versions this person may decide (not their own), oldest first."""
-    me = session.exec(select(Person).where(Person.email == email)).first()
-    if me is None:
-        return []
-    covering_for = list(
-        session.exec(
-            select(Leave.person_id).where(
-                Leave.cover_id == me.id,
-                col(Leave.starts) <= today,
-                col(Leave.ends) >= today,
-                col(Leave.ended_at).is_(None),
-            )
-        )
-    )
-    deciders: list[Any] = [
-        col(Measure.reviewer_id) == me.id,
-        col(Measure.head_of_service_id) == me.id,
-    ]
-    if covering_for:
-        deciders.append(col(Measure.reviewer_id).in_(covering_for))
-    rows = session.exec(
-        select(col(Submission.id))
-        .join(PeriodValue, col(PeriodValue.latest_submission_id) == col(Submission.id))
-        .join(Measure, col(Measure.id) == col(Submission.measure_id))
-        .where(
-            PeriodValue.state == State.SUBMITTED.value,
-            Submission.submitted_by != email,
-            col(Measure.active).is_(True),
-            or_(*deciders),
-        )
-        .order_by(col(Submission.submitted_at))
-    )
+    """Pending latest versions this person may decide (not their own), oldest first: one
+    prebuilt query (the person, and whom they cover today, are subqueries of it)."""
+    rows = session.execute(_QUEUE, {"email": email, "today": today}).scalars()
     return [row for row in rows if row is not None]
 
 
