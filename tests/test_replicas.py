@@ -41,7 +41,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -52,10 +51,10 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -79,6 +78,7 @@ from storage.models import (
     SummaryPost,
 )
 from tests.conftest import ROOT
+from tests.processes import Running, started
 from tests.slack_harness import EXAMPLES, SECRET, register_people
 from tests.test_reminders_delivery import REMINDER_KEYS, seed
 from tests.test_slack_support import buttons, form_values, text_of
@@ -118,33 +118,9 @@ cli.main()
 
 
 @dataclass
-class Replica:
-    process: subprocess.Popen[str]
-    lines: list[str] = field(default_factory=list)
+class Replica(Running):
     url: str = ""
-
-    @property
-    def out(self) -> str:
-        return "".join(self.lines)
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def wait_for(self, pattern: re.Pattern[str], timeout: float = 90.0) -> re.Match[str]:
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            found = pattern.search(self.out)
-            if found:
-                return found
-            if self.process.poll() is not None:
-                time.sleep(0.3)
-                found = pattern.search(self.out)
-                if found:
-                    return found
-                raise AssertionError(f"pmf-bot run stopped:\n{self.out}")
-            time.sleep(0.05)
-        raise AssertionError(f"pmf-bot run did not say {pattern.pattern!r}:\n{self.out}")
+    patience: ClassVar[float] = 90.0
 
     def owns(self, claimed_by: str | None) -> bool:
         """Whether an outbox row's `claimed_by` (host:pid, then /run/N for its delivery
@@ -166,7 +142,7 @@ def pmf_bot_run(database_url: str, api_url: str, anchor: float) -> Iterator[Repl
         "SLACK_API_URL": api_url,
         "PYTHONUNBUFFERED": "1",
     }
-    process = subprocess.Popen(
+    with started(
         [
             sys.executable,
             "-c",
@@ -183,30 +159,10 @@ def pmf_bot_run(database_url: str, api_url: str, anchor: float) -> Iterator[Repl
         ],
         cwd=ROOT,
         env=environ,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    replica = Replica(process)
-
-    def read() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            replica.lines.append(line)
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    try:
+        kind=Replica,
+        stop_within=15,
+    ) as replica:
         yield replica
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(15)
-        reader.join(5)
 
 
 class Balancer:

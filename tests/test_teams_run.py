@@ -16,12 +16,10 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -38,35 +36,11 @@ from sandbox.teams_client import TeamsClientSimulator
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from tests.conftest import Cli
+from tests.processes import Running, started
 from tests.slack_harness import EXAMPLES, register_people
 
 JANE = "jane.doe@example.gov.uk"
 SERVING = re.compile(r"serving Microsoft Teams at (http://\S+/api/messages)")
-
-
-@dataclass
-class Running:
-    process: subprocess.Popen[str]
-    lines: list[str] = field(default_factory=list)
-
-    @property
-    def out(self) -> str:
-        return "".join(self.lines)
-
-    def wait_for(self, pattern: re.Pattern[str], timeout: float = 60.0) -> re.Match[str]:
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            found = pattern.search(self.out)
-            if found:
-                return found
-            if self.process.poll() is not None:
-                time.sleep(0.2)  # the reader thread may still be catching up
-                found = pattern.search(self.out)
-                if found:
-                    return found
-                raise AssertionError(f"pmf-bot run stopped:\n{self.out}")
-            time.sleep(0.05)
-        raise AssertionError(f"pmf-bot run did not say {pattern.pattern!r}:\n{self.out}")
 
 
 @contextmanager
@@ -78,34 +52,8 @@ def pmf_bot_run(cli: Cli, *args: str, env: dict[str, str] | None = None) -> Iter
     }
     environ |= {"PMF_DATABASE_URL": cli.database_url, "PYTHONUNBUFFERED": "1"}
     environ |= env or {}
-    process = subprocess.Popen(
-        [*cli.command, "run", *args],
-        cwd=cli.cwd,
-        env=environ,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    running = Running(process)
-
-    def read() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            running.lines.append(line)
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    try:
+    with started([*cli.command, "run", *args], cwd=cli.cwd, env=environ, kind=Running) as running:
         yield running
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(10)
-        reader.join(5)
 
 
 def _ready_database(url: str) -> None:
