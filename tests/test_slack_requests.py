@@ -366,7 +366,10 @@ def test_a_body_over_one_megabyte_is_refused_413_quickly_and_without_reading_it(
     assert status == 413, text
     assert b"Traceback" not in text
     assert elapsed < 10.0  # refused before reading, even on a loaded machine
-    assert peak < MAX_BODY // 2, f"the bot held {peak} bytes for a body it should not read"
+    # Reading the body would hold over 3 MiB at once. The bot runs in this process, so the peak
+    # also counts its background threads (outbox, scheduler), measured at up to 0.55 MB under
+    # load: the bound is the cap itself, well clear of both.
+    assert peak < MAX_BODY, f"the bot held {peak} bytes for a body it should not read"
 
 
 def test_a_content_length_that_lies_upwards_is_refused_at_once(bot: Bot) -> None:
@@ -386,7 +389,8 @@ def test_a_content_length_that_lies_downwards_reads_no_more_than_it_says(bot: Bo
     finally:
         tracemalloc.stop()
     assert status == 401  # ten unsigned bytes; the rest is never a request body
-    assert peak < MAX_BODY // 2
+    # Over 3 MiB if the rest were read; background threads count too (see above).
+    assert peak < MAX_BODY, f"the bot held {peak} bytes past the ten it was told of"
 
 
 class Endless(io.RawIOBase):
