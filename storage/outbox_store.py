@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any, Protocol, cast
 
 from sqlalchemy import Table, bindparam, case, or_, update
@@ -80,29 +81,54 @@ def _row(wanted: Wanted, people: Mapping[str, int], measures: Mapping[str, int])
     }
 
 
+# Built once (every decision and submission enqueues): the recipients' and measures' ids, and
+# per dialect the two inserts (a plain row skipped if its key is stored; a coalesced one
+# re-armed).
+_PEOPLE_IDS = sa_select(col(Person.email), col(Person.id)).where(
+    col(Person.email).in_(bindparam("emails", expanding=True))
+)
+_MEASURE_IDS = sa_select(col(Measure.ref), col(Measure.id)).where(
+    col(Measure.ref).in_(bindparam("refs", expanding=True))
+)
+
+
+@cache
+def _inserts(postgres: bool) -> tuple[Any, Any]:
+    dialect = postgresql if postgres else sqlite
+    plain = (
+        dialect.insert(OutboxItem)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(col(OutboxItem.id))
+    )
+    insert = dialect.insert(OutboxItem)
+    coalesced = insert.on_conflict_do_update(
+        index_elements=["key"],
+        set_={
+            "generation": OutboxItem.generation + 1,
+            "status": case((col(OutboxItem.status) == "sending", "sending"), else_="pending"),
+            "due_at": insert.excluded.due_at,
+            "payload": insert.excluded.payload,
+            "next_attempt_at": None,
+            "attempts": 0,
+            "last_error": None,
+        },
+    )
+    return plain, coalesced
+
+
 def enqueue(session: Session, wanted: Iterable[Wanted], now: datetime) -> int:
     """Store rows not stored before (by key), and re-arm coalesced ones; returns how many
     rows were added or re-armed. A row for someone not in the register is skipped."""
     items = list(wanted)
     if not items:
         return 0
-    emails = {item.recipient for item in items if item.recipient}
-    refs = {item.ref for item in items if item.ref}
+    emails = sorted({item.recipient for item in items if item.recipient})
+    refs = sorted({item.ref for item in items if item.ref})
     people: dict[str, int] = (
-        dict(
-            session.execute(
-                select(Person.email, Person.id).where(col(Person.email).in_(emails))
-            ).all()
-        )
-        if emails
-        else {}
+        dict(session.execute(_PEOPLE_IDS, {"emails": emails}).all()) if emails else {}
     )
     measures: dict[str, int] = (
-        dict(
-            session.execute(select(Measure.ref, Measure.id).where(col(Measure.ref).in_(refs))).all()
-        )
-        if refs
-        else {}
+        dict(session.execute(_MEASURE_IDS, {"refs": refs}).all()) if refs else {}
     )
     plain: list[dict[str, Any]] = []
     coalesced: list[dict[str, Any]] = []
@@ -112,26 +138,12 @@ def enqueue(session: Session, wanted: Iterable[Wanted], now: datetime) -> int:
         (coalesced if getattr(item, "coalesce", False) else plain).append(
             _row(item, people, measures)
         )
-    dialect = postgresql if is_postgres(session.get_bind()) else sqlite  # type: ignore[arg-type]
+    insert_plain, insert_coalesced = _inserts(is_postgres(session.get_bind()))  # type: ignore[arg-type]
     added = 0
     if plain:
-        statement = dialect.insert(OutboxItem).on_conflict_do_nothing(index_elements=["key"])
-        added += len(session.execute(statement.returning(col(OutboxItem.id)), plain).all())
+        added += len(session.execute(insert_plain, plain).all())
     if coalesced:  # one statement for all of them (executemany)
-        insert = dialect.insert(OutboxItem)
-        statement = insert.on_conflict_do_update(
-            index_elements=["key"],
-            set_={
-                "generation": OutboxItem.generation + 1,
-                "status": case((col(OutboxItem.status) == "sending", "sending"), else_="pending"),
-                "due_at": insert.excluded.due_at,
-                "payload": insert.excluded.payload,
-                "next_attempt_at": None,
-                "attempts": 0,
-                "last_error": None,
-            },
-        )
-        session.execute(statement, coalesced)
+        session.execute(insert_coalesced, coalesced)
         added += len(coalesced)
     return added
 

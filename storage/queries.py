@@ -85,6 +85,9 @@ _EVERY: weakref.WeakKeyDictionary[Engine, tuple[int, dict[str, MeasureInfo]]] = 
 _CATALOGUE_LOCK = threading.Lock()
 
 
+_REGISTER_VERSION = sa_select(col(Council.register_version))  # built once: asked on every read
+
+
 def load_measures(
     session: Session, *, active_only: bool = True, refs: Collection[str] | None = None
 ) -> dict[str, MeasureInfo]:
@@ -97,7 +100,7 @@ def load_measures(
     # each time, so the cache is kept on the engine it was made from.
     while isinstance(getattr(engine, "_proxied", None), Engine):
         engine = engine._proxied  # type: ignore[attr-defined]
-    version = session.exec(select(Council.register_version)).first() or 0
+    version = session.execute(_REGISTER_VERSION).scalars().first() or 0
     with _CATALOGUE_LOCK:
         cached = _CATALOGUE.get(engine)
     if cached is None or cached[0] != version:
@@ -271,12 +274,15 @@ def name_of(session: Session, email: str) -> str | None:
     return session.execute(_NAME_OF, {"email": email.strip().lower()}).scalars().first()
 
 
+_EVERY_NAME = sa_select(col(Person.email), col(Person.name))
+_NAMES = _EVERY_NAME.where(col(Person.email).in_(bindparam("emails", expanding=True)))
+
+
 def names(session: Session, emails: Iterable[str] | None = None) -> dict[str, str]:
     """E-mail → name, of these people (everyone when None): people are shown by name."""
-    query = select(Person.email, Person.name)
-    if emails is not None:
-        wanted = sorted({email for email in emails if email})
-        if not wanted:
-            return {}
-        query = query.where(col(Person.email).in_(wanted))
-    return {email: name for email, name in session.exec(query)}
+    if emails is None:
+        return {email: name for email, name in session.execute(_EVERY_NAME)}
+    wanted = sorted({email for email in emails if email})
+    if not wanted:
+        return {}
+    return {email: name for email, name in session.execute(_NAMES, {"emails": wanted})}

@@ -12,9 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, bindparam, or_, union
+from sqlalchemy import bindparam, or_, union
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
@@ -64,10 +65,20 @@ def admins(session: Session) -> frozenset[str]:
     return frozenset(session.exec(select(Person.email).where(col(Person.is_admin).is_(True))))
 
 
-# Built once: making an alias of a table is dear (its columns are copied), and the same alias
-# lets SQLAlchemy reuse the compiled statement.
+# Built once: making an alias of a table is dear (its columns are copied), and a statement
+# built once, with bound parameters, is neither rebuilt nor re-keyed for SQLAlchemy's cache
+# on every call (leave is read by every decision, card and home page; issue 11).
 _AWAY = Person.__table__.alias("away")  # type: ignore[attr-defined]
 _COVER = Person.__table__.alias("cover")  # type: ignore[attr-defined]
+_LEAVE = (
+    sa_select(
+        _AWAY.c.email, col(Leave.starts), col(Leave.ends), col(Leave.ended_at), _COVER.c.email
+    )
+    .join(_AWAY, _AWAY.c.id == Leave.person_id)
+    .outerjoin(_COVER, _COVER.c.id == Leave.cover_id)
+    .where(col(Leave.starts) <= bindparam("today"), col(Leave.ends) >= bindparam("since"))
+)
+_LEAVE_OF = _LEAVE.where(_AWAY.c.email.in_(bindparam("emails", expanding=True)))
 
 
 def absences(
@@ -84,19 +95,12 @@ def absences(
     wanted = None if emails is None else sorted({email for email in emails if email})
     if wanted is not None and not wanted:
         return {}
-    person, cover = _AWAY, _COVER
-    query = (
-        sa_select(
-            person.c.email, col(Leave.starts), col(Leave.ends), col(Leave.ended_at), cover.c.email
-        )
-        .join(person, person.c.id == Leave.person_id)
-        .outerjoin(cover, cover.c.id == Leave.cover_id)
-        .where(col(Leave.starts) <= today, col(Leave.ends) >= (since or today))
-    )
+    params: dict[str, Any] = {"today": today, "since": since or today}
     if wanted is not None:
-        query = query.where(person.c.email.in_(wanted))
+        params["emails"] = wanted
+    rows = session.execute(_LEAVE if wanted is None else _LEAVE_OF, params)
     found: dict[str, list[Absence]] = {}
-    for email, starts, ends, ended_at, cover_email in session.execute(query):
+    for email, starts, ends, ended_at, cover_email in rows:
         if ended_at is not None:  # back early: away until the day before
             ends = min(ends, ended_at.astimezone(zone).date() - timedelta(days=1))
         if ends >= starts:
@@ -525,6 +529,17 @@ _VIEW_COLUMNS = (
     col(Review.decided_at),
 )
 
+# built once (this runs in every decision, card, notice and home page)
+_VIEWS = (
+    sa_select(*_VIEW_COLUMNS)
+    .join(Measure, col(Measure.id) == col(Submission.measure_id))
+    .outerjoin(Review, col(Review.submission_id) == col(Submission.id))
+    .where(col(Submission.id).in_(bindparam("ids", expanding=True)))
+)
+_NAMES = sa_select(col(Person.email), col(Person.name)).where(
+    col(Person.email).in_(bindparam("emails", expanding=True))
+)
+
 
 def view(session: Session, submission_id: int, council: CouncilInfo | None) -> SubmissionView:
     """A submission version with its measure, people and decision, as the surface shows it."""
@@ -547,12 +562,7 @@ def views(
         return []
     # one read of plain rows, not ORM objects: the submissions with their measure's ref and
     # their review, if any (this runs in every decision, card, notice and home page)
-    found_rows = session.execute(
-        sa_select(*_VIEW_COLUMNS)
-        .join(Measure, col(Measure.id) == col(Submission.measure_id))
-        .outerjoin(Review, col(Review.submission_id) == col(Submission.id))
-        .where(col(Submission.id).in_(wanted))
-    ).all()
+    found_rows = session.execute(_VIEWS, {"ids": wanted}).all()
     if not found_rows:
         return []
     submissions = {row.id: row for row in found_rows}
@@ -562,12 +572,7 @@ def views(
     emails = {row.submitted_by for row in submissions.values()} | {
         row.decided_by for row in reviews.values()
     }
-    names = {
-        email: name
-        for email, name in session.exec(
-            select(Person.email, Person.name).where(col(Person.email).in_(sorted(emails)))
-        )
-    }
+    names = {email: name for email, name in session.execute(_NAMES, {"emails": sorted(emails)})}
     days: dict[date, set[str]] = {}
     for row in submissions.values():
         info = infos[refs[row.measure_id]]
@@ -668,16 +673,12 @@ def review_queue(session: Session, email: str, today: date) -> list[int]:
     return [row for row in rows if row is not None]
 
 
-def recent_decisions(session: Session, email: str, limit: int = 10) -> list[int]:
-    """Submission ids of the latest decisions made by, or on figures submitted by, `email`.
-
-    One query of two index reads (decisions by them: `ix_review_decided_by_at`; their own
-    figures: `ix_submission_submitted_by`), each cut to `limit` before they are merged: an OR
-    across the two tables would read every review."""
+@cache
+def _recent_decisions(limit: int) -> Any:
     decided: Any = col(Review.decided_at).label("decided_at")
     by_them = (
         sa_select(col(Review.submission_id).label("sid"), decided)
-        .where(col(Review.decided_by) == email)
+        .where(col(Review.decided_by) == bindparam("email"))
         .order_by(col(Review.decided_at).desc())
         .limit(limit)
         .subquery()
@@ -685,16 +686,35 @@ def recent_decisions(session: Session, email: str, limit: int = 10) -> list[int]
     on_theirs = (
         sa_select(col(Review.submission_id).label("sid"), decided)
         .join(Submission, col(Submission.id) == col(Review.submission_id))
-        .where(col(Submission.submitted_by) == email)
+        .where(col(Submission.submitted_by) == bindparam("email"))
         .order_by(col(Review.decided_at).desc())
         .limit(limit)
         .subquery()
     )
     both = union(sa_select(by_them), sa_select(on_theirs)).subquery()
-    rows = session.execute(
-        sa_select(both.c.sid).order_by(both.c.decided_at.desc()).limit(limit)
-    ).scalars()
+    return sa_select(both.c.sid).order_by(both.c.decided_at.desc()).limit(limit)
+
+
+def recent_decisions(session: Session, email: str, limit: int = 10) -> list[int]:
+    """Submission ids of the latest decisions made by, or on figures submitted by, `email`.
+
+    One query of two index reads (decisions by them: `ix_review_decided_by_at`; their own
+    figures: `ix_submission_submitted_by`), each cut to `limit` before they are merged: an OR
+    across the two tables would read every review. Built once per `limit` (a union of two
+    subqueries is dear to build, and every home page reads it)."""
+    rows = session.execute(_recent_decisions(limit), {"email": email}).scalars()
     return [row for row in rows if row is not None]
+
+
+_RECORDED_STATES = (
+    sa_select(col(Measure.ref), col(PeriodValue.period), col(PeriodValue.state))
+    .join(Measure, col(Measure.id) == col(PeriodValue.measure_id))
+    .where(
+        col(Measure.ref).in_(bindparam("refs", expanding=True)),
+        col(PeriodValue.period).in_(bindparam("labels", expanding=True)),
+        col(PeriodValue.latest_submission_id).is_not(None),
+    )
+)
 
 
 def recorded_states(
@@ -704,17 +724,7 @@ def recorded_states(
     ref_list, label_list = sorted(set(refs)), sorted(set(labels))
     if not ref_list or not label_list:
         return {}
-    rows = session.exec(
-        select(Measure.ref, PeriodValue.period, PeriodValue.state)
-        .join(Measure)
-        .where(
-            and_(
-                col(Measure.ref).in_(ref_list),
-                col(PeriodValue.period).in_(label_list),
-                col(PeriodValue.latest_submission_id).is_not(None),
-            )
-        )
-    )
+    rows = session.execute(_RECORDED_STATES, {"refs": ref_list, "labels": label_list})
     return {(ref, label): state for ref, label, state in rows}
 
 

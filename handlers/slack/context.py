@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import Engine
+from sqlalchemy import Engine, bindparam
 from sqlmodel import col, select
 
 from bot import people, services
@@ -30,6 +30,11 @@ log = logging.getLogger(__name__)
 
 UNKNOWN_RECHECK = timedelta(hours=1)
 NOT_IN_SLACK = {"users_not_found", "user_not_found", "account_inactive"}
+
+# a plain row from a statement built once: every message and home page asks (issue 11)
+_SLACK_USER = select(col(Person.slack_user_id), col(Person.slack_checked_at)).where(
+    col(Person.email) == bindparam("email")
+)
 
 
 class Directory:
@@ -95,11 +100,11 @@ class Directory:
     def user_for(self, email: str) -> str | None:
         """The Slack user id for a register e-mail (users.lookupByEmail, cached)."""
         with read_session(self.engine) as session:
-            person = session.exec(select(Person).where(Person.email == email)).first()
+            person = session.execute(_SLACK_USER, {"email": email}).first()
         if person is None:
             return None
         if person.slack_user_id:
-            return person.slack_user_id
+            return str(person.slack_user_id)
         now = self.clock()
         if person.slack_checked_at and now - person.slack_checked_at < UNKNOWN_RECHECK:
             return None
