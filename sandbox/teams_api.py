@@ -5,7 +5,9 @@ One small HTTP server plays three services:
   `/v1/.well-known/keys`), publishing an RSA key it signs tokens with (`token_for`);
 - the Microsoft Entra token endpoint (`POST /{tenant}/oauth2/v2.0/token`, client credentials);
 - the Bot Connector at `service_url` (`/connector/v3/conversations…`): create a conversation,
-  send, reply to and update activities, and look up a member — recording every call.
+  send, reply to and update activities, and look up a member — recording every call. Teams
+  may move a conversation to another service URL (another region); `service_url_at(name)`
+  serves the same connector at `/{name}/` too, and each call records which one it reached.
 
 Everything the bot sends is kept in `sent` (and per conversation in `activities`), so a test
 reads what crossed the wire. `fail_next` makes the connector answer the next calls with an
@@ -53,6 +55,7 @@ class Call:
     path: str
     body: Any
     authorization: str | None
+    service_url: str = ""  # which of the stand-in's service URLs it reached
 
 
 @dataclass
@@ -77,6 +80,7 @@ class TeamsStandIn:
         self._failures: list[tuple[int, dict[str, str]]] = []
         self._tokens: set[str] = set()
         self._server: ThreadingHTTPServer | None = None
+        self._services = {"connector"}  # the path prefixes the Bot Connector answers at
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -128,6 +132,12 @@ class TeamsStandIn:
     @property
     def service_url(self) -> str:
         return self.base_url + "/connector/"
+
+    def service_url_at(self, name: str) -> str:
+        """Another service URL for the same Bot Connector (as Teams has one per region)."""
+        with self._lock:
+            self._services.add(name)
+        return f"{self.base_url}/{name}/"
 
     def settings(self) -> dict[str, str]:
         """The TEAMS_* settings that point a bot at this stand-in."""
@@ -225,17 +235,22 @@ class TeamsStandIn:
             return self._json(request, 200, {"keys": [jwk]})
         if method == "POST" and path.endswith("/oauth2/v2.0/token"):
             return self._token(request, path, raw)
-        if path.startswith("/connector/v3/"):
+        service = path.split("/")[1] if path.count("/") >= 2 else ""
+        with self._lock:
+            known = service in self._services
+        if known and path.startswith(f"/{service}/v3/"):
             body = json.loads(raw) if raw else None
             with self._lock:
-                self.calls.append(Call(method, path, body, authorization))
+                self.calls.append(
+                    Call(method, path, body, authorization, f"{self.base_url}/{service}/")
+                )
                 failure = self._failures.pop(0) if self._failures else None
             token = (authorization or "").removeprefix("Bearer ")
             if self.require_token and token not in self._tokens:
                 return self._json(request, 401, {"error": {"code": "Unauthorized"}})
             if failure is not None:
                 return self._json(request, failure[0], {"error": {"code": "Failed"}}, failure[1])
-            return self._connector(request, method, path.removeprefix("/connector"), body)
+            return self._connector(request, method, path.removeprefix(f"/{service}"), body)
         return self._json(request, 404, {"error": {"code": "NotFound"}})
 
     def _token(self, request: BaseHTTPRequestHandler, path: str, raw: bytes) -> None:

@@ -2,7 +2,9 @@
 
 `TeamsClientSimulator(url, stand_in)` posts what a person does in Teams — install the app,
 type a message, click an `Action.Execute` button, open and submit a dialog — to the bot's
-`/api/messages`, with a Bot Framework token exactly as the Bot Connector would send it.
+`/api/messages`, with a Bot Framework token exactly as the Bot Connector would send it (its
+`serviceurl` claim the activity's `serviceUrl`). `move(user, url)` sends that person's later
+activities from another service URL, as Teams does when it moves a conversation.
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ class TeamsClientSimulator:
     def __init__(self, url: str, stand_in: TeamsStandIn, *, signed: bool = True) -> None:
         self.url, self.teams, self.signed = url, stand_in, signed
         self.http = httpx.Client(timeout=30)
+        self._service_urls: dict[str, str] = {}  # user id → where their activities come from
+
+    def move(self, user: TeamsUser, service_url: str) -> None:
+        self._service_urls[user.id] = service_url
 
     def activity(self, user: TeamsUser, kind: str, **fields: Any) -> dict[str, Any]:
         conversation = self.teams.personal_conversation(user)
@@ -26,7 +32,7 @@ class TeamsClientSimulator:
             "type": kind,
             "id": uuid.uuid4().hex,
             "channelId": "msteams",
-            "serviceUrl": self.teams.service_url,
+            "serviceUrl": self._service_urls.get(user.id, self.teams.service_url),
             "from": {"id": user.id, "name": user.name, "aadObjectId": user.aad_object_id},
             "recipient": {"id": f"28:{self.teams.app_id}", "name": "pmf-bot"},
             "conversation": {
@@ -41,7 +47,7 @@ class TeamsClientSimulator:
     def post(self, activity: dict[str, Any], *, token: str | None = None) -> httpx.Response:
         headers = {}
         if token is None and self.signed:
-            token = self.teams.token_for()
+            token = self.teams.token_for(service_url=str(activity.get("serviceUrl") or ""))
         if token:
             headers["Authorization"] = f"Bearer {token}"
         return self.http.post(self.url, json=activity, headers=headers)

@@ -48,13 +48,18 @@ class TeamsPeople:
         self.engine, self.connector, self.clock = engine, connector, clock
         self._lock = threading.Lock()
         self._people: dict[str, tuple[Someone, float]] = {}
-        self._refs: dict[str, tuple[str, str | None, str | None]] = {}
         self._in_teams: set[str] = set()  # people whose row already says they use Teams
 
     # -- conversation references -------------------------------------------------------------
 
     def remember(self, activity: dict[str, Any]) -> None:
-        """Store where this activity came from (once per change, not once per message)."""
+        """Store where this activity came from, written only when it changed.
+
+        Bot Framework may move a conversation to another service URL at any activity, and a
+        bot must write to the latest one. The stored reference is read back each time, not
+        remembered by this process: another replica may have recorded a move since (A → B),
+        and a move back (B → A) must then be written here too.
+        """
         conversation = str((activity.get("conversation") or {}).get("id") or "")
         service_url = str(activity.get("serviceUrl") or "")
         if not conversation or not service_url:
@@ -62,15 +67,18 @@ class TeamsPeople:
         kind = _kind(activity)
         user = str((activity.get("from") or {}).get("id") or "") if kind == "personal" else ""
         tenant = _tenant(activity)
-        seen = (service_url, tenant, user or None)
-        with self._lock:
-            if self._refs.get(conversation) == seen:
-                return
+        where = TeamsConversation.conversation_id == conversation
+        with read_session(self.engine) as session:
+            stored = session.exec(select(TeamsConversation).where(where)).first()
+        unchanged = stored is not None and (
+            (stored.service_url, stored.tenant_id, stored.kind, stored.user_id)
+            == (service_url, tenant, kind, user or stored.user_id)
+        )
+        if unchanged:
+            return
         name = ((activity.get("channelData") or {}).get("channel") or {}).get("name")
         with write_session(self.engine) as session:
-            row = session.exec(
-                select(TeamsConversation).where(TeamsConversation.conversation_id == conversation)
-            ).first()
+            row = session.exec(select(TeamsConversation).where(where)).first()
             if row is None:
                 row = TeamsConversation(
                     conversation_id=conversation,
@@ -85,8 +93,6 @@ class TeamsPeople:
                 row.name = str(name)[:200]
             row.updated_at = self.clock()
             session.add(row)
-        with self._lock:
-            self._refs[conversation] = seen
 
     def service_url_of(self, conversation: str) -> str | None:
         with read_session(self.engine) as session:
