@@ -56,10 +56,6 @@ class Inbox:
     late: list[Late] | None = None
 
 
-def _recent_periods(measure: MeasureInfo, today: date) -> tuple[Period, ...]:
-    return _periods_back(measure.interval.kind, today)
-
-
 @lru_cache(maxsize=64)
 def _periods_back(kind: PeriodKind, today: date) -> tuple[Period, ...]:
     """The periods of this kind that ended in the last year, newest first (the same few
@@ -91,22 +87,24 @@ def inbox(engine: Engine, council: CouncilInfo, *, email: str, today: date) -> I
         if name is None:
             return Inbox(False, None, [], [], [])
         measures = queries.load_measures(session)
-        away = store.absences(session, {m.collector for m in measures.values()}, today)
-        mine = [
-            m
-            for m in measures.values()
-            if m.collector == email
-            or (m.collector in away and active_cover_for_collector(m, away, today) == email)
-        ]
-        mine_refs = {m.ref for m in mine}
-        led = [
-            m
-            for m in measures.values()
-            if m.head_of_service == email and m.collector != email and m.ref not in mine_refs
-        ]
-        wanted = {m.ref: _recent_periods(m, today) for m in [*mine, *led]}
+        collectors = {m.collector for m in measures.values() if m.collector}
+        away = store.absences(session, collectors, today)  # by index, not every leave ever
+        mine: list[MeasureInfo] = []
+        led: list[MeasureInfo] = []
+        heads = False
+        for m in measures.values():  # one pass over the register
+            if m.collector == email or (
+                m.collector in away and active_cover_for_collector(m, away, today) == email
+            ):
+                mine.append(m)
+            elif m.head_of_service == email:
+                led.append(m)
+            heads = heads or m.head_of_service == email
+        kinds = {m.interval.kind for m in [*mine, *led]}
         states = store.recorded_states(
-            session, wanted, {p.label for periods in wanted.values() for p in periods}
+            session,
+            [m.ref for m in [*mine, *led]],
+            {p.label for kind in kinds for p in _periods_back(kind, today)},
         )
         calendar = council.calendar
 
@@ -126,7 +124,7 @@ def inbox(engine: Engine, council: CouncilInfo, *, email: str, today: date) -> I
             key=lambda item: (item.deadline, item.measure.ref),
         )
         late: list[Late] | None = None
-        if any(m.head_of_service == email for m in measures.values()):
+        if heads:
             overdue = sorted(
                 (item for measure in led for item in owed(measure) if item.state is State.OVERDUE),
                 key=lambda item: (item.deadline, item.measure.ref),
@@ -140,8 +138,10 @@ def inbox(engine: Engine, council: CouncilInfo, *, email: str, today: date) -> I
         recent = store.recent_decisions(session, email)
         shown = {view.id: view for view in store.views(session, [*queue, *recent], council)}
         waiting = [shown[sid] for sid in queue if sid in shown]
+        # the leave of their collectors and reviewers: the collectors' is read already
         people = {v.measure.collector for v in waiting} | {v.measure.reviewer for v in waiting}
-        absent = store.absences(session, people, today)
+        others = {who for who in people if who and who not in collectors}
+        absent = {**away, **store.absences(session, others, today)}
         reviews = [  # the rule cards and reminders follow, so a list never offers a refusal
             view
             for view in waiting

@@ -573,15 +573,15 @@ def views(
         row.decided_by for row in reviews.values()
     }
     names = {email: name for email, name in session.execute(_NAMES, {"emails": sorted(emails)})}
-    days: dict[date, set[str]] = {}
+    # whoever reviews each then: the reviewer's leave, and the collector's (their cover may
+    # not review it), on the day it was submitted; read in one query from the first such day
+    # to the last (a rule asks only whether someone was away on the day, `Absence.covers`)
+    people: set[str] = set()
     for row in submissions.values():
         info = infos[refs[row.measure_id]]
-        # whoever reviews it then: the reviewer's leave, and the collector's (their cover may
-        # not review it)
-        for who in (info.reviewer, info.collector):
-            if who:
-                days.setdefault(row.submitted_at.date(), set()).add(who)
-    away = {day: absences(session, people, day) for day, people in days.items()}
+        people.update(who for who in (info.reviewer, info.collector) if who)
+    days = [row.submitted_at.date() for row in submissions.values()]
+    away = absences(session, people, max(days), since=min(days))
     calendar = council.calendar if council else None
     found = []
     for submission_id in wanted:
@@ -594,9 +594,7 @@ def views(
         target = target_for(info.targets, period, cumulative=info.rule.cumulative)
         deadline = calendar.deadline(period, info.reporting_lag) if calendar else period.end
         today = submission.submitted_at.date()
-        deciders = reviewers_now(
-            info, submission.submitted_by, absences=away.get(today, {}), today=today
-        )
+        deciders = reviewers_now(info, submission.submitted_by, absences=away, today=today)
         ragg, standings, why = ragg_status(submission.value, target, info.rule), None, None
         if info.is_project:
             judged = project_ragg(
