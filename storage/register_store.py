@@ -807,12 +807,16 @@ def _allocate_ids(session: Session, table: str, count: int) -> list[int]:
     slows psycopg down): from the table's sequence on PostgreSQL; on SQLite the write
     transaction already holds the database lock, so the next ids after the largest are free."""
     if is_postgres(session.get_bind()):  # type: ignore[arg-type]
+        # The sequence is looked up once and bound as nextval's argument (a regclass resolved
+        # when the statement is bound): `nextval(pg_get_serial_sequence(...))` looked it up
+        # in the catalogue for every row, 8x the server's CPU of the nextval calls themselves
+        # (0.25 s of 0.28 s for 48,080 ids).
+        sequence = session.execute(
+            text("SELECT pg_get_serial_sequence(:table, 'id')"), {"table": table}
+        ).scalar_one()
         rows = session.execute(
-            text(
-                f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
-                "FROM generate_series(1, :n)"
-            ),
-            {"n": count},
+            text("SELECT nextval(:sequence) FROM generate_series(1, :n)"),
+            {"sequence": sequence, "n": count},
         )
         return [int(value) for (value,) in rows]
     start = session.execute(text(f"SELECT COALESCE(MAX(id), 0) FROM {table}")).scalar_one()
