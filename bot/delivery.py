@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -540,12 +540,26 @@ class Done:
     card: tuple[int, str] | None = None
 
 
+# Built once: each runs for every card, message or home page delivered
+_CARD_REF = select(col(MessageRef.id)).where(
+    col(MessageRef.kind) == REVIEW_CARD, col(MessageRef.key) == bindparam("key")
+)
+_CARD_COPIES = select(MessageRef).where(
+    col(MessageRef.kind) == REVIEW_CARD, col(MessageRef.key).startswith(bindparam("prefix"))
+)
+_NAME = select(col(Person.name)).where(col(Person.email) == bindparam("email"))
+_SURFACE = select(col(Person.surface)).where(col(Person.email) == bindparam("email"))
+_FAILING = select(col(OutboxItem.key)).where(
+    col(OutboxItem.key).in_(bindparam("keys", expanding=True)),
+    col(OutboxItem.status) == "pending",
+    col(OutboxItem.last_error).contains(NOT_REACHABLE),
+)
+
+
 def _remember_card(session: Session, card: tuple[int, str], ref: Ref, now: datetime) -> None:
     submission, email = card
     key = f"{submission}/{email}"
-    known = session.exec(
-        select(MessageRef).where(MessageRef.kind == REVIEW_CARD, MessageRef.key == key)
-    ).first()
+    known = session.exec(_CARD_REF, params={"key": key}).first()
     if known is None:
         session.add(
             MessageRef(
@@ -568,7 +582,7 @@ def _names(engine: Engine) -> Callable[[str], str]:
     def name_of(email: str) -> str:
         if email not in cache:
             with read_session(engine) as session:
-                found = session.exec(select(Person.name).where(Person.email == email)).first()
+                found = session.exec(_NAME, params={"email": email}).first()
             cache[email] = found or email
         return cache[email]
 
@@ -580,7 +594,7 @@ def _preferred(run: _Run, email: str) -> str | None:
     if email in run.surfaces_of:
         return run.surfaces_of[email]
     with read_session(run.engine) as session:
-        surface = session.exec(select(Person.surface).where(Person.email == email)).first()
+        surface = session.exec(_SURFACE, params={"email": email}).first()
     return surface
 
 
@@ -680,14 +694,7 @@ def _update_quietly(run: _Run, ref: Ref, message: Message) -> None:
 def _refresh_cards(run: _Run, submission_id: int, note: str | None) -> None:
     """Every copy of a submission's card, rewritten as the figure now stands."""
     with read_session(run.engine) as session:
-        refs = list(
-            session.exec(
-                select(MessageRef).where(
-                    MessageRef.kind == REVIEW_CARD,
-                    col(MessageRef.key).startswith(f"{submission_id}/"),
-                )
-            )
-        )
+        refs = list(session.exec(_CARD_COPIES, params={"prefix": f"{submission_id}/"}))
     if not refs:
         return
     card = review_card_now(
@@ -792,14 +799,10 @@ def _unreachable(
     """Reviewers the chat surfaces cannot reach now (not found there): their card stays
     queued and is retried. A passing failure (a 5xx, a timeout) is not worth a warning."""
     keys = [f"card-v{view.version}|{view.measure.ref}|{view.period}|{email}" for email in reviewers]
+    if not keys:
+        return []
     with read_session(run.engine) as session:
-        failing = session.exec(
-            select(OutboxItem.key).where(
-                col(OutboxItem.key).in_(keys),
-                col(OutboxItem.status) == "pending",
-                col(OutboxItem.last_error).contains(NOT_REACHABLE),
-            )
-        ).all()
+        failing = session.exec(_FAILING, params={"keys": keys}).all()
     return [name_of(email) for email, key in zip(reviewers, keys, strict=True) if key in failing]
 
 

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, bindparam
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from bot import outbox
@@ -63,10 +65,18 @@ def bound(engine: Engine, *, surface: str, user_id: str) -> Identity | None:
     if not user_id:
         return None
     with read_session(engine) as session:
-        person = session.exec(select(Person).where(_column(surface) == user_id)).first()
+        person = session.execute(_bound(surface), {"user_id": user_id}).first()
     if person is None:
         return None
     return Identity(user_id, person.email, person.name, person.is_admin)
+
+
+@cache
+def _bound(surface: str) -> Any:
+    """Who an account is, as a plain row (built once per surface: every request asks)."""
+    return sa_select(col(Person.email), col(Person.name), col(Person.is_admin)).where(
+        _column(surface) == bindparam("user_id")
+    )
 
 
 def _locked_person(session: Session, email: str) -> Person | None:

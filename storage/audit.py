@@ -158,11 +158,13 @@ def _digest(event: AuditEvent | Mapping[str, Any] | RowMapping, key: bytes | Non
     return hmac.digest(key, text.encode("utf-8"), "sha256").hex()
 
 
+_HEAD = select(AuditHead).where(col(AuditHead.id) == 1)  # built once: every change reads it
+_HEAD_FOR_UPDATE = _HEAD.with_for_update()  # PostgreSQL; SQLite's write transaction locks
+
+
 def _locked_head(session: Session) -> AuditHead:
-    query = select(AuditHead).where(AuditHead.id == 1)
-    if is_postgres(session.get_bind()):  # type: ignore[arg-type]
-        query = query.with_for_update()
-    return session.exec(query).one()
+    postgres = is_postgres(session.get_bind())  # type: ignore[arg-type]
+    return session.exec(_HEAD_FOR_UPDATE if postgres else _HEAD).one()
 
 
 KEY_LENGTH = 120  # audit_event.entity_key

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -68,17 +69,24 @@ def situation(session: Session, council: CouncilInfo, today: date, zone: ZoneInf
     )
 
 
+_SENT_FOR = (  # built once: every submission and decision asks
+    sa_select(col(OutboxItem.surface), col(OutboxItem.channel), col(OutboxItem.message_ts))
+    .join(Measure, col(Measure.id) == col(OutboxItem.measure_id))
+    .where(
+        col(Measure.ref) == bindparam("ref"),
+        col(OutboxItem.period) == bindparam("period"),
+        col(OutboxItem.status) == "sent",
+        col(OutboxItem.kind).in_(bindparam("kinds", expanding=True)),
+    )
+)
+
+
 def sent_for(session: Session, ref: str, period: Period, kinds: Sequence[Kind]) -> list[Ref]:
     """Where reminders already sent for this (measure, period) are — to update them."""
-    rows = session.exec(
-        select(OutboxItem.surface, OutboxItem.channel, OutboxItem.message_ts)
-        .join(Measure, col(Measure.id) == col(OutboxItem.measure_id))
-        .where(
-            Measure.ref == ref,
-            OutboxItem.period == period.label,
-            col(OutboxItem.status) == "sent",
-            col(OutboxItem.kind).in_([kind.value for kind in kinds]),
-        )
+    if not kinds:
+        return []
+    rows = session.execute(
+        _SENT_FOR, {"ref": ref, "period": period.label, "kinds": [kind.value for kind in kinds]}
     )
     return [Ref(surface or "slack", channel, ts) for surface, channel, ts in rows if channel and ts]
 

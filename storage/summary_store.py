@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import bindparam, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -159,33 +159,29 @@ def mark_retry(
     )
 
 
+# built once: every approval asks both
+_POSTED_FOR = select(SummaryPost).where(
+    col(SummaryPost.quarter) == bindparam("quarter"),
+    col(SummaryPost.kind) == "post",
+    col(SummaryPost.status) == "sent",
+    col(SummaryPost.message_ts).is_not(None),
+)
+_BEING_POSTED = select(col(SummaryPost.id)).where(
+    col(SummaryPost.quarter) == bindparam("quarter"),
+    col(SummaryPost.kind) == "post",
+    col(SummaryPost.status) == "sending",
+)
+
+
 def posted_for(session: Session, quarter: str) -> list[SummaryPost]:
     """Channel posts already made for `quarter` (to correct after a late approval)."""
-    return list(
-        session.exec(
-            select(SummaryPost).where(
-                SummaryPost.quarter == quarter,
-                SummaryPost.kind == "post",
-                col(SummaryPost.status) == "sent",
-                col(SummaryPost.message_ts).is_not(None),
-            )
-        )
-    )
+    return list(session.exec(_POSTED_FOR, params={"quarter": quarter}))
 
 
 def being_posted(session: Session, quarter: str) -> bool:
     """Whether a channel post for `quarter` is claimed and being posted now: it may show
     figures read before a change that has just been made, and is not yet there to correct."""
-    return (
-        session.exec(
-            select(SummaryPost.id).where(
-                SummaryPost.quarter == quarter,
-                SummaryPost.kind == "post",
-                col(SummaryPost.status) == "sending",
-            )
-        ).first()
-        is not None
-    )
+    return session.exec(_BEING_POSTED, params={"quarter": quarter}).first() is not None
 
 
 def record_manual_post(

@@ -62,7 +62,7 @@ def name_of(session: Session, email: str) -> str:
 
 
 def admins(session: Session) -> frozenset[str]:
-    return frozenset(session.exec(select(Person.email).where(col(Person.is_admin).is_(True))))
+    return frozenset(session.exec(_ADMINS))
 
 
 # Built once: making an alias of a table is dear (its columns are copied), and a statement
@@ -108,12 +108,34 @@ def absences(
     return found
 
 
+# The statements of a submission and a decision (before the acknowledgement), built once
+_MEASURE_ID = select(col(Measure.id)).where(col(Measure.ref) == bindparam("ref"))
+_PERIOD_VALUE = (
+    select(PeriodValue)
+    .join(Measure)
+    .where(col(Measure.ref) == bindparam("ref"), col(PeriodValue.period) == bindparam("period"))
+)
+_LOCKED = (
+    select(PeriodValue)
+    .where(
+        col(PeriodValue.measure_id) == bindparam("measure_id"),
+        col(PeriodValue.period) == bindparam("period"),
+    )
+    .execution_options(populate_existing=True)
+)
+_LOCKED_FOR_UPDATE = _LOCKED.with_for_update()  # PostgreSQL; SQLite's transaction locks
+_SUBMISSION_PERIOD = sa_select(col(Submission.measure_id), col(Submission.period)).where(
+    col(Submission.id) == bindparam("id")
+)
+_DECIDER = sa_select(col(Person.id), col(Person.name)).where(
+    col(Person.email) == bindparam("email")
+)
+_BY_REQUEST = select(col(Submission.id)).where(col(Submission.request_key) == bindparam("key"))
+_ADMINS = select(col(Person.email)).where(col(Person.is_admin).is_(True))
+
+
 def _period_value(session: Session, measure_ref: str, period: Period) -> PeriodValue | None:
-    return session.exec(
-        select(PeriodValue)
-        .join(Measure)
-        .where(Measure.ref == measure_ref, PeriodValue.period == period.label)
-    ).first()
+    return session.exec(_PERIOD_VALUE, params={"ref": measure_ref, "period": period.label}).first()
 
 
 def submit_facts(
@@ -125,21 +147,27 @@ def submit_facts(
     return SubmitFacts(admins(session), away, state)
 
 
-def recent_values(
-    session: Session, measure_info: MeasureInfo, period: Period, *, limit: int
-) -> list[tuple[Period, Decimal]]:
-    """The latest approved values before `period`, newest first."""
-    rows = session.exec(
-        select(col(PeriodValue.period), col(PeriodValue.approved_value))
-        .join(Measure)
+@cache
+def _recent_values(limit: int) -> Any:
+    return (
+        sa_select(col(PeriodValue.period), col(PeriodValue.approved_value))
+        .join(Measure, col(Measure.id) == col(PeriodValue.measure_id))
         .where(
-            Measure.ref == measure_info.ref,
-            PeriodValue.state == State.APPROVED.value,
-            col(PeriodValue.period) < period.label,
+            col(Measure.ref) == bindparam("ref"),
+            col(PeriodValue.state) == State.APPROVED.value,
+            col(PeriodValue.period) < bindparam("period"),
         )
         .order_by(col(PeriodValue.period).desc())
         .limit(limit)
     )
+
+
+def recent_values(
+    session: Session, measure_info: MeasureInfo, period: Period, *, limit: int
+) -> list[tuple[Period, Decimal]]:
+    """The latest approved values before `period`, newest first (built once per `limit`:
+    every review card shows them)."""
+    rows = session.execute(_recent_values(limit), {"ref": measure_info.ref, "period": period.label})
     return [(Period.parse(label), value) for label, value in rows if value is not None]
 
 
@@ -202,6 +230,14 @@ def recent_values_of(
     return found
 
 
+@cache
+def _new_period_value(postgres: bool) -> Any:
+    dialect = postgresql if postgres else sqlite
+    return dialect.insert(PeriodValue).on_conflict_do_nothing(
+        index_elements=["measure_id", "period"]
+    )
+
+
 def _ensure_period_value(session: Session, measure_id: int, period: Period, now: datetime) -> None:
     values: dict[str, Any] = {
         "measure_id": measure_id,
@@ -209,13 +245,7 @@ def _ensure_period_value(session: Session, measure_id: int, period: Period, now:
         "state": State.SUBMITTED.value,
         "updated_at": now,
     }
-    dialect = postgresql if is_postgres(session.get_bind()) else sqlite  # type: ignore[arg-type]
-    statement = (
-        dialect.insert(PeriodValue)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["measure_id", "period"])
-    )
-    session.execute(statement)
+    session.execute(_new_period_value(is_postgres(session.get_bind())), values)  # type: ignore[arg-type]
 
 
 def lock_period_value(
@@ -225,39 +255,26 @@ def lock_period_value(
 
     A new row has no `latest_submission_id`: it means nothing was recorded before.
     """
-    measure_id = session.exec(select(Measure.id).where(Measure.ref == measure_info.ref)).one()
+    measure_id = session.exec(_MEASURE_ID, params={"ref": measure_info.ref}).one()
     assert measure_id is not None
     _ensure_period_value(session, measure_id, period, now)
-    query = (
-        select(PeriodValue)
-        .where(PeriodValue.measure_id == measure_id, PeriodValue.period == period.label)
-        .execution_options(populate_existing=True)
-    )
-    if is_postgres(session.get_bind()):  # type: ignore[arg-type]
-        query = query.with_for_update()
-    return session.exec(query).one()
+    return _lock(session, measure_id, period.label)
+
+
+def _lock(session: Session, measure_id: int, label: str) -> PeriodValue:
+    query = _LOCKED_FOR_UPDATE if is_postgres(session.get_bind()) else _LOCKED  # type: ignore[arg-type]
+    return session.exec(query, params={"measure_id": measure_id, "period": label}).one()
 
 
 def lock_for_submission(session: Session, submission_id: int, now: datetime) -> PeriodValue | None:
     """`lock_period_value` for the (measure, period) of a submission, found by its id (None
     when there is no such submission)."""
-    found = session.execute(
-        sa_select(col(Submission.measure_id), col(Submission.period)).where(
-            col(Submission.id) == submission_id
-        )
-    ).first()
+    found = session.execute(_SUBMISSION_PERIOD, {"id": submission_id}).first()
     if found is None:
         return None
     measure_id, label = found
     _ensure_period_value(session, measure_id, Period.parse(label), now)
-    query = (
-        select(PeriodValue)
-        .where(PeriodValue.measure_id == measure_id, PeriodValue.period == label)
-        .execution_options(populate_existing=True)
-    )
-    if is_postgres(session.get_bind()):  # type: ignore[arg-type]
-        query = query.with_for_update()
-    return session.exec(query).one()
+    return _lock(session, measure_id, label)
 
 
 def add_submission(
@@ -349,9 +366,7 @@ def add_review(
 ) -> str:
     """Record the decision (IntegrityError when the submission already has one); returns the
     decider's name as the register has it (their e-mail if they are not in it)."""
-    found = session.execute(
-        sa_select(col(Person.id), col(Person.name)).where(col(Person.email) == actor)
-    ).first()
+    found = session.execute(_DECIDER, {"email": actor}).first()
     person_id, name = (found[0], found[1]) if found is not None else (None, actor)
     session.add(
         Review(
@@ -365,9 +380,7 @@ def add_review(
     )
     session.flush()  # the unique submission_id makes a second decision fail here
     pv = session.exec(
-        select(PeriodValue)
-        .join(Measure)
-        .where(Measure.ref == submission.measure.ref, PeriodValue.period == submission.period.label)
+        _PERIOD_VALUE, params={"ref": submission.measure.ref, "period": submission.period.label}
     ).one()
     before = {"state": pv.state, "approved_value": pv.approved_value}
     pv.state = decision
@@ -417,7 +430,7 @@ def mark_reopened(
 def submission_by_request(
     session: Session, request_key: str, council: CouncilInfo
 ) -> SubmissionView | None:
-    found = session.exec(select(Submission.id).where(Submission.request_key == request_key)).first()
+    found = session.exec(_BY_REQUEST, params={"key": request_key}).first()
     return None if found is None else view(session, found, council)
 
 

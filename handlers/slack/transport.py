@@ -16,8 +16,8 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import Engine
-from sqlmodel import select
+from sqlalchemy import Engine, bindparam
+from sqlmodel import col, select
 
 from bot.chat.channels import SLACK_CHANNEL
 from bot.chat.model import Message
@@ -29,6 +29,9 @@ from storage.engine import read_session, write_session
 from storage.models import Person
 
 log = logging.getLogger(__name__)
+
+# built once: every direct message asks
+_DM_CHANNEL = select(col(Person.slack_dm_channel)).where(col(Person.email) == bindparam("email"))
 
 SURFACE = "slack"
 METADATA_TYPE = "pmf_message"
@@ -68,9 +71,9 @@ class SlackTransport:
     def dm_channel(self, email: str) -> str:
         """The person's direct-message channel with the bot: stored once opened."""
         with read_session(self.engine) as session:
-            person = session.exec(select(Person).where(Person.email == email)).first()
-        if person is not None and person.slack_dm_channel:
-            return person.slack_dm_channel
+            stored_channel = session.exec(_DM_CHANNEL, params={"email": email}).first()
+        if stored_channel:
+            return stored_channel
         user_id = self._user(email)
         answer = self._call("conversations_open", users=user_id)
         channel = str(answer["channel"]["id"])
