@@ -84,10 +84,10 @@ def _row(wanted: Wanted, people: Mapping[str, int], measures: Mapping[str, int])
 # Built once (every decision and submission enqueues): the recipients' and measures' ids, and
 # per dialect the two inserts (a plain row skipped if its key is stored; a coalesced one
 # re-armed).
-_PEOPLE_IDS = sa_select(col(Person.email), col(Person.id)).where(
+_PEOPLE_IDS: Any = sa_select(col(Person.email), col(Person.id)).where(
     col(Person.email).in_(bindparam("emails", expanding=True))
 )
-_MEASURE_IDS = sa_select(col(Measure.ref), col(Measure.id)).where(
+_MEASURE_IDS: Any = sa_select(col(Measure.ref), col(Measure.id)).where(
     col(Measure.ref).in_(bindparam("refs", expanding=True))
 )
 
@@ -122,13 +122,18 @@ def enqueue(session: Session, wanted: Iterable[Wanted], now: datetime) -> int:
     items = list(wanted)
     if not items:
         return 0
+    # On the session's connection, as plain SQL: the ORM's bulk insert around these inserts
+    # cost as much as the inserts themselves (they run in every decision and submission,
+    # before its acknowledgement). What the session holds is written first, as it would be.
+    session.flush()
+    connection = session.connection()
     emails = sorted({item.recipient for item in items if item.recipient})
     refs = sorted({item.ref for item in items if item.ref})
     people: dict[str, int] = (
-        dict(session.execute(_PEOPLE_IDS, {"emails": emails}).all()) if emails else {}
+        dict(connection.execute(_PEOPLE_IDS, {"emails": emails}).all()) if emails else {}
     )
     measures: dict[str, int] = (
-        dict(session.execute(_MEASURE_IDS, {"refs": refs}).all()) if refs else {}
+        dict(connection.execute(_MEASURE_IDS, {"refs": refs}).all()) if refs else {}
     )
     plain: list[dict[str, Any]] = []
     coalesced: list[dict[str, Any]] = []
@@ -141,9 +146,9 @@ def enqueue(session: Session, wanted: Iterable[Wanted], now: datetime) -> int:
     insert_plain, insert_coalesced = _inserts(is_postgres(session.get_bind()))  # type: ignore[arg-type]
     added = 0
     if plain:
-        added += len(session.execute(insert_plain, plain).all())
+        added += len(connection.execute(insert_plain, plain).all())
     if coalesced:  # one statement for all of them (executemany)
-        session.execute(insert_coalesced, coalesced)
+        connection.execute(insert_coalesced, coalesced)
         added += len(coalesced)
     return added
 
