@@ -61,7 +61,7 @@ from bot.submissions import SubmissionView
 from bot.summary import for_priority, quarter_for
 from bot.workflow import State
 from storage import outbox_store, reminder_store, summary_store, workflow_store
-from storage.engine import read_session, write_session
+from storage.engine import plain, read_session, write_session
 from storage.models import MessageRef, OutboxItem, Person
 from storage.queries import load_measures
 
@@ -582,7 +582,7 @@ def _names(engine: Engine) -> Callable[[str], str]:
     def name_of(email: str) -> str:
         if email not in cache:
             with read_session(engine) as session:
-                found = session.exec(_NAME, params={"email": email}).first()
+                found = plain(session, _NAME, {"email": email}).scalars().first()
             cache[email] = found or email
         return cache[email]
 
@@ -594,7 +594,7 @@ def _preferred(run: _Run, email: str) -> str | None:
     if email in run.surfaces_of:
         return run.surfaces_of[email]
     with read_session(run.engine) as session:
-        surface = session.exec(_SURFACE, params={"email": email}).first()
+        surface = plain(session, _SURFACE, {"email": email}).scalars().first()
     return surface
 
 
@@ -802,7 +802,7 @@ def _unreachable(
     if not keys:
         return []
     with read_session(run.engine) as session:
-        failing = session.exec(_FAILING, params={"keys": keys}).all()
+        failing = plain(session, _FAILING, {"keys": keys}).scalars().all()
     return [name_of(email) for email, key in zip(reviewers, keys, strict=True) if key in failing]
 
 

@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 
 from bot import outbox
 from storage import audit, outbox_store
-from storage.engine import is_postgres, read_session, write_session
+from storage.engine import is_postgres, plain, read_session, write_session
 from storage.models import Measure, Person
 
 SURFACES = {"slack": "slack_user_id", "teams": "teams_user_id"}  # its account column on `person`
@@ -65,7 +65,7 @@ def bound(engine: Engine, *, surface: str, user_id: str) -> Identity | None:
     if not user_id:
         return None
     with read_session(engine) as session:
-        person = session.execute(_bound(surface), {"user_id": user_id}).first()
+        person = plain(session, _bound(surface), {"user_id": user_id}).first()
     if person is None:
         return None
     return Identity(user_id, person.email, person.name, person.is_admin)

@@ -22,6 +22,7 @@ from bot.ragg import Target as TargetValue
 from bot.register import Format
 from bot.reminders import Policy
 from bot.status import DEFAULT_EXCEPTIONS, CouncilInfo, Recorded
+from storage.engine import plain
 from storage.models import (
     Aim,
     Council,
@@ -100,7 +101,7 @@ def load_measures(
     # each time, so the cache is kept on the engine it was made from.
     while isinstance(getattr(engine, "_proxied", None), Engine):
         engine = engine._proxied  # type: ignore[attr-defined]
-    version = session.execute(_REGISTER_VERSION).scalars().first() or 0
+    version = plain(session, _REGISTER_VERSION).scalars().first() or 0
     with _CATALOGUE_LOCK:
         cached = _CATALOGUE.get(engine)
     if cached is None or cached[0] != version:
@@ -271,7 +272,7 @@ _NAME_OF = sa_select(col(Person.name)).where(col(Person.email) == bindparam("ema
 def name_of(session: Session, email: str) -> str | None:
     """The name of the person with this e-mail, or None if none: a plain row from a
     prebuilt statement (the home page asks on every refresh)."""
-    return session.execute(_NAME_OF, {"email": email.strip().lower()}).scalars().first()
+    return plain(session, _NAME_OF, {"email": email.strip().lower()}).scalars().first()
 
 
 _EVERY_NAME = sa_select(col(Person.email), col(Person.name))
@@ -281,8 +282,8 @@ _NAMES = _EVERY_NAME.where(col(Person.email).in_(bindparam("emails", expanding=T
 def names(session: Session, emails: Iterable[str] | None = None) -> dict[str, str]:
     """E-mail → name, of these people (everyone when None): people are shown by name."""
     if emails is None:
-        return {email: name for email, name in session.execute(_EVERY_NAME)}
+        return {email: name for email, name in plain(session, _EVERY_NAME)}
     wanted = sorted({email for email in emails if email})
     if not wanted:
         return {}
-    return {email: name for email, name in session.execute(_NAMES, {"emails": wanted})}
+    return {email: name for email, name in plain(session, _NAMES, {"emails": wanted})}

@@ -19,6 +19,7 @@ from bot.periods import Period
 from bot.reminders import Kind, Pending, Situation, periods_in_play
 from bot.status import CouncilInfo
 from bot.workflow import State
+from storage.engine import plain
 from storage.models import Measure, OutboxItem, PeriodValue, Person, Submission
 from storage.outbox_store import Claimed
 from storage.queries import load_measures
@@ -85,8 +86,10 @@ def sent_for(session: Session, ref: str, period: Period, kinds: Sequence[Kind]) 
     """Where reminders already sent for this (measure, period) are — to update them."""
     if not kinds:
         return []
-    rows = session.execute(
-        _SENT_FOR, {"ref": ref, "period": period.label, "kinds": [kind.value for kind in kinds]}
+    rows = plain(
+        session,
+        _SENT_FOR,
+        {"ref": ref, "period": period.label, "kinds": [kind.value for kind in kinds]},
     )
     return [Ref(surface or "slack", channel, ts) for surface, channel, ts in rows if channel and ts]
 

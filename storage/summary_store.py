@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from storage.engine import is_postgres
+from storage.engine import is_postgres, plain
 from storage.models import AuditEvent, PublishedFigures, SummaryPost
 
 STALE_CLAIM = timedelta(minutes=5)
@@ -181,7 +181,7 @@ def posted_for(session: Session, quarter: str) -> list[SummaryPost]:
 def being_posted(session: Session, quarter: str) -> bool:
     """Whether a channel post for `quarter` is claimed and being posted now: it may show
     figures read before a change that has just been made, and is not yet there to correct."""
-    return session.exec(_BEING_POSTED, params={"quarter": quarter}).first() is not None
+    return plain(session, _BEING_POSTED, {"quarter": quarter}).first() is not None
 
 
 def record_manual_post(

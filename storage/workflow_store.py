@@ -30,7 +30,7 @@ from bot.ragg import ragg_status, target_for
 from bot.status import CouncilInfo
 from bot.workflow import State
 from storage import audit
-from storage.engine import is_postgres
+from storage.engine import is_postgres, plain
 from storage.models import AuditEvent, Leave, Measure, PeriodValue, Person, Review, Submission
 from storage.queries import load_measures
 
@@ -98,7 +98,7 @@ def absences(
     params: dict[str, Any] = {"today": today, "since": since or today}
     if wanted is not None:
         params["emails"] = wanted
-    rows = session.execute(_LEAVE if wanted is None else _LEAVE_OF, params)
+    rows = plain(session, _LEAVE if wanted is None else _LEAVE_OF, params)
     found: dict[str, list[Absence]] = {}
     for email, starts, ends, ended_at, cover_email in rows:
         if ended_at is not None:  # back early: away until the day before
@@ -167,7 +167,7 @@ def recent_values(
 ) -> list[tuple[Period, Decimal]]:
     """The latest approved values before `period`, newest first (built once per `limit`:
     every review card shows them)."""
-    rows = session.execute(_recent_values(limit), {"ref": measure_info.ref, "period": period.label})
+    rows = plain(session, _recent_values(limit), {"ref": measure_info.ref, "period": period.label})
     return [(Period.parse(label), value) for label, value in rows if value is not None]
 
 
@@ -269,7 +269,7 @@ def _lock(session: Session, measure_id: int, label: str) -> PeriodValue:
 def lock_for_submission(session: Session, submission_id: int, now: datetime) -> PeriodValue | None:
     """`lock_period_value` for the (measure, period) of a submission, found by its id (None
     when there is no such submission)."""
-    found = session.execute(_SUBMISSION_PERIOD, {"id": submission_id}).first()
+    found = plain(session, _SUBMISSION_PERIOD, {"id": submission_id}).first()
     if found is None:
         return None
     measure_id, label = found
@@ -366,7 +366,7 @@ def add_review(
 ) -> str:
     """Record the decision (IntegrityError when the submission already has one); returns the
     decider's name as the register has it (their e-mail if they are not in it)."""
-    found = session.execute(_DECIDER, {"email": actor}).first()
+    found = plain(session, _DECIDER, {"email": actor}).first()
     person_id, name = (found[0], found[1]) if found is not None else (None, actor)
     session.add(
         Review(
@@ -575,7 +575,7 @@ def views(
         return []
     # one read of plain rows, not ORM objects: the submissions with their measure's ref and
     # their review, if any (this runs in every decision, card, notice and home page)
-    found_rows = session.execute(_VIEWS, {"ids": wanted}).all()
+    found_rows = plain(session, _VIEWS, {"ids": wanted}).all()
     if not found_rows:
         return []
     submissions = {row.id: row for row in found_rows}
@@ -585,7 +585,7 @@ def views(
     emails = {row.submitted_by for row in submissions.values()} | {
         row.decided_by for row in reviews.values()
     }
-    names = {email: name for email, name in session.execute(_NAMES, {"emails": sorted(emails)})}
+    names = {email: name for email, name in plain(session, _NAMES, {"emails": sorted(emails)})}
     # whoever reviews each then: the reviewer's leave, and the collector's (their cover may
     # not review it), on the day it was submitted; read in one query from the first such day
     # to the last (a rule asks only whether someone was away on the day, `Absence.covers`)
@@ -680,7 +680,7 @@ _QUEUE = (
 def review_queue(session: Session, email: str, today: date) -> list[int]:
     """Pending latest versions this person may decide (not their own), oldest first: one
     prebuilt query (the person, and whom they cover today, are subqueries of it)."""
-    rows = session.execute(_QUEUE, {"email": email, "today": today}).scalars()
+    rows = plain(session, _QUEUE, {"email": email, "today": today}).scalars()
     return [row for row in rows if row is not None]
 
 
@@ -713,7 +713,7 @@ def recent_decisions(session: Session, email: str, limit: int = 10) -> list[int]
     figures: `ix_submission_submitted_by`), each cut to `limit` before they are merged: an OR
     across the two tables would read every review. Built once per `limit` (a union of two
     subqueries is dear to build, and every home page reads it)."""
-    rows = session.execute(_recent_decisions(limit), {"email": email}).scalars()
+    rows = plain(session, _recent_decisions(limit), {"email": email}).scalars()
     return [row for row in rows if row is not None]
 
 
@@ -735,7 +735,7 @@ def recorded_states(
     ref_list, label_list = sorted(set(refs)), sorted(set(labels))
     if not ref_list or not label_list:
         return {}
-    rows = session.execute(_RECORDED_STATES, {"refs": ref_list, "labels": label_list})
+    rows = plain(session, _RECORDED_STATES, {"refs": ref_list, "labels": label_list})
     return {(ref, label): state for ref, label, state in rows}
 
 

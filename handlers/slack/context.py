@@ -23,7 +23,7 @@ from bot.delivery import Deliverer
 from bot.settings import Settings
 from bot.status import CouncilInfo
 from handlers.slack.gate import is_slack_url
-from storage.engine import read_session
+from storage.engine import plain, read_session
 from storage.models import Person
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ class Directory:
     def user_for(self, email: str) -> str | None:
         """The Slack user id for a register e-mail (users.lookupByEmail, cached)."""
         with read_session(self.engine) as session:
-            person = session.execute(_SLACK_USER, {"email": email}).first()
+            person = plain(session, _SLACK_USER, {"email": email}).first()
         if person is None:
             return None
         if person.slack_user_id:

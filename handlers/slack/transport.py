@@ -25,7 +25,7 @@ from bot.delivery import DeliveryError
 from bot.outbox import Ref
 from handlers.slack import render
 from handlers.slack.context import Directory
-from storage.engine import read_session, write_session
+from storage.engine import plain, read_session, write_session
 from storage.models import Person
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ class SlackTransport:
     def dm_channel(self, email: str) -> str:
         """The person's direct-message channel with the bot: stored once opened."""
         with read_session(self.engine) as session:
-            stored_channel = session.exec(_DM_CHANNEL, params={"email": email}).first()
+            stored_channel = plain(session, _DM_CHANNEL, {"email": email}).scalars().first()
         if stored_channel:
             return stored_channel
         user_id = self._user(email)
