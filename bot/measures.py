@@ -24,7 +24,7 @@ CONFIDENCE_WORDS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: the register is cached whole, 10,000 of these
 class MeasureInfo:
     ref: str
     title: str
