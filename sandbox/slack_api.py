@@ -422,7 +422,7 @@ class SlackStandIn:
         with self._lock:
             return next((c for c in reversed(self.calls) if c.method == method), None)
 
-    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+    def wait_for(self, method: str, count: int = 1, timeout: float = 20.0) -> list[Call]:
         """Block until at least `count` calls of `method` were recorded; return them all.
 
         Raises AssertionError, listing the methods that were seen, on timeout.

@@ -45,7 +45,7 @@ class TeamsBot:
     def cards(self, email: str) -> list[dict[str, Any]]:
         return self.teams.cards_in(self.teams.personal_conversation(self.people[email]))
 
-    def settle(self, timeout: float = 10.0) -> None:
+    def settle(self, timeout: float = 30.0) -> None:
         import time
 
         deliverer = self.deps.deliverer

@@ -33,6 +33,10 @@ CHRIS = "chris.walker@example.gov.uk"  # an officer with nothing to do with SE1.
 BEN = "ben.clarke@example.gov.uk"  # collects TC1.1
 HOS_CORPORATE = "hos.corporate@example.gov.uk"  # reviews TC1.1
 
+# How long a test waits for something that should happen. A liveness bound only: the wait
+# ends as soon as it happens, so a long bound costs nothing when all is well, and a busy CI
+# machine (load 8-9 on 2 cores) has taken over 5 s to answer /pmf summary with its chart.
+WAIT = 20.0
 LATEST = "2026-27 Q2"  # the latest ended quarter at the harness clock (Thu 8 Oct 2026)
 
 
@@ -43,12 +47,12 @@ def count(bot: Bot, method: str) -> int:
     return len(bot.slack.calls_to(method))
 
 
-def wait_new(bot: Bot, method: str, since: int, new: int = 1, timeout: float = 5.0) -> list[Call]:
+def wait_new(bot: Bot, method: str, since: int, new: int = 1, timeout: float = WAIT) -> list[Call]:
     """Wait for `new` more calls of `method` after the first `since`; return only those."""
     return bot.slack.wait_for(method, since + new, timeout)[since:]
 
 
-def settle(bot: Bot, quiet: float = 0.15, timeout: float = 10.0) -> None:
+def settle(bot: Bot, quiet: float = 0.15, timeout: float = 2 * WAIT) -> None:
     """Wait until the outbox has nothing urgent left to send and the bot has made no Web API
     call for `quiet` seconds."""
     deadline = time.monotonic() + timeout
@@ -64,7 +68,7 @@ def settle(bot: Bot, quiet: float = 0.15, timeout: float = 10.0) -> None:
     raise AssertionError("the bot kept calling Slack")
 
 
-def wait_until(condition: Any, timeout: float = 5.0, what: str = "condition") -> None:
+def wait_until(condition: Any, timeout: float = WAIT, what: str = "condition") -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
@@ -114,7 +118,7 @@ def ephemerals(bot: Bot, email: str) -> list[str]:
     return [text_of(m) for m in bot.slack.ephemeral_messages(user=bot.uid(email))]
 
 
-def wait_ephemeral(bot: Bot, email: str, since: int, timeout: float = 5.0) -> str:
+def wait_ephemeral(bot: Bot, email: str, since: int, timeout: float = WAIT) -> str:
     wait_until(lambda: len(ephemerals(bot, email)) > since, timeout, f"a reply to {email}")
     return ephemerals(bot, email)[since]
 
