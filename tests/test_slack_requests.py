@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from slack_bolt import BoltRequest
+from slack_bolt import App, BoltRequest
 from slack_bolt.context.respond import Respond
 from sqlalchemy import Engine, func
 from sqlmodel import select
@@ -38,7 +38,7 @@ from sqlmodel import select
 from bot.chat.conversation import INTEGER_MAX, row_id
 from bot.settings import Settings, load_settings
 from handlers.slack import ids
-from handlers.slack.app import build_app, wsgi_app
+from handlers.slack.app import build_app, http_server, stop_http, wsgi_app
 from handlers.slack.gate import MAX_BODY, is_slack_url
 from sandbox.slack_api import GENERAL_CHANNEL_ID
 from sandbox.slack_client import AppResponse
@@ -1050,3 +1050,18 @@ def test_malformed_slack_payloads_never_get_a_500_a_traceback_or_a_write(
         assert elsewhere.requests == []
 
     check()
+
+
+def test_the_server_stops_even_when_its_wake_up_pipe_was_closed_under_it() -> None:
+    # Seen once in CI: the waitress loop's trigger pipe was already closed (EBADF) when a
+    # test's teardown asked the loop to close its channels.
+    app = App(token="xoxb-test", signing_secret=SECRET, token_verification_enabled=False)
+    server = http_server(app, SECRET, host="127.0.0.1", port=0, asyncore_loop_timeout=0.1)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    port = server.effective_port
+    os.close(server.trigger.trigger)  # the pipe's write end, closed under the loop
+    stop_http(server, thread, timeout=10)
+    assert not thread.is_alive()
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
