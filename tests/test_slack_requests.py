@@ -1060,8 +1060,15 @@ def test_the_server_stops_even_when_its_wake_up_pipe_was_closed_under_it() -> No
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     port = server.effective_port
-    os.close(server.trigger.trigger)  # the pipe's write end, closed under the loop
-    stop_http(server, thread, timeout=10)
+    # The pipe's write end, closed under the loop. A duplicate keeps the pipe open, so the
+    # loop never sees its end and stop_http meets the pipe as CI did (the loop still running,
+    # the trigger not yet closed).
+    spare = os.dup(server.trigger.trigger)
+    try:
+        os.close(server.trigger.trigger)
+        stop_http(server, thread, timeout=10)
+    finally:
+        os.close(spare)
     assert not thread.is_alive()
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=2).close()

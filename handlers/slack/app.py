@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import datetime
 from typing import Any
 
@@ -186,16 +187,26 @@ def stop_http(server: Any, thread: Any, timeout: float = 5.0) -> None:
     try:
         server.trigger.pull_trigger(close_all)
     except OSError as error:
-        # The loop's wake-up pipe was closed under it (seen once at a test's teardown in CI:
-        # EBADF), so the loop cannot be asked. It runs while its map has channels: empty the
-        # map, let it end at its next turn, then close the channels here (not the pipe, whose
-        # descriptor may already be someone else's).
+        # The loop's wake-up pipe was closed under it (seen at tests' teardowns in CI: EBADF),
+        # so the loop cannot be asked. It runs while its map has channels: empty the map, let
+        # it end at its next turn, then close the channels here. The pipe's write end is left
+        # alone (its descriptor number may already be someone else's): the trigger is marked
+        # closed, so the server's own close() does not close it again, and only the read end
+        # is closed (unless the loop already closed the trigger on seeing the pipe's EOF).
+        from waitress import wasyncore
+
         log.warning("could not wake the HTTP server's loop to stop it (%s); stopping it", error)
-        channels = [c for c in list(server._map.values()) if c is not server.trigger]
+        trigger = server.trigger
+        channels = [c for c in list(server._map.values()) if c is not trigger]
         server._map.clear()
         thread.join(timeout=timeout)
+        if not trigger._closed:
+            trigger._closed = True
+            with suppress(OSError):
+                wasyncore.file_dispatcher.close(trigger)  # the read end only
         for channel in channels:
-            channel.close()
+            with suppress(OSError):
+                channel.close()
     thread.join(timeout=timeout)
     server.task_dispatcher.shutdown()
 
