@@ -201,8 +201,12 @@ def _approve_everything(box: Sandbox, name: str) -> int:
                     "channel": dm_id,
                 },
             )
-            assert answer["status"] == 200
-            clicked += 1
+            # 404 is Bolt's answer when the listener has not acknowledged within Slack's 3 s
+            # (seen once in CI on a machine at load 8-10, the decision committed late). Slack
+            # would show the reviewer an error and they would click again: so does the next
+            # round of `_signed_off`, which waits for the sign-off itself. Anything else fails.
+            assert answer["status"] in (200, 404), answer
+            clicked += answer["status"] == 200
     return clicked
 
 
