@@ -9,7 +9,7 @@ import re
 import pytest
 
 from bot.workflow import State
-from handlers.slack import ids
+from handlers.slack import commands, ids
 from tests.slack_harness import Bot
 from tests.test_slack_support import (
     CHRIS,
@@ -226,6 +226,29 @@ def test_someone_not_in_the_register_can_read_status_but_is_told_why_not_more(
         assert "/pmf status" in told  # what they can do instead
         assert "Performance & Policy Officer" in told  # who can add them
     assert count(reader, "views.open") == views_before
+
+
+def test_a_slow_read_is_acknowledged_in_time_and_its_answer_follows(reader: Bot) -> None:
+    # Slack shows an error when the acknowledgement takes over 3 s. A stranger's first command
+    # looks them up (users.info); with Slack answering 3.2 s late, the answer cannot be ready
+    # in time: a holding line acknowledges it, and the answer follows to the response URL.
+    stranger = reader.slack.add_user("slow@elsewhere.example.org", "Sol Slow")
+    before = count(reader, "response_url")
+    reader.slack.set_latency(3.2)
+    try:
+        acknowledged = reader.user.command(stranger, "status SE1.2 2025-26 Q4")
+        [answer] = wait_new(reader, "response_url", before)
+    finally:
+        reader.slack.set_latency(0)
+    # 200: Bolt acknowledged within Slack's 3 s (later, it answers 404)
+    assert acknowledged.status == 200, acknowledged.text
+    assert acknowledged.json() == {"response_type": "ephemeral", "text": commands.HOLDING}
+    assert answer.params["response_type"] == "ephemeral"
+    assert ":large_orange_circle: *Amber*" in text_of(answer.params["blocks"])
+    # Answered in time, the same command is the acknowledgement itself, as before.
+    fast = command_as(reader, stranger, "status SE1.2 2025-26 Q4")
+    assert ":large_orange_circle: *Amber*" in text_of(fast["blocks"])
+    assert count(reader, "response_url") == before + 1
 
 
 def test_every_command_answers_ephemerally(reader: Bot) -> None:
