@@ -251,6 +251,22 @@ def _refused(error: Exception) -> Reply:
 Handler = Callable[["Core", Someone, str, Mapping[str, str | None], str | None], Outcome]
 
 
+def _split_command(words: str) -> tuple[str, str]:
+    """`/pmf WORDS` → (the verb, lower case; "help" when none, the rest of the words)."""
+    parts = words.split()
+    verb = parts[0].lower() if parts else "help"
+    if verb == "/pmf" or verb == "pmf":  # Teams: a leading /pmf works too
+        parts = parts[1:]
+        verb = parts[0].lower() if parts else "help"
+    return verb, " ".join(parts[1:])
+
+
+def reads_only(words: str) -> bool:
+    """Whether the command only reads (it changes nothing and opens no form), so a surface may
+    acknowledge it before its answer is ready."""
+    return _split_command(words)[0] in READ_ONLY
+
+
 def command(
     core: Core,
     who: Someone,
@@ -261,12 +277,7 @@ def command(
 ) -> Outcome:
     """`/pmf WORDS` (Slack) or `WORDS` in a personal chat (Teams). `mentions` maps each
     mention token in the text to the e-mail of the person named (None: not in the register)."""
-    parts = words.split()
-    verb = parts[0].lower() if parts else "help"
-    if verb == "/pmf" or verb == "pmf":  # Teams: a leading /pmf works too
-        parts = parts[1:]
-        verb = parts[0].lower() if parts else "help"
-    rest = " ".join(parts[1:])
+    verb, rest = _split_command(words)
     if who.refused_as is not None and verb not in ("help", "status"):
         return Reply(people_view.not_linked(who.refused_as, who.surface))
     handler = COMMANDS.get(verb)
@@ -822,6 +833,9 @@ COMMANDS: dict[str, Handler] = {
     "report": _report,
     "actions": _actions,
 }
+# The commands that change nothing and open no form (the others are committed before they are
+# acknowledged, or open a form whose trigger lasts only moments).
+READ_ONLY = frozenset({"help", "status", "due", "summary"})
 
 
 # -- buttons ------------------------------------------------------------------------------------
@@ -1522,6 +1536,7 @@ def reply_to_reminder(
 
 
 __all__ = [
+    "READ_ONLY",
     "SORRY",
     "Accepted",
     "Core",
@@ -1535,6 +1550,7 @@ __all__ = [
     "command",
     "form",
     "message_hint",
+    "reads_only",
     "reminder_of_thread",
     "reply_to_reminder",
 ]

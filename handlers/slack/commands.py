@@ -5,7 +5,8 @@ command that changes something (`away`, `back`, `signoff`) is committed before t
 and admins' summary posts go out just after the acknowledgement.
 
 Slack waits 3 s for the acknowledgement and then shows the person an error. A command that only
-reads (`help`, `status`, `due`, `summary`) and has no answer within ANSWER_WITHIN (a machine
+reads (`conversation.READ_ONLY`: `help`, `status`, `due`, `summary`) and has no answer within
+ANSWER_WITHIN (a machine
 under load; at 10,000 measures, a register still being read for the first time) is
 acknowledged with a holding line instead, and its answer follows through the command's
 response URL.
@@ -30,9 +31,6 @@ log = logging.getLogger(__name__)
 
 MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
 
-# Commands that change nothing, so a holding line may acknowledge them when slow. The others
-# are committed before their acknowledgement, or open a form (whose trigger lasts 3 s).
-READ_ONLY = frozenset({"help", "status", "due", "summary"})
 ANSWER_WITHIN = 2.0  # seconds from the listener's start; Slack gives up at 3
 HOLDING = "Looking that up is taking longer than usual. The answer will appear here in a moment."
 
@@ -52,11 +50,8 @@ def register(app: App, deps: Deps) -> None:
     @app.command(re.compile(f"^{re.escape(ids.COMMAND)}$", re.IGNORECASE))
     def handle_pmf(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
         words = str(command.get("text") or "")
-        parts = words.lower().split()
-        if parts[:1] in (["pmf"], ["/pmf"]):
-            parts = parts[1:]
-        reads = (parts[0] if parts else "help") in READ_ONLY
-        acknowledgement = Acknowledgement(ack, ANSWER_WITHIN if reads else None)
+        within = ANSWER_WITHIN if conversation.reads_only(words) else None
+        acknowledgement = Acknowledgement(ack, within)
         try:
             someone = deps.directory.who(str(command.get("user_id") or ""))
             outcome = conversation.command(
@@ -71,8 +66,6 @@ def register(app: App, deps: Deps) -> None:
             if not acknowledgement.give(response_type="ephemeral", text=conversation.SORRY):
                 respond(response_type="ephemeral", text=conversation.SORRY)
             return
-        finally:
-            acknowledgement.in_time()  # from here on, no holding line
         if isinstance(outcome, Reply):
             text, blocks = render.message(outcome.message)
             if acknowledgement.give(response_type="ephemeral", text=text, blocks=blocks):
@@ -106,15 +99,11 @@ class Acknowledgement:
             log.info("a /pmf answer is slow: acknowledged with a holding line")
             self._ack(response_type="ephemeral", text=HOLDING)
 
-    def in_time(self) -> None:
-        """The answer is ready: no holding line from now on (if none went yet)."""
-        if self._timer is not None:
-            self._timer.cancel()
-
     def give(self, **answer: Any) -> bool:
         """Acknowledge with `answer`; False when the holding line went first (the answer must
         then go to the response URL)."""
-        self.in_time()
+        if self._timer is not None:
+            self._timer.cancel()
         if not self._take():
             return False
         self._ack(**answer)
