@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -124,11 +124,16 @@ def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
-def plain(session: Session, statement: Executable, params: Mapping[str, Any] | None = None) -> Any:
+def plain(
+    session: Session,
+    statement: Executable,
+    params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+) -> Any:
     """Run a statement of plain columns (it reads no ORM objects) on the session's connection,
     in its transaction: the ORM's execution layer around such a statement cost as much as the
     statement itself (~0.1 ms each, dozens in a decision and its home pages; issue 11). What the
-    session holds is flushed first, as the ORM's autoflush would."""
+    session holds is flushed first, as the ORM's autoflush would. `params`: one set, or a list
+    of them for an insert of many rows (executemany)."""
     session.flush()
     return session.connection().execute(statement, params)
 

@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 
 from bot.periods import Period
 from bot.reminders import Kind
-from storage.engine import is_postgres
+from storage.engine import is_postgres, plain
 from storage.models import Measure, OutboxItem, Person
 
 STALE_CLAIM = timedelta(minutes=5)  # a `sending` row older than this was left by a dead process
@@ -122,33 +122,31 @@ def enqueue(session: Session, wanted: Iterable[Wanted], now: datetime) -> int:
     items = list(wanted)
     if not items:
         return 0
-    # On the session's connection, as plain SQL: the ORM's bulk insert around these inserts
-    # cost as much as the inserts themselves (they run in every decision and submission,
-    # before its acknowledgement). What the session holds is written first, as it would be.
-    session.flush()
-    connection = session.connection()
+    # As plain SQL on the session's connection (storage.engine.plain): the ORM's bulk insert
+    # around these inserts cost as much as the inserts themselves (they run in every decision
+    # and submission, before its acknowledgement).
     emails = sorted({item.recipient for item in items if item.recipient})
     refs = sorted({item.ref for item in items if item.ref})
     people: dict[str, int] = (
-        dict(connection.execute(_PEOPLE_IDS, {"emails": emails}).all()) if emails else {}
+        dict(plain(session, _PEOPLE_IDS, {"emails": emails}).all()) if emails else {}
     )
     measures: dict[str, int] = (
-        dict(connection.execute(_MEASURE_IDS, {"refs": refs}).all()) if refs else {}
+        dict(plain(session, _MEASURE_IDS, {"refs": refs}).all()) if refs else {}
     )
-    plain: list[dict[str, Any]] = []
+    fresh: list[dict[str, Any]] = []
     coalesced: list[dict[str, Any]] = []
     for item in items:
         if item.recipient and item.recipient not in people:
             continue
-        (coalesced if getattr(item, "coalesce", False) else plain).append(
+        (coalesced if getattr(item, "coalesce", False) else fresh).append(
             _row(item, people, measures)
         )
     insert_plain, insert_coalesced = _inserts(is_postgres(session.get_bind()))  # type: ignore[arg-type]
     added = 0
-    if plain:
-        added += len(connection.execute(insert_plain, plain).all())
+    if fresh:
+        added += len(plain(session, insert_plain, fresh).all())
     if coalesced:  # one statement for all of them (executemany)
-        connection.execute(insert_coalesced, coalesced)
+        plain(session, insert_coalesced, coalesced)
         added += len(coalesced)
     return added
 
